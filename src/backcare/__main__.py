@@ -1,0 +1,5 @@
+"""``python -m backcare`` runs the command-line interface."""
+
+from backcare.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Episode diary storage."""

@@ -1,0 +1,1 @@
+"""Readers that turn FAQ documents into entries."""

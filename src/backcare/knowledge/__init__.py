@@ -1,0 +1,1 @@
+"""Knowledge packs: load and validate the vetted YAML content."""

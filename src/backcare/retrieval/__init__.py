@@ -1,0 +1,1 @@
+"""Retrieval: BM25, dense vectors, fusion and abstention."""
