@@ -1,0 +1,72 @@
+"""Pure: turn retrieval scores into a calibrated confidence and decide to abstain.
+
+The confidence is a logistic regression over three features, fitted on
+hand-written tuning data (``tuning/fit.py``): the fused score of the entry,
+its margin over the best other entry, and how much of the query's vocabulary
+the knowledge base knows at all. All three rise with the fused score, so the
+confidences keep the ranking's order. Logistic
+outputs are probabilities by construction, so the threshold reads as "answer
+only when at least this likely to be right".
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from backcare.model import RetrievalParams
+
+__all__ = ["Features", "confidence", "confidences", "should_answer"]
+
+
+@dataclass(frozen=True)
+class Features:
+    """The evidence behind one entry's confidence."""
+
+    score: float
+    margin: float
+    coverage: float
+
+
+def _logit(params: RetrievalParams, features: Features) -> float:
+    return (
+        params.intercept
+        + params.coef_score * features.score
+        + params.coef_margin * features.margin
+        + params.coef_coverage * features.coverage
+    )
+
+
+def confidence(params: RetrievalParams, features: Features) -> float:
+    """Probability in [0, 1] that the entry answers the query."""
+    z = _logit(params, features)
+    # Split by sign so exp never overflows for extreme logits.
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+def confidences(params: RetrievalParams, fused: np.ndarray, coverage: float) -> np.ndarray:
+    """Confidence of every entry at once; the margin is taken over the best *other* entry."""
+    if fused.size == 0:
+        return np.zeros(0)
+    order = np.argsort(-fused, kind="stable")
+    best = fused[order[0]]
+    second = fused[order[1]] if fused.size > 1 else 0.0
+    others_best = np.where(np.arange(fused.size) == order[0], second, best)
+    z = (
+        params.intercept
+        + params.coef_score * fused
+        + params.coef_margin * (fused - others_best)
+        + params.coef_coverage * coverage
+    )
+    result: np.ndarray = 0.5 * (1.0 + np.tanh(0.5 * z))  # logistic, overflow-free
+    return result
+
+
+def should_answer(params: RetrievalParams, top_confidence: float) -> bool:
+    """Answer only at or above the fitted threshold."""
+    return top_confidence >= params.threshold

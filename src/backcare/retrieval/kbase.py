@@ -1,0 +1,303 @@
+"""A searchable knowledge base: entries, two BM25 indexes and embedding vectors.
+
+On disk it is a folder holding a ``CURRENT`` file that names the live
+version, and one subfolder per version::
+
+    CURRENT              e.g. "v-20261127T231500-3f9a..."
+    v-.../manifest.json        format version, name, model id, content hash, sources, build time
+    entries.jsonl        one FaqEntry a line
+    bm25_questions/      BM25 over each entry's question and alternates
+    bm25_answers/        BM25 over each entry's answer
+    question_vectors.npy one unit vector per question or alternate, grouped by entry
+    question_starts.npy  where each entry's group starts in question_vectors
+    answer_vectors.npy   one unit vector per answer
+    words.json           the surface vocabulary with counts, for spelling repair
+
+``save`` writes a new version into a temporary subfolder, renames it, then
+atomically replaces ``CURRENT`` (write and rename), so a build that fails or
+is killed at any point leaves the previous version live and untouched. ``load`` memory-maps the arrays and refuses a folder
+whose manifest is missing, from another format version or another model.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from pydantic import ValidationError
+
+from backcare.errors import KnowledgePackError
+from backcare.model import FaqEntry
+from backcare.retrieval.bm25 import BM25Index
+from backcare.retrieval.dense import Encoder
+from backcare.retrieval.tokenize import Analyzer, words
+
+__all__ = ["FORMAT_VERSION", "KnowledgeBase", "content_hash", "live_version", "read_manifest"]
+
+logger = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+_MANIFEST = "manifest.json"
+_CURRENT = "CURRENT"
+# An answer's first few hundred characters say what it is about; the model
+# truncates at 256 word pieces anyway.
+_ANSWER_CHARS = 1000
+
+
+def content_hash(entries: Sequence[FaqEntry]) -> str:
+    """A short, stable hash of the entries' content (order included)."""
+    digest = hashlib.sha256()
+    for entry in entries:
+        digest.update(entry.model_dump_json().encode("utf-8"))
+        digest.update(b"\n")
+    return digest.hexdigest()[:16]
+
+
+@dataclass
+class KnowledgeBase:
+    """Entries plus the indexes that make them searchable."""
+
+    name: str
+    entries: tuple[FaqEntry, ...]
+    bm25_questions: BM25Index
+    bm25_answers: BM25Index
+    question_vectors: np.ndarray
+    question_starts: np.ndarray
+    answer_vectors: np.ndarray
+    vocabulary: Counter[str]
+    manifest: dict[str, object] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._by_id = {entry.id: index for index, entry in enumerate(self.entries)}
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def index_of(self, entry_id: str) -> int | None:
+        """Position of the entry with ``entry_id``, or None."""
+        return self._by_id.get(entry_id)
+
+    @classmethod
+    def build(
+        cls,
+        name: str,
+        entries: Sequence[FaqEntry],
+        encoder: Encoder,
+        *,
+        sources: Sequence[dict[str, str]] = (),
+        progress: Callable[[int], None] | None = None,
+        clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    ) -> KnowledgeBase:
+        """Index ``entries``: BM25 over questions and answers, vectors for both.
+
+        Args:
+            name: the label replies carry in ``kb`` (e.g. ``backcare-pack@1``).
+            entries: the entries, ids unique.
+            encoder: the sentence encoder (its ``model_id`` goes in the manifest).
+            sources: the files the entries came from, as ``{"path", "sha256"}``.
+            progress: called with the number of texts encoded so far.
+            clock: gives the build time recorded in the manifest.
+        """
+        if not entries:
+            raise KnowledgePackError(f"knowledge base '{name}' has no entries to index")
+        analyzer = Analyzer()
+        questions = [entry.questions() for entry in entries]
+        vocabulary: Counter[str] = Counter()
+        question_terms = []
+        answer_terms = []
+        for entry, texts in zip(entries, questions, strict=True):
+            q_words = [w for text in texts for w in words(text)]
+            a_words = words(entry.answer)
+            vocabulary.update(q_words)
+            vocabulary.update(a_words)
+            question_terms.append(analyzer.terms_of_words(q_words))
+            answer_terms.append(analyzer.terms_of_words(a_words))
+        flat_questions = [text for texts in questions for text in texts]
+        starts = np.cumsum([0] + [len(texts) for texts in questions[:-1]]).astype(np.int64)
+        answers = [entry.answer[:_ANSWER_CHARS] for entry in entries]
+        done = 0
+
+        def step(count: int) -> None:
+            if progress is not None:
+                progress(done + count)
+
+        question_vectors = encoder.encode(flat_questions, progress=step)
+        done = len(flat_questions)
+        answer_vectors = encoder.encode(answers, progress=step)
+        manifest: dict[str, object] = {
+            "format_version": FORMAT_VERSION,
+            "name": name,
+            "model_id": encoder.model_id,
+            "dim": encoder.dim,
+            "entries": len(entries),
+            "content_hash": content_hash(entries),
+            "sources": list(sources),
+            "built_at": clock().isoformat(timespec="seconds"),
+        }
+        return cls(
+            name=name,
+            entries=tuple(entries),
+            bm25_questions=BM25Index.build(question_terms),
+            bm25_answers=BM25Index.build(answer_terms),
+            question_vectors=np.ascontiguousarray(question_vectors, dtype=np.float32),
+            question_starts=starts,
+            answer_vectors=np.ascontiguousarray(answer_vectors, dtype=np.float32),
+            vocabulary=vocabulary,
+            manifest=manifest,
+        )
+
+    def save(self, folder: Path) -> None:
+        """Write a new version into ``folder`` and make it live atomically."""
+        folder = folder.resolve()
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder))
+        try:
+            with (tmp / "entries.jsonl").open("w", encoding="utf-8") as out:
+                for entry in self.entries:
+                    out.write(entry.model_dump_json(exclude_none=True) + "\n")
+            self.bm25_questions.save(tmp / "bm25_questions")
+            self.bm25_answers.save(tmp / "bm25_answers")
+            np.save(tmp / "question_vectors.npy", self.question_vectors)
+            np.save(tmp / "question_starts.npy", self.question_starts)
+            np.save(tmp / "answer_vectors.npy", self.answer_vectors)
+            (tmp / "words.json").write_text(json.dumps(dict(self.vocabulary)), encoding="utf-8")
+            (tmp / _MANIFEST).write_text(json.dumps(self.manifest, indent=2), encoding="utf-8")
+            _fsync_tree(tmp)
+            stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
+            version = f"v-{stamp}-{self.manifest.get('content_hash', 'x')}"
+            os.replace(tmp, folder / version)
+            _write_atomically(folder / _CURRENT, version)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        _remove_stale_versions(folder, keep=version)
+        logger.info("saved knowledge base %s (%d entries) to %s", self.name, len(self), folder)
+
+    @classmethod
+    def load(cls, folder: Path, *, model_id: str | None = None) -> KnowledgeBase:
+        """Load a folder written by :meth:`save`, memory-mapping its arrays.
+
+        Args:
+            folder: the knowledge-base folder.
+            model_id: when given, the encoder the caller will query with; a
+                knowledge base built with another model is refused.
+
+        Raises:
+            KnowledgePackError: missing, damaged, other format or other model.
+        """
+        folder = live_version(folder)
+        manifest = read_manifest(folder)
+        if manifest.get("format_version") != FORMAT_VERSION:
+            raise KnowledgePackError(
+                f"{folder}: knowledge-base format {manifest.get('format_version')} is not "
+                f"{FORMAT_VERSION}; rebuild it with 'backcare ingest ... --kb {folder}'"
+            )
+        if model_id is not None and manifest.get("model_id") != model_id:
+            raise KnowledgePackError(
+                f"{folder}: built with model {manifest.get('model_id')}, but the encoder is "
+                f"{model_id}; rebuild it with 'backcare ingest ... --kb {folder}'"
+            )
+        try:
+            entries = tuple(
+                FaqEntry.model_validate_json(line)
+                for line in (folder / "entries.jsonl").read_text(encoding="utf-8").splitlines()
+                if line.strip()
+            )
+            vectors = np.load(folder / "question_vectors.npy", mmap_mode="r")
+            starts = np.load(folder / "question_starts.npy")
+            answers = np.load(folder / "answer_vectors.npy", mmap_mode="r")
+            vocabulary = Counter(json.loads((folder / "words.json").read_text(encoding="utf-8")))
+        except (OSError, ValueError, ValidationError) as exc:
+            raise KnowledgePackError(
+                f"{folder}: knowledge base is damaged ({exc}); rebuild it"
+            ) from exc
+        if not (len(entries) == len(starts) == len(answers) == manifest.get("entries")):
+            raise KnowledgePackError(
+                f"{folder}: knowledge base is inconsistent (entries, vectors and manifest "
+                "disagree); rebuild it"
+            )
+        return cls(
+            name=str(manifest.get("name", folder.name)),
+            entries=entries,
+            bm25_questions=BM25Index.load(folder / "bm25_questions"),
+            bm25_answers=BM25Index.load(folder / "bm25_answers"),
+            question_vectors=vectors,
+            question_starts=starts,
+            answer_vectors=answers,
+            vocabulary=vocabulary,
+            manifest=manifest,
+        )
+
+
+def live_version(folder: Path) -> Path:
+    """The subfolder that ``folder``'s ``CURRENT`` file names, or a clear error."""
+    if not folder.is_dir():
+        raise KnowledgePackError(f"{folder}: no knowledge base here (not a folder)")
+    try:
+        version = (folder / _CURRENT).read_text(encoding="utf-8").strip()
+    except FileNotFoundError as exc:
+        raise KnowledgePackError(
+            f"{folder}: not a knowledge base (no {_CURRENT} file); build one with "
+            f"'backcare ingest FILE --kb {folder}'"
+        ) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise KnowledgePackError(f"{folder / _CURRENT}: unreadable ({exc})") from exc
+    if not version or "/" in version or version.startswith("."):
+        raise KnowledgePackError(f"{folder / _CURRENT}: names no valid version ({version!r})")
+    return folder / version
+
+
+def read_manifest(version_folder: Path) -> dict[str, object]:
+    """The manifest of one knowledge-base version, or a clear error."""
+    path = version_folder / _MANIFEST
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise KnowledgePackError(
+            f"{version_folder}: half-written or damaged (no {_MANIFEST})"
+        ) from exc
+    except (OSError, ValueError) as exc:
+        raise KnowledgePackError(f"{path}: unreadable manifest ({exc})") from exc
+    if not isinstance(manifest, dict):
+        raise KnowledgePackError(f"{path}: manifest is not a JSON object")
+    return manifest
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in folder.rglob("*"):
+        if path.is_file():
+            with path.open("rb") as handle:
+                os.fsync(handle.fileno())
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    with tmp.open("w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+def _remove_stale_versions(folder: Path, *, keep: str) -> None:
+    """Delete older versions and leftovers of killed builds (never the live one)."""
+    for child in folder.iterdir():
+        if child.name == keep or not child.is_dir():
+            continue
+        if child.name.startswith(("v-", ".tmp-")):
+            shutil.rmtree(child, ignore_errors=True)
