@@ -21,6 +21,7 @@ __all__ = [
     "QueryErrorInfo",
     "RedFlagRule",
     "Reply",
+    "RetrievalParams",
     "Source",
     "TriageFlag",
     "TriageLevel",
@@ -125,6 +126,28 @@ class Hit(_Frozen):
     score: float
     bm25: float = 0.0
     dense: float = 0.0
+
+
+class RetrievalParams(_Frozen):
+    """How retrieval signals are blended and turned into a confidence.
+
+    The fused score of an entry is ``dense_weight * dense + answer_weight *
+    dense_answer + bm25_weight * bm25`` (each signal in [0, 1]). Its confidence
+    is a logistic function of the fused score, its margin over the best other
+    entry and the query's vocabulary coverage. The values are
+    fitted on hand-written tuning data (``tuning/fit.py``); below
+    ``threshold`` the reply abstains.
+    """
+
+    dense_weight: float = 0.6
+    answer_weight: float = 0.1
+    bm25_weight: float = 0.3
+    bm25_answer_share: float = Field(default=0.3, ge=0.0, le=1.0)
+    intercept: float = -6.0
+    coef_score: float = 8.0
+    coef_margin: float = 4.0
+    coef_coverage: float = 1.0
+    threshold: float = Field(default=0.5, ge=0.0, le=1.0)
 
 
 class Answer(_Frozen):

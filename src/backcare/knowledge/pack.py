@@ -1,0 +1,150 @@
+"""Load the vetted knowledge pack: entries, sources, red flags, care plan, retrieval params.
+
+A pack is a folder of YAML files::
+
+    pack.yaml         name and version (replies carry "name@version" in ``kb``)
+    sources.yaml      numbered sources: {1: {title, url}, ...}
+    entries/*.yaml    one topic a file; ``sources`` lists source numbers
+    red_flags.yaml    triage rules (see knowledge/rules.py)
+    careplan.yaml     care-timeline phases (see knowledge/rules.py)
+    retrieval.yaml    fusion weights and the abstention threshold (tuning/fit.py)
+
+Every problem is reported with the file, the entry and the field.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.resources
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from backcare.errors import PackValidationError
+from backcare.knowledge._yaml import describe_validation_error, read_yaml
+from backcare.knowledge.rules import load_careplan, load_red_flags
+from backcare.knowledge.validate import validate_entries
+from backcare.model import FaqEntry, RetrievalParams, Source
+
+__all__ = ["KnowledgePack", "load_pack", "shipped_pack_dir"]
+
+
+@dataclass(frozen=True)
+class KnowledgePack:
+    """Everything a pack folder holds, validated."""
+
+    root: Path
+    label: str
+    entries: tuple[FaqEntry, ...]
+    sources: Mapping[int, Source]
+    red_flags: Any
+    careplan: Any
+    params: RetrievalParams
+    content_hash: str
+
+
+def shipped_pack_dir() -> Path:
+    """The pack that ships with backcare (inside the wheel, or ``content/`` in a checkout)."""
+    installed = Path(str(importlib.resources.files("backcare"))) / "_pack"
+    if installed.is_dir():
+        return installed
+    return Path(__file__).resolve().parents[3] / "content"
+
+
+def load_pack(root: Path | None = None) -> KnowledgePack:
+    """Load and validate the pack in ``root`` (default: the shipped pack).
+
+    Raises:
+        KnowledgePackError: a file is missing or unreadable.
+        PackValidationError: a file parses but something in it is invalid;
+            the message names the file, the entry and the field.
+    """
+    root = shipped_pack_dir() if root is None else root
+    meta = _mapping(read_yaml(root / "pack.yaml"), root / "pack.yaml")
+    label = f"{meta.get('name', 'pack')}@{meta.get('version', 0)}"
+    sources = _load_sources(root / "sources.yaml")
+    entries = tuple(
+        _load_entry(path, sources) for path in sorted((root / "entries").glob("*.yaml"))
+    )
+    if not entries:
+        raise PackValidationError(f"{root / 'entries'}: the pack has no entries")
+    problems = validate_entries(entries, require_sources=True)
+    if problems:
+        listed = "\n  ".join(str(problem) for problem in problems)
+        raise PackValidationError(f"{root / 'entries'}: {len(problems)} problem(s):\n  {listed}")
+    params_path = root / "retrieval.yaml"
+    params = RetrievalParams()
+    if params_path.exists():
+        try:
+            params = RetrievalParams.model_validate(_mapping(read_yaml(params_path), params_path))
+        except ValidationError as exc:
+            raise PackValidationError(
+                describe_validation_error(params_path, "retrieval params", exc)
+            ) from exc
+    return KnowledgePack(
+        root=root,
+        label=label,
+        entries=entries,
+        sources=sources,
+        red_flags=load_red_flags(root / "red_flags.yaml", sources),
+        careplan=load_careplan(root / "careplan.yaml", sources),
+        params=params,
+        content_hash=_hash_folder(root),
+    )
+
+
+def _mapping(data: object, path: Path) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise PackValidationError(f"{path}: expected a mapping at the top level")
+    return data
+
+
+def _load_sources(path: Path) -> dict[int, Source]:
+    data = _mapping(read_yaml(path), path).get("sources")
+    if not isinstance(data, dict):
+        raise PackValidationError(f"{path}: expected 'sources:' mapping numbers to title and url")
+    sources = {}
+    for number, raw in data.items():
+        if not isinstance(number, int):
+            raise PackValidationError(f"{path}: source key {number!r} is not a number")
+        try:
+            sources[number] = Source.model_validate(raw)
+        except ValidationError as exc:
+            raise PackValidationError(
+                describe_validation_error(path, f"source {number}", exc)
+            ) from exc
+    return sources
+
+
+def _load_entry(path: Path, sources: Mapping[int, Source]) -> FaqEntry:
+    raw = _mapping(read_yaml(path), path)
+    item = f"entry '{raw.get('id', path.stem)}'"
+    numbers = raw.get("sources", [])
+    if not isinstance(numbers, list):
+        raise PackValidationError(f"{path}: {item}: field 'sources': expected a list of numbers")
+    unknown = [n for n in numbers if n not in sources]
+    if unknown:
+        raise PackValidationError(
+            f"{path}: {item}: field 'sources': unknown source number(s) {unknown}"
+        )
+    raw = {**raw, "sources": [sources[n] for n in numbers]}
+    try:
+        entry = FaqEntry.model_validate(raw)
+    except ValidationError as exc:
+        raise PackValidationError(describe_validation_error(path, item, exc)) from exc
+    if entry.id != path.stem:
+        raise PackValidationError(
+            f"{path}: {item}: field 'id': must match the file name '{path.stem}'"
+        )
+    return entry
+
+
+def _hash_folder(root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.yaml")):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]

@@ -1,0 +1,168 @@
+"""The Backcare facade: one object the CLI, the API and the evaluator all call.
+
+It composes the pack (red flags, care plan), a knowledge base and its
+retriever. Collaborators are passed in, so tests can give a model-free
+encoder or a small knowledge base.
+"""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+from pathlib import Path
+
+from backcare.errors import KnowledgePackError, QueryError
+from backcare.knowledge.pack import KnowledgePack, load_pack
+from backcare.model import Alternative, Answer, Reply, TriageResult
+from backcare.retrieval.dense import Encoder, OnnxMiniLM
+from backcare.retrieval.kbase import KnowledgeBase
+from backcare.retrieval.retriever import HybridRetriever
+from backcare.retrieval.tokenize import normalise_text
+from backcare.triage import triage as run_triage
+
+__all__ = ["MAX_QUERY_CHARS", "Backcare", "build_model", "default_encoder", "prepare_query"]
+
+logger = logging.getLogger(__name__)
+
+MAX_QUERY_CHARS = 2000
+
+
+def prepare_query(text: object) -> str:
+    """Normalise a question, or raise ``QueryError`` saying why it cannot be used.
+
+    Codes: ``not_text`` (not a string, or binary such as NUL bytes),
+    ``empty_query`` and ``query_too_long`` (over 2,000 characters).
+    """
+    if not isinstance(text, str):
+        raise QueryError("not_text", f"the question must be text, not {type(text).__name__}")
+    # Surrogates come from undecodable bytes; control characters from binary data.
+    if any(
+        unicodedata.category(ch) in ("Cs", "Cc") and ch not in "\t\n\r" for ch in text[:10_000]
+    ):
+        raise QueryError("not_text", "the question contains binary data, not readable text")
+    if len(text) > 10 * MAX_QUERY_CHARS:
+        raise QueryError(
+            "query_too_long",
+            f"the question is {len(text):,} characters long; the limit is {MAX_QUERY_CHARS:,}",
+        )
+    normalised = normalise_text(text)
+    if not normalised:
+        raise QueryError("empty_query", "the question is empty; type what you want to know")
+    if len(normalised) > MAX_QUERY_CHARS:
+        raise QueryError(
+            "query_too_long",
+            f"the question is {len(normalised):,} characters long; the limit is "
+            f"{MAX_QUERY_CHARS:,}",
+        )
+    return normalised
+
+
+def build_model(model_dir: Path, *, force: bool = False) -> Path:
+    """Build the ONNX encoder into ``model_dir`` (cached; ``force`` rebuilds)."""
+    from backcare.retrieval.onnx_export import build_onnx_model, ensure_model
+
+    return build_onnx_model(model_dir) if force else ensure_model(model_dir)
+
+
+def default_encoder(model_dir: Path, *, threads: int | None = None) -> Encoder:
+    """The all-MiniLM-L6-v2 ONNX encoder, built into ``model_dir`` on first use."""
+    from backcare.retrieval.onnx_export import ensure_model
+
+    return OnnxMiniLM.load(ensure_model(model_dir), threads=threads)
+
+
+class Backcare:
+    """Answers questions: triage first, then retrieval, then answer or abstain."""
+
+    def __init__(self, pack: KnowledgePack, kb: KnowledgeBase, encoder: Encoder) -> None:
+        self.pack = pack
+        self.kb = kb
+        self.retriever = HybridRetriever(kb, encoder, pack.params)
+
+    @classmethod
+    def open(
+        cls,
+        encoder: Encoder,
+        *,
+        kb_dir: Path | None = None,
+        cache_dir: Path | None = None,
+        pack: KnowledgePack | None = None,
+    ) -> Backcare:
+        """Load the pack and a knowledge base ready to search.
+
+        Args:
+            encoder: the sentence encoder to query with.
+            kb_dir: an ingested knowledge base; None answers from the pack.
+            cache_dir: where the pack's index is cached (built on first use).
+            pack: a loaded pack; None loads the shipped one.
+        """
+        pack = load_pack() if pack is None else pack
+        if kb_dir is not None:
+            kb = KnowledgeBase.load(kb_dir, model_id=encoder.model_id)
+        else:
+            kb = pack_index(pack, encoder, cache_dir)
+        return cls(pack, kb, encoder)
+
+    @property
+    def kb_label(self) -> str:
+        """What replies carry in ``kb``."""
+        return self.kb.name
+
+    def triage(self, text: str) -> TriageResult:
+        """Red-flag triage of ``text`` alone (no retrieval)."""
+        return run_triage(prepare_query(text), self.pack.red_flags)
+
+    def ask(self, text: str, *, top_k: int = 3) -> Reply:
+        """Answer one question; raises ``QueryError`` for unusable input."""
+        query = prepare_query(text)
+        # Triage first and independently: it must never depend on retrieval.
+        triage = run_triage(query, self.pack.red_flags)
+        result = self.retriever.search(query, top_k=max(1, top_k))
+        hits = list(result.hits)
+        answer = None
+        if result.answered:
+            best = self.kb.entries[self._index(hits[0].entry_id)]
+            answer = Answer(
+                entry_id=best.id,
+                question=best.question,
+                text=best.answer,
+                sources=best.sources,
+                confidence=round(hits[0].score, 4),
+            )
+            hits = hits[1:]
+        alternatives = tuple(
+            Alternative(
+                entry_id=hit.entry_id,
+                question=self.kb.entries[self._index(hit.entry_id)].question,
+                score=round(hit.score, 4),
+            )
+            for hit in hits
+        )
+        return Reply(
+            query=text,
+            status="answered" if answer else "abstained",
+            triage=triage,
+            answer=answer,
+            alternatives=alternatives,
+            kb=self.kb_label,
+        )
+
+    def _index(self, entry_id: str) -> int:
+        index = self.kb.index_of(entry_id)
+        if index is None:  # pragma: no cover - hits always come from this kb
+            raise KnowledgePackError(f"entry '{entry_id}' is not in knowledge base {self.kb_label}")
+        return index
+
+
+def pack_index(pack: KnowledgePack, encoder: Encoder, cache_dir: Path | None) -> KnowledgeBase:
+    """The pack's knowledge base, from the cache when it matches the pack and model."""
+    if cache_dir is None:
+        return KnowledgeBase.build(pack.label, pack.entries, encoder)
+    folder = cache_dir / f"pack-{pack.content_hash}-{encoder.model_id}"
+    try:
+        return KnowledgeBase.load(folder, model_id=encoder.model_id)
+    except KnowledgePackError:
+        logger.info("building the pack index in %s", folder)
+    kb = KnowledgeBase.build(pack.label, pack.entries, encoder)
+    kb.save(folder)
+    return kb
