@@ -1,0 +1,264 @@
+"""What every reader shares: the reader protocol, its result, text clean-up and entry ids.
+
+Readers take decoded text and the file name and return a ``ReadResult``; they
+raise ``IngestError`` (naming file and line) and nothing else. Normalisation
+here is the one the whole ingest applies: NFKC, curly quotes to straight,
+invisible characters dropped, whitespace collapsed, list numbering kept.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from backcare.errors import IngestError
+from backcare.ingest.report import ReportItem
+from backcare.model import FaqEntry
+
+__all__ = [
+    "IdAllocator",
+    "LineIndex",
+    "ReadResult",
+    "Reader",
+    "clean_question",
+    "is_junk_line",
+    "join_blocks",
+    "normalize_text",
+    "slugify",
+    "strip_junk_prefix",
+    "text_key",
+]
+
+# Curly quotes and primes that NFKC leaves alone.
+_QUOTES = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u02bc": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u2033": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+    }
+)
+# Zero-width and formatting characters, soft hyphen, BOM, controls except tab/newline.
+_INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u2060-\u2064\ufeff\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_LIST_ITEM = re.compile(r"^(?:\d{1,3}[.)]|[-*+\u2022\u25aa\u25cf])\s+")
+_QUESTION_PREFIX = re.compile(
+    r"^(?:(?:q(?:uestion)?\s*\d*\s*[:.)-]\s*)|(?:\d{1,3}\s*[.)]\s+)|(?:[#>*_\s]+))", re.IGNORECASE
+)
+_JUNK_PREFIX = re.compile(
+    r"^share (?:on|via|to) (?:pinterest|facebook|twitter|x|linkedin|email|whatsapp|reddit)\b\s*",
+    re.IGNORECASE,
+)
+_JUNK_LINE = re.compile(
+    r"^(?:advertisement|sponsored|print|email|share|share this( article| page)?|read more|"
+    r"back to top|skip to (?:main )?content|sign up|subscribe|related articles?|"
+    r"was this (?:article|page|answer) helpful\??|"
+    r"(?:accept|reject) (?:all )?cookies?|cookie settings|medically reviewed by .*)$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    """What a reader produced from one document.
+
+    ``items`` records what the reader dropped or folded together (``skipped``
+    and ``merged``); ``added`` items come from the merge step.
+    """
+
+    entries: tuple[FaqEntry, ...]
+    items: tuple[ReportItem, ...] = ()
+    file: str = ""
+    format: str = ""
+
+
+class Reader(Protocol):
+    """Turns the decoded text of one document into entries."""
+
+    def __call__(self, text: str, *, file: str) -> ReadResult:
+        """Read ``text``, which came from ``file``; raise ``IngestError`` if it cannot be read."""
+        ...
+
+
+def normalize_text(text: str) -> str:
+    """NFKC, straight quotes, no invisible characters, spaces collapsed, lines stripped.
+
+    Newlines are kept (they separate paragraphs and list items) but blank
+    runs are squeezed to one blank line.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.isascii():  # the common ASCII case skips the costly passes
+        text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    if _INVISIBLE.search(text):
+        text = _INVISIBLE.sub("", text)
+    lines = [" ".join(line.split()) for line in text.split("\n")]
+    out: list[str] = []
+    for line in lines:
+        if line or (out and out[-1]):
+            out.append(line)
+    return "\n".join(out).strip()
+
+
+def normalize_line(text: str) -> str:
+    """``normalize_text`` folded onto one line."""
+    return " ".join(normalize_text(text).split())
+
+
+def clean_question(text: str) -> str:
+    """One-line question without numbering, ``Q:`` prefixes or Markdown marks.
+
+    A space before the final ``?`` is removed (MedQuAD writes ``X ?``).
+    """
+    question = normalize_line(text)
+    prefix = _QUESTION_PREFIX.match(question)
+    while prefix:
+        question = question[prefix.end() :].lstrip()
+        prefix = _QUESTION_PREFIX.match(question)
+    question = question.rstrip("*_ ").strip()
+    if question[-2:-1] == " ":
+        question = question[:-2] + question[-1]
+    return question
+
+
+def text_key(text: str) -> str:
+    """Comparison key: case-folded words and digits only, so punctuation and case don't matter."""
+    return " ".join(re.findall(r"\w+", normalize_line(text).casefold()))
+
+
+def is_list_item(line: str) -> bool:
+    """Whether ``line`` starts with list numbering or a bullet."""
+    return bool(_LIST_ITEM.match(line))
+
+
+def is_junk_line(line: str) -> bool:
+    """Whether a whole line is page furniture (share buttons, ads, cookie prompts)."""
+    stripped = line.strip().rstrip(".:!")
+    return bool(stripped) and (
+        bool(_JUNK_LINE.match(stripped)) or _JUNK_PREFIX.sub("", stripped) == ""
+    )
+
+
+def strip_junk_prefix(line: str) -> str:
+    """Drop a leading "Share on Pinterest"-style caption that got glued to a paragraph."""
+    return _JUNK_PREFIX.sub("", line)
+
+
+def join_blocks(blocks: Iterable[str]) -> str:
+    """Join paragraphs with a blank line and consecutive list items with a newline."""
+    out = ""
+    previous_item = False
+    for raw in blocks:
+        block = normalize_text(raw)
+        if not block:
+            continue
+        item = is_list_item(block)
+        if out:
+            out += "\n" if item and previous_item else "\n\n"
+        out += block
+        previous_item = item
+    return out
+
+
+def slugify(question: str, max_length: int = 60) -> str:
+    """A stable, readable id from a question: lower-case ASCII words joined by ``-``.
+
+    Questions with no ASCII letters get ``q-`` plus a short hash, so the id is
+    still stable.
+    """
+    ascii_text = unicodedata.normalize("NFKD", question).encode("ascii", "ignore").decode()
+    ascii_text = ascii_text.replace("'", "")
+    words = re.findall(r"[a-z0-9]+", ascii_text.lower())
+    slug = ""
+    for word in words:
+        candidate = f"{slug}-{word}" if slug else word
+        if len(candidate) > max_length:
+            break
+        slug = candidate
+    if not slug:
+        digest = hashlib.sha1(question.encode("utf-8", "surrogatepass")).hexdigest()
+        slug = f"q-{digest[:10]}"
+    return slug
+
+
+@dataclass
+class IdAllocator:
+    """Hands out unique entry ids: explicit ones as given, others slugged with ``-2`` suffixes."""
+
+    taken: set[str] = field(default_factory=set)
+
+    def reserve(self, ids: Iterable[str]) -> None:
+        """Mark ids given in the input as used, so slugs avoid them."""
+        self.taken.update(ids)
+
+    def slug(self, question: str) -> str:
+        """A fresh id for ``question``."""
+        return self.unique(slugify(question))
+
+    def unique(self, wanted: str) -> str:
+        """``wanted`` itself if free, else ``wanted-2``, ``wanted-3``…"""
+        candidate, n = wanted, 1
+        while candidate in self.taken:
+            n += 1
+            candidate = f"{wanted}-{n}"
+        self.taken.add(candidate)
+        return candidate
+
+
+class LineIndex:
+    """Maps character offsets of a text to 1-based line numbers."""
+
+    def __init__(self, text: str) -> None:
+        self._starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def line(self, offset: int) -> int:
+        """The line that holds ``offset``."""
+        return bisect.bisect_right(self._starts, max(offset, 0))
+
+
+def numbered_lines(text: str) -> list[tuple[int, str]]:
+    """``(line number, line)`` pairs, split only on ``\\n`` so numbers match editors."""
+    return list(enumerate(text.split("\n"), start=1))
+
+
+def make_entry(
+    *,
+    entry_id: str,
+    question: str,
+    answer: str,
+    file: str,
+    line: int,
+    alternates: Sequence[str] = (),
+    sources: Sequence[object] = (),
+) -> FaqEntry:
+    """Build a ``FaqEntry`` with ``origin="file:line"``; ``IngestError`` if a field is invalid."""
+    try:
+        return FaqEntry.model_validate(
+            {
+                "id": entry_id,
+                "question": question,
+                "answer": answer,
+                "alternates": tuple(alternates),
+                "sources": tuple(sources),
+                "origin": f"{file}:{line}",
+            }
+        )
+    except ValueError as exc:  # pydantic.ValidationError is a ValueError
+        raise IngestError(f"{file}:{line}: invalid entry: {exc}") from exc
+
+
+def skipped(reason: str, file: str, line: int | None, question: str | None = None) -> ReportItem:
+    """A ``skipped`` report item."""
+    return ReportItem(kind="skipped", reason=reason, file=file, line=line, question=question)
