@@ -1,0 +1,48 @@
+"""Shared normalisation, question clean-up and id slugging."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from backcare.ingest.base import IdAllocator, clean_question, join_blocks, normalize_text, slugify
+
+
+def test_normalize_text() -> None:
+    assert (
+        normalize_text("\ufeff“Don’t”\u00a0  panic\u200b\r\n\r\n\r\n ﬁne ")
+        == '"Don\'t" panic\n\nfine'
+    )
+
+
+def test_clean_question() -> None:
+    assert clean_question("Q3: **What is (are) Back Pain ?**") == "What is (are) Back Pain?"
+    assert clean_question("## 2. Why   me?") == "Why me?"
+
+
+def test_join_blocks_keeps_list_numbering() -> None:
+    assert (
+        join_blocks(["Try:", "1. ice", "2. heat", "Then rest."])
+        == "Try:\n\n1. ice\n2. heat\n\nThen rest."
+    )
+
+
+def test_slugs_are_stable_readable_and_unique() -> None:
+    ids = IdAllocator()
+    ids.reserve(["why-me"])
+    assert ids.slug("Why me?") == "why-me-2"
+    assert ids.slug("Why   ME?") == "why-me-3"
+    assert slugify("What to do when you can’t move?") == "what-to-do-when-you-cant-move"
+    assert slugify("腰痛？") == slugify("腰痛？") and slugify("腰痛？").startswith("q-")
+
+
+@given(st.text())
+def test_normalisation_is_idempotent(text: str) -> None:
+    once = normalize_text(text)
+    assert normalize_text(once) == once
+
+
+@given(st.text(min_size=1))
+def test_slugs_fit_entry_ids(text: str) -> None:
+    slug = slugify(text)
+    assert 0 < len(slug) <= 60 and slug == slug.strip("-")

@@ -1,0 +1,120 @@
+"""CSV/TSV, JSON, JSONL and YAML readers: column names, ids, skips, round trips."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
+
+from backcare.errors import IngestError
+from backcare.ingest.csv_reader import read_csv, read_tsv
+from backcare.ingest.json_reader import read_json, read_jsonl
+from backcare.ingest.yaml_reader import read_yaml
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "id_column"),
+    [
+        ("Question", "Answer", "QnA id"),  # Azure QnA Maker
+        ("question", "answer_text", "id"),
+        ("Title", "Body", "Article ID"),  # Zendesk / Freshdesk article exports
+        ("Questions", "Response", "qid"),
+    ],
+)
+def test_hosted_service_headers(question: str, answer: str, id_column: str) -> None:
+    text = f"{id_column},{question},{answer}\n7,Can I swim?,Yes.\n"
+    entry = read_csv(text, file="e.csv").entries[0]
+    assert (entry.id, entry.question, entry.answer) == ("7", "Can I swim?", "Yes.")
+
+
+def test_headerless_two_columns_like_dialogflow() -> None:
+    entries = read_csv("Can I swim?,Yes.\nCan I run?,Later.\n", file="d.csv").entries
+    assert [e.question for e in entries] == ["Can I swim?", "Can I run?"]
+
+
+def test_header_without_question_column_names_file_line_and_fix() -> None:
+    with pytest.raises(IngestError, match=r"x\.csv:1: the header .* 'question'"):
+        read_csv("foo,bar,baz\n1,2,3\n", file="x.csv")
+
+
+def test_quoted_multiline_cells_keep_the_start_line() -> None:
+    text = 'question,answer\nA?,"one\n\ntwo"\nB?,three\n'
+    entries = read_csv(text, file="m.csv").entries
+    assert [e.origin for e in entries] == ["m.csv:2", "m.csv:5"]
+    assert entries[0].answer == "one\n\ntwo"
+
+
+def test_html_answers_are_reduced_to_text() -> None:
+    text = "Question\tAnswer\nWhy?\t<p>Because <b>rest</b> helps.</p><ul><li>a</li></ul>\n"
+    assert read_tsv(text, file="z.tsv").entries[0].answer == "Because rest helps.\n\n- a"
+
+
+def test_jsonl_skips_and_counts_null_answers_and_keeps_ids() -> None:
+    rows = [
+        {"qid": "ADAM_0000001_Sec1", "question": "What is X ?", "answer": None},
+        {"qid": "ADAM_0000001_Sec2", "question": "What causes X ?", "answer": "Y."},
+    ]
+    result = read_jsonl("\n".join(json.dumps(r) for r in rows), file="m.jsonl")
+    assert [e.id for e in result.entries] == ["ADAM_0000001_Sec2"]
+    assert [(i.kind, i.reason, i.line) for i in result.items] == [("skipped", "no answer", 1)]
+
+
+def test_invalid_json_names_the_line() -> None:
+    with pytest.raises(IngestError, match=r"b\.json:3: invalid JSON"):
+        read_json('[\n{"question": "a?",\n  "answer": }\n]', file="b.json")
+
+
+def test_json_qna_maker_documents() -> None:
+    doc = {"qnaDocuments": [{"id": 5, "answer": "Rest.", "questions": ["Why?", "How come?"]}]}
+    entry = read_json(json.dumps(doc), file="q.json").entries[0]
+    assert (entry.id, entry.question, entry.alternates) == ("5", "Why?", ("How come?",))
+
+
+def test_invalid_yaml_names_the_line() -> None:
+    with pytest.raises(IngestError, match=r"c\.yaml:3: invalid YAML"):
+        read_yaml("- question: a?\n  answer: [unclosed\n", file="c.yaml")
+
+
+WORDS = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Zl", "Zp")),
+    min_size=1,
+    max_size=40,
+).filter(lambda s: any(c.isalnum() for c in s))
+PAIRS = st.lists(st.tuples(WORDS.map(lambda s: s.strip() + " now?"), WORDS), min_size=1, max_size=8)
+
+
+def _csv(rows: list[tuple[str, str]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["question", "answer"])
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+@given(PAIRS)
+def test_csv_round_trip_is_stable(rows: list[tuple[str, str]]) -> None:
+    first = read_csv(_csv(rows), file="r.csv").entries
+    second = read_csv(_csv([(e.question, e.answer) for e in first]), file="r.csv").entries
+    assert [(e.id, e.question, e.answer) for e in second] == [
+        (e.id, e.question, e.answer) for e in first
+    ]
+    assert len(first) == sum(1 for _, a in rows if a.strip())
+
+
+@given(PAIRS)
+def test_json_and_yaml_read_back_what_they_wrote(rows: list[tuple[str, str]]) -> None:
+    records = [{"id": f"e{n}", "question": q, "answer": a} for n, (q, a) in enumerate(rows)]
+    from_json = read_json(json.dumps(records), file="r.json").entries
+    from_yaml = read_yaml(yaml.safe_dump(records, allow_unicode=True), file="r.yaml").entries
+    strip = [(e.id, e.question, e.answer) for e in from_json]
+    assert strip == [(e.id, e.question, e.answer) for e in from_yaml]
+    # a second pass over our own output changes nothing
+    again = [{"id": e.id, "question": e.question, "answer": e.answer} for e in from_json]
+    assert [
+        (e.id, e.question, e.answer) for e in read_json(json.dumps(again), file="r").entries
+    ] == strip
