@@ -7,23 +7,32 @@ order are the wire format of the CLI (``--json``/``--jsonl``) and the HTTP API.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from enum import Enum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
+    "AgeNote",
     "Alternative",
     "Answer",
+    "CarePhase",
+    "CarePlan",
+    "CarePlanDay",
+    "CarePlanPhase",
+    "CarePlanTable",
     "ErrorReply",
     "FaqEntry",
     "Hit",
     "QueryErrorInfo",
     "RedFlagRule",
+    "RedFlagRules",
     "Reply",
     "RetrievalParams",
     "Source",
     "TriageFlag",
+    "TriageLanguage",
     "TriageLevel",
     "TriageResult",
 ]
@@ -89,14 +98,104 @@ class FaqEntry(_Frozen):
 
 
 class RedFlagRule(_Frozen):
-    """One red-flag rule of the pack: when it fires and what to tell the person."""
+    """One red-flag rule of the pack: when it fires and what to tell the person.
 
-    id: str = Field(min_length=1)
+    The rule fires when any item of ``patterns`` matches (an item with several
+    regexes needs all of them), or the writer's age is above ``age_over`` or
+    below ``age_under``, or a duration of at least ``min_days`` is given; and
+    every group of ``requires`` has a match; and no ``unless`` regex matches.
+    Regexes run over the triage-normalised text (lower case, no apostrophes,
+    hyphens as spaces). ``personal`` rules (histories, risk factors) ignore
+    mentions of other people. ``action`` is a line shown with the level's
+    action whenever the rule fires (e.g. "call an ambulance, don't drive").
+    """
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     level: TriageLevel
     description: str = Field(min_length=1)
     message: str = Field(min_length=1)
-    patterns: tuple[str, ...] = Field(min_length=1)
+    action: str | None = None
+    patterns: tuple[tuple[str, ...], ...] = ()
+    requires: tuple[tuple[str, ...], ...] = ()
+    unless: tuple[str, ...] = ()
+    age_over: int | None = Field(default=None, ge=0, le=130)
+    age_under: int | None = Field(default=None, ge=0, le=130)
+    min_days: int | None = Field(default=None, ge=1)
+    personal: bool = False
     sources: tuple[Source, ...] = ()
+
+    @model_validator(mode="after")
+    def _check(self) -> RedFlagRule:
+        if self.level is TriageLevel.SELF_CARE:
+            raise ValueError("a red-flag rule needs a level above self_care")
+        if not (self.patterns or self.age_over is not None or self.age_under is not None) and (
+            self.min_days is None
+        ):
+            raise ValueError("a rule needs patterns, age_over/age_under or min_days to fire")
+        if self.level is TriageLevel.EMERGENCY and self.unless:
+            # Nothing said elsewhere in a message may silence an emergency.
+            raise ValueError("emergency rules may not have 'unless' vetoes")
+        for field, groups in (("patterns", self.patterns), ("requires", self.requires)):
+            for group in groups:
+                if not group:
+                    raise ValueError(f"'{field}' has an empty item")
+                _check_regexes(field, group)
+        _check_regexes("unless", self.unless)
+        return self
+
+
+def _check_regexes(field: str, patterns: tuple[str, ...]) -> None:
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"'{field}': bad regex {pattern!r}: {exc}") from exc
+
+
+class TriageLanguage(_Frozen):
+    """How triage reads negation, clause scope, other people and durations (all regexes).
+
+    A cue in ``negation_cues`` negates a match that starts at most
+    ``negation_window`` words after it in the same clause; clauses end at
+    ``scope_breaks``; ``cue_exceptions`` (matched against the clause text
+    before a cue) turn a cue off ("can't walk without my foot dragging").
+    """
+
+    negation_window: int = Field(ge=0, le=20)
+    negation_cues: tuple[str, ...] = Field(min_length=1)
+    cue_exceptions: str | None = None
+    scope_breaks: tuple[str, ...] = Field(min_length=1)
+    post_negation: str
+    other_people: str
+    first_person: str
+    duration_context: str
+
+    @model_validator(mode="after")
+    def _check(self) -> TriageLanguage:
+        _check_regexes("negation_cues", self.negation_cues)
+        _check_regexes("scope_breaks", self.scope_breaks)
+        single = (self.post_negation, self.other_people, self.first_person, self.duration_context)
+        _check_regexes("language", single + ((self.cue_exceptions,) if self.cue_exceptions else ()))
+        return self
+
+
+class RedFlagRules(_Frozen):
+    """The triage table of a pack: level actions, language cues and the rules."""
+
+    levels: dict[TriageLevel, str]
+    language: TriageLanguage
+    rules: tuple[RedFlagRule, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> RedFlagRules:
+        missing = [level.value for level in TriageLevel if not self.levels.get(level, "").strip()]
+        if missing:
+            raise ValueError(f"'levels' needs a non-empty action for: {', '.join(missing)}")
+        ids = [rule.id for rule in self.rules]
+        repeated = sorted({rule_id for rule_id in ids if ids.count(rule_id) > 1})
+        if repeated:
+            raise ValueError(f"rule ids must be unique; repeated: {', '.join(repeated)}")
+        return self
 
 
 class TriageFlag(_Frozen):
@@ -113,6 +212,111 @@ class TriageResult(_Frozen):
     level: TriageLevel = TriageLevel.SELF_CARE
     flags: tuple[TriageFlag, ...] = ()
     message: str = ""
+
+
+class CarePhase(_Frozen):
+    """One phase of the care timeline (CONTENT.md section 4), counted in days since onset.
+
+    ``end_day`` is the last day of the phase (inclusive); ``None`` means open-ended.
+    ``focus`` is the one line shown on each day of the phase.
+    """
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    title: str = Field(min_length=1)
+    start_day: int = Field(ge=0)
+    end_day: int | None = Field(default=None, ge=0)
+    focus: str = Field(min_length=1)
+    do: tuple[str, ...] = Field(min_length=1)
+    expect: tuple[str, ...] = Field(min_length=1)
+    escalate: tuple[str, ...] = Field(min_length=1)
+    sources: tuple[Source, ...] = ()
+
+
+class AgeNote(_Frozen):
+    """Advice added to a care plan for ages in ``[min_age, max_age]``."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    min_age: int = Field(default=0, ge=0)
+    max_age: int = Field(default=130, le=130)
+    text: str = Field(min_length=1)
+    see_doctor_within_days: int | None = Field(default=None, ge=0)
+
+
+class CarePlanTable(_Frozen):
+    """The care-timeline table of a pack: phases, check-in days and texts."""
+
+    phases: tuple[CarePhase, ...] = Field(min_length=1)
+    checkin_days: tuple[int, ...] = Field(min_length=1)
+    see_doctor_after_days: int = Field(ge=1)
+    doctor_within_days: int = Field(ge=0)
+    horizon_days: int = Field(ge=1)
+    headline: str = Field(min_length=1)
+    emergency_note: str = Field(min_length=1)
+    checkin_text: str = Field(min_length=1)
+    see_doctor_text: str = Field(min_length=1)
+    age_notes: tuple[AgeNote, ...] = ()
+
+    @model_validator(mode="after")
+    def _check(self) -> CarePlanTable:
+        expected = 0
+        for index, phase in enumerate(self.phases):
+            if phase.start_day != expected:
+                raise ValueError(
+                    f"phase '{phase.id}' starts on day {phase.start_day}; expected {expected} "
+                    "(phases must follow each other without gaps)"
+                )
+            last = index == len(self.phases) - 1
+            if phase.end_day is None:
+                if not last:
+                    raise ValueError(f"only the last phase may be open-ended, not '{phase.id}'")
+                break
+            if phase.end_day < phase.start_day:
+                raise ValueError(f"phase '{phase.id}' ends before it starts")
+            expected = phase.end_day + 1
+        else:
+            raise ValueError("the last phase must be open-ended (end_day: null)")
+        if any(day < 0 for day in self.checkin_days):
+            raise ValueError("checkin_days must be 0 or more")
+        return self
+
+
+class CarePlanPhase(CarePhase):
+    """A phase of one person's plan, with its dates (``end_date`` None: open-ended)."""
+
+    start_date: dt.date
+    end_date: dt.date | None
+
+
+class CarePlanDay(_Frozen):
+    """One day of a care plan: its date, day number since onset and focus."""
+
+    date: dt.date
+    day: int
+    phase_id: str
+    focus: str
+    checkin: bool = False
+    see_doctor: bool = False
+
+
+class CarePlan(_Frozen):
+    """A day-by-day self-care plan from an onset date, led by triage.
+
+    When triage found an emergency, ``suppressed`` is true and the plan holds
+    no phases, days or check-ins: the headline says to get help now.
+    """
+
+    onset: dt.date
+    today: dt.date
+    day: int
+    current_phase: str | None
+    headline: str
+    triage: TriageResult | None = None
+    suppressed: bool = False
+    phases: tuple[CarePlanPhase, ...] = ()
+    days: tuple[CarePlanDay, ...] = ()
+    see_doctor_by: dt.date
+    checkins: tuple[dt.date, ...] = ()
+    notes: tuple[str, ...] = ()
 
 
 class Hit(_Frozen):
@@ -134,7 +338,9 @@ class RetrievalParams(_Frozen):
     The fused score of an entry is ``dense_weight * dense + answer_weight *
     dense_answer + bm25_weight * bm25`` (each signal in [0, 1]). Its confidence
     is a logistic function of the fused score, its margin over the best other
-    entry and the query's vocabulary coverage. The values are
+    entry, the query's vocabulary coverage, and whether the query names one
+    of the knowledge base's anchor terms (words most of its questions share,
+    such as "back" and "spasm" in the pack). The values are
     fitted on hand-written tuning data (``tuning/fit.py``); below
     ``threshold`` the reply abstains.
     """
@@ -147,6 +353,7 @@ class RetrievalParams(_Frozen):
     coef_score: float = 8.0
     coef_margin: float = 4.0
     coef_coverage: float = 1.0
+    coef_anchor: float = 0.0
     threshold: float = Field(default=0.5, ge=0.0, le=1.0)
 
 

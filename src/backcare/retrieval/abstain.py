@@ -1,10 +1,11 @@
 """Pure: turn retrieval scores into a calibrated confidence and decide to abstain.
 
-The confidence is a logistic regression over three features, fitted on
+The confidence is a logistic regression over four features, fitted on
 hand-written tuning data (``tuning/fit.py``): the fused score of the entry,
-its margin over the best other entry, and how much of the query's vocabulary
-the knowledge base knows at all. All three rise with the fused score, so the
-confidences keep the ranking's order. Logistic
+its margin over the best other entry, how much of the query's vocabulary the
+knowledge base knows at all, and whether the query names an anchor term of
+the knowledge base (a word most of its questions share). The fit keeps every
+weight non-negative, so the confidences keep the ranking's order. Logistic
 outputs are probabilities by construction, so the threshold reads as "answer
 only when at least this likely to be right".
 """
@@ -28,6 +29,7 @@ class Features:
     score: float
     margin: float
     coverage: float
+    anchor: float = 1.0
 
 
 def _logit(params: RetrievalParams, features: Features) -> float:
@@ -36,6 +38,7 @@ def _logit(params: RetrievalParams, features: Features) -> float:
         + params.coef_score * features.score
         + params.coef_margin * features.margin
         + params.coef_coverage * features.coverage
+        + params.coef_anchor * features.anchor
     )
 
 
@@ -49,7 +52,9 @@ def confidence(params: RetrievalParams, features: Features) -> float:
     return e / (1.0 + e)
 
 
-def confidences(params: RetrievalParams, fused: np.ndarray, coverage: float) -> np.ndarray:
+def confidences(
+    params: RetrievalParams, fused: np.ndarray, coverage: float, anchor: float = 1.0
+) -> np.ndarray:
     """Confidence of every entry at once; the margin is taken over the best *other* entry."""
     if fused.size == 0:
         return np.zeros(0)
@@ -62,6 +67,7 @@ def confidences(params: RetrievalParams, fused: np.ndarray, coverage: float) -> 
         + params.coef_score * fused
         + params.coef_margin * (fused - others_best)
         + params.coef_coverage * coverage
+        + params.coef_anchor * anchor
     )
     result: np.ndarray = 0.5 * (1.0 + np.tanh(0.5 * z))  # logistic, overflow-free
     return result

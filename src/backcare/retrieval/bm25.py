@@ -73,6 +73,11 @@ class BM25Index:
         freq = self._doc_freq.get(term)
         return self._max_idf if freq is None else self._idf(freq)
 
+    def frequent_terms(self, min_share: float) -> frozenset[str]:
+        """Terms found in at least ``min_share`` of the documents."""
+        cutoff = min_share * self.n_docs
+        return frozenset(term for term, freq in self._doc_freq.items() if term and freq >= cutoff)
+
     def knows(self, term: str) -> bool:
         """Whether any document contains ``term``."""
         return term in self._doc_freq

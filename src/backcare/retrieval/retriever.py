@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,6 +19,29 @@ from backcare.retrieval.tokenize import Analyzer, words
 __all__ = ["HybridRetriever", "SearchResult"]
 
 logger = logging.getLogger(__name__)
+
+_SENTENCE_END = re.compile(r"(?<=[.?!])\s+|\n+")
+# Below this many words a message is one thought; above it, the question
+# sentence is searched on its own too, so a long story around it cannot drown it.
+_LONG_QUERY_WORDS = 16
+# A term in at least this share of the entries' questions names what the whole
+# knowledge base is about ("back", "spasm"); a query with none is likely off-topic.
+_ANCHOR_SHARE = 0.6
+
+
+def focus_sentence(text: str) -> str | None:
+    """The sentence(s) of a long, multi-sentence message that carry the question.
+
+    Sentences ending in "?" when there are any, else the last sentence;
+    None for short or single-sentence messages.
+    """
+    if len(text.split()) < _LONG_QUERY_WORDS:
+        return None
+    sentences = [part.strip() for part in _SENTENCE_END.split(text) if part.strip()]
+    if len(sentences) < 2:
+        return None
+    questions = [sentence for sentence in sentences if sentence.endswith("?")]
+    return " ".join(questions) if questions else sentences[-1]
 
 
 @dataclass(frozen=True)
@@ -41,13 +65,32 @@ class HybridRetriever:
         self.params = params
         self._analyzer = Analyzer()
         self._speller = SpellFixer(kb.vocabulary)
+        self._anchors = kb.bm25_questions.frequent_terms(_ANCHOR_SHARE)
+
+    def anchor(self, text: str) -> float:
+        """1.0 when ``text`` names an anchor term (or the knowledge base has none), else 0.0."""
+        if not self._anchors:
+            return 1.0
+        terms = self._analyzer.terms_of_words(self._speller.fix_all(words(text)))
+        return 1.0 if self._anchors.intersection(terms) else 0.0
 
     def signals(self, text: str) -> tuple[dict[str, np.ndarray], float, str]:
         """Per-entry signals for ``text`` (each in [0, 1]), the coverage and the repaired text.
 
-        Split out of :meth:`search` so ``tuning/fit.py`` can refit the weights
-        from the same numbers the live path uses.
+        For a long message the question sentence is scored too, and each
+        entry keeps the better of the two scores per signal. Split out of
+        :meth:`search` so ``tuning/fit.py`` refits on the numbers the live
+        path uses.
         """
+        signals, coverage, repaired = self._signals_of(text)
+        focus = focus_sentence(text)
+        if focus is not None:
+            focused, focus_coverage, _ = self._signals_of(focus)
+            signals = {name: np.maximum(values, focused[name]) for name, values in signals.items()}
+            coverage = max(coverage, focus_coverage)
+        return signals, coverage, repaired
+
+    def _signals_of(self, text: str) -> tuple[dict[str, np.ndarray], float, str]:
         tokens = self._speller.fix_all(words(text))
         repaired = " ".join(tokens) if tokens != words(text) else text
         terms = list(dict.fromkeys(self._analyzer.terms_of_words(tokens)))
@@ -87,7 +130,7 @@ class HybridRetriever:
             signals,
             {"dense": p.dense_weight, "dense_answer": p.answer_weight, "bm25": p.bm25_weight},
         )
-        conf = confidences(p, fused, coverage)
+        conf = confidences(p, fused, coverage, self.anchor(text))
         k = max(1, min(top_k, len(fused)))
         top = np.argpartition(-fused, k - 1)[:k] if k < len(fused) else np.arange(len(fused))
         top = top[np.argsort(-fused[top], kind="stable")]

@@ -22,6 +22,19 @@ def _deletes(word: str) -> set[str]:
     return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
+def _likely_slip(typed: str, known: str) -> bool:
+    """A dropped double letter or two swapped neighbours: the commonest typing slips."""
+    if len(known) == len(typed) + 1:
+        return any(
+            known[:i] + known[i + 1 :] == typed and known[i] == known[i - 1]
+            for i in range(1, len(known))
+        )
+    if len(known) == len(typed):
+        diffs = [i for i in range(len(typed)) if typed[i] != known[i]]
+        return len(diffs) == 2 and diffs[1] == diffs[0] + 1
+    return False
+
+
 def _one_edit_apart(a: str, b: str) -> bool:
     if a == b:
         return False
@@ -64,8 +77,9 @@ class SpellFixer:
         near = [c for c in candidates if _one_edit_apart(word, c)]
         if not near:
             return word
-        # Most frequent wins; ties go to the alphabetically first for determinism.
-        return min(near, key=lambda c: (-self._counts[c], c))
+        # A likely slip beats frequency ("masage" is "massage", not "manage");
+        # then the most frequent wins, ties alphabetically for determinism.
+        return min(near, key=lambda c: (not _likely_slip(word, c), -self._counts[c], c))
 
     def fix_all(self, tokens: Iterable[str]) -> list[str]:
         """Repair each token of a query."""

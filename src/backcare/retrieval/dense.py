@@ -1,0 +1,422 @@
+"""Dense sentence encoders: the `Encoder` protocol, `OnnxMiniLM` and `HashingEncoder`.
+
+`OnnxMiniLM` runs the all-MiniLM-L6-v2 graph built by `backcare.retrieval.onnx_export`
+with onnxruntime and the Rust ``tokenizers``; torch is never imported. This is the only
+backcare module that imports onnxruntime, and it does so lazily, so importing it for the
+protocol or for `HashingEncoder` costs nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final, Protocol, runtime_checkable
+
+import numpy as np
+import numpy.typing as npt
+
+from backcare.errors import ConfigError, ModelUnavailableError
+from backcare.retrieval.onnx_export import (
+    MANIFEST_NAME,
+    ONNX_NAME,
+    TOKENIZER_NAME,
+    compute_model_id,
+    file_sha256,
+    read_manifest,
+)
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
+
+__all__ = ["Encoder", "HashingEncoder", "OnnxMiniLM", "Vector", "Vectors"]
+
+logger = logging.getLogger(__name__)
+
+Vector = npt.NDArray[np.float32]
+"""One L2-normalised embedding, shape ``(dim,)``."""
+Vectors = npt.NDArray[np.float32]
+"""L2-normalised embeddings, one per row, shape ``(n, dim)``."""
+
+_BUILD_HINT: Final = "backcare model build"
+_QUERY_CACHE_SIZE: Final = 1024
+
+
+@runtime_checkable
+class Encoder(Protocol):
+    """Turns text into L2-normalised float32 vectors whose dot product is cosine similarity."""
+
+    @property
+    def dim(self) -> int:
+        """Length of every vector."""
+        ...
+
+    @property
+    def model_id(self) -> str:
+        """Short stable id of model and format; stored vectors are valid only for it."""
+        ...
+
+    def encode(
+        self,
+        texts: Sequence[str],
+        *,
+        batch_size: int = 64,
+        progress: Callable[[int], None] | None = None,
+    ) -> Vectors:
+        """Encode many texts.
+
+        Args:
+            texts: Texts to encode, in order.
+            batch_size: Texts per model call.
+            progress: Called after each batch with the number of texts just encoded.
+
+        Returns:
+            float32 array of shape ``(len(texts), dim)`` with unit-norm rows.
+        """
+        ...
+
+    def encode_query(self, text: str) -> Vector:
+        """Encode one query.
+
+        Args:
+            text: The query.
+
+        Returns:
+            float32 array of shape ``(dim,)`` with unit norm.
+        """
+        ...
+
+
+class OnnxMiniLM:
+    """all-MiniLM-L6-v2 sentence embeddings (384 dims) through onnxruntime.
+
+    Build the model folder with `backcare.retrieval.onnx_export.ensure_model` (or
+    ``backcare model build``) and open it with `OnnxMiniLM.load`. Instances are safe to
+    share between threads.
+    """
+
+    def __init__(
+        self,
+        session: Any,
+        tokenizer: Tokenizer,
+        *,
+        dim: int,
+        max_seq_length: int,
+        model_id: str,
+        model_dir: Path,
+    ) -> None:
+        """Wrap an open session and tokenizer; use `OnnxMiniLM.load` instead.
+
+        Args:
+            session: onnxruntime ``InferenceSession`` of the exported graph.
+            tokenizer: Tokenizer with truncation set and padding off.
+            dim: Embedding size.
+            max_seq_length: Token limit, special tokens included.
+            model_id: Id from `compute_model_id`.
+            model_dir: Folder the model came from, for error messages.
+        """
+        self._session = session
+        self._tokenizer = tokenizer
+        self._dim = dim
+        self._model_id = model_id
+        self.max_seq_length = max_seq_length
+        self.model_dir = model_dir
+        self._query_cache = functools.lru_cache(maxsize=_QUERY_CACHE_SIZE)(self._encode_one)
+
+    @classmethod
+    def load(cls, model_dir: Path, *, threads: int | None = None) -> OnnxMiniLM:
+        """Open a model folder written by `build_onnx_model`.
+
+        The ONNX file is checked against the sha256 in its manifest before it is loaded.
+
+        Args:
+            model_dir: Folder with ``model.onnx``, ``tokenizer.json`` and ``manifest.json``.
+            threads: onnxruntime intra-op threads; defaults to the CPU count (at most 4,
+                more only adds synchronisation for a model this small).
+
+        Returns:
+            The ready encoder.
+
+        Raises:
+            ModelUnavailableError: A file is missing, fails its checksum, or cannot be
+                loaded by tokenizers or onnxruntime.
+            ConfigError: ``threads`` is below 1.
+        """
+        if threads is not None and threads < 1:
+            raise ConfigError(f"encoder threads must be at least 1, got {threads}")
+        manifest = read_manifest(model_dir)
+        onnx_path = model_dir / ONNX_NAME
+        try:
+            found = file_sha256(onnx_path)
+        except OSError as exc:
+            raise ModelUnavailableError(
+                f"cannot read the ONNX encoder {onnx_path}: {exc}. Rebuild it with `{_BUILD_HINT}`."
+            ) from exc
+        expected = manifest.get("onnx_sha256")
+        if found != expected:
+            raise ModelUnavailableError(
+                f"ONNX encoder {onnx_path} fails its checksum: sha256 is {found}, "
+                f"{model_dir / MANIFEST_NAME} expects {expected}. "
+                f"Rebuild it with `{_BUILD_HINT}`."
+            )
+        try:
+            dim = int(manifest["dim"])
+            max_seq_length = int(manifest["max_seq_length"])
+            model_id = compute_model_id(str(manifest["safetensors_sha256"]), max_seq_length)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelUnavailableError(
+                f"encoder manifest {model_dir / MANIFEST_NAME} lacks or garbles {exc}. "
+                f"Rebuild it with `{_BUILD_HINT}`."
+            ) from exc
+        tokenizer = _load_tokenizer(model_dir / TOKENIZER_NAME, max_seq_length)
+        session = _load_session(onnx_path, threads)
+        logger.info("loaded ONNX encoder %s from %s", model_id, model_dir)
+        return cls(
+            session,
+            tokenizer,
+            dim=dim,
+            max_seq_length=max_seq_length,
+            model_id=model_id,
+            model_dir=model_dir,
+        )
+
+    @property
+    def dim(self) -> int:
+        """Length of every vector (384)."""
+        return self._dim
+
+    @property
+    def model_id(self) -> str:
+        """Short stable id of weights, graph format and token limit."""
+        return self._model_id
+
+    def encode(
+        self,
+        texts: Sequence[str],
+        *,
+        batch_size: int = 64,
+        progress: Callable[[int], None] | None = None,
+    ) -> Vectors:
+        """Encode many texts, batching texts of similar length to keep padding small.
+
+        Args:
+            texts: Texts to encode, in order.
+            batch_size: Texts per model call.
+            progress: Called after each batch with the number of texts just encoded.
+
+        Returns:
+            float32 array of shape ``(len(texts), dim)`` with unit-norm rows, in the
+            order of ``texts``.
+
+        Raises:
+            ConfigError: ``texts`` is a single string or ``batch_size`` is below 1.
+            ModelUnavailableError: onnxruntime or the tokenizer fails.
+        """
+        _check_batch_args(texts, batch_size)
+        out = np.empty((len(texts), self._dim), dtype=np.float32)
+        if not texts:
+            return out
+        try:
+            encodings = self._tokenizer.encode_batch(list(texts))
+        except Exception as exc:  # tokenizers raises bare Exception
+            raise self._failure("tokenize", exc) from exc
+        order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
+        for start in range(0, len(order), batch_size):
+            chunk = order[start : start + batch_size]
+            width = max(len(encodings[i].ids) for i in chunk)
+            ids = np.zeros((len(chunk), width), dtype=np.int64)
+            mask = np.zeros((len(chunk), width), dtype=np.int64)
+            for row, i in enumerate(chunk):
+                tokens = encodings[i].ids
+                ids[row, : len(tokens)] = tokens
+                mask[row, : len(tokens)] = 1
+            out[chunk] = self._embed_ids(ids, mask)
+            if progress is not None:
+                progress(len(chunk))
+        return out
+
+    def encode_query(self, text: str) -> Vector:
+        """Encode one query without padding, with an LRU cache of recent queries.
+
+        Args:
+            text: The query.
+
+        Returns:
+            Read-only float32 array of shape ``(dim,)`` with unit norm.
+
+        Raises:
+            ModelUnavailableError: onnxruntime or the tokenizer fails.
+        """
+        return self._query_cache(text)
+
+    def _encode_one(self, text: str) -> Vector:
+        try:
+            encoding = self._tokenizer.encode(text)
+        except Exception as exc:  # tokenizers raises bare Exception
+            raise self._failure("tokenize", exc) from exc
+        ids = np.asarray([encoding.ids], dtype=np.int64)
+        vector: Vector = self._embed_ids(ids, np.ones_like(ids))[0]
+        vector.flags.writeable = False  # shared through the cache
+        return vector
+
+    def _embed_ids(self, ids: npt.NDArray[np.int64], mask: npt.NDArray[np.int64]) -> Vectors:
+        """Run the graph on token ids and their attention mask, both ``(batch, seq)``."""
+        try:
+            outputs = self._session.run(None, {"input_ids": ids, "attention_mask": mask})
+        except Exception as exc:  # onnxruntime's pybind errors share no base but Exception
+            raise self._failure("run", exc) from exc
+        result: Vectors = outputs[0]
+        return result
+
+    def _failure(self, step: str, exc: Exception) -> ModelUnavailableError:
+        return ModelUnavailableError(
+            f"the ONNX encoder in {self.model_dir} failed to {step}: {exc}. "
+            f"Rebuild it with `{_BUILD_HINT}`."
+        )
+
+
+class HashingEncoder:
+    """Model-free encoder from hashed character trigrams, for tests and as a fallback.
+
+    Deterministic across processes and platforms (blake2b, not Python's salted
+    ``hash``). Texts sharing many trigrams get close vectors; that is all it promises.
+    """
+
+    def __init__(self, dim: int = 64) -> None:
+        """Create an encoder with vectors of length ``dim``.
+
+        Args:
+            dim: Vector length.
+
+        Raises:
+            ConfigError: ``dim`` is below 1.
+        """
+        if dim < 1:
+            raise ConfigError(f"HashingEncoder dim must be at least 1, got {dim}")
+        self._dim = dim
+
+    @property
+    def dim(self) -> int:
+        """Length of every vector."""
+        return self._dim
+
+    @property
+    def model_id(self) -> str:
+        """Id naming the scheme and size."""
+        return f"hashing-trigram-v1-{self._dim}"
+
+    def encode(
+        self,
+        texts: Sequence[str],
+        *,
+        batch_size: int = 64,
+        progress: Callable[[int], None] | None = None,
+    ) -> Vectors:
+        """Encode many texts.
+
+        Args:
+            texts: Texts to encode, in order.
+            batch_size: Texts per `progress` call.
+            progress: Called after each batch with the number of texts just encoded.
+
+        Returns:
+            float32 array of shape ``(len(texts), dim)`` with unit-norm rows.
+
+        Raises:
+            ConfigError: ``texts`` is a single string or ``batch_size`` is below 1.
+        """
+        _check_batch_args(texts, batch_size)
+        out = np.empty((len(texts), self._dim), dtype=np.float32)
+        for start in range(0, len(texts), batch_size):
+            chunk = texts[start : start + batch_size]
+            for offset, text in enumerate(chunk):
+                out[start + offset] = self._vector(text)
+            if progress is not None:
+                progress(len(chunk))
+        return out
+
+    def encode_query(self, text: str) -> Vector:
+        """Encode one query.
+
+        Args:
+            text: The query.
+
+        Returns:
+            float32 array of shape ``(dim,)`` with unit norm.
+        """
+        return self._vector(text)
+
+    def _vector(self, text: str) -> Vector:
+        padded = f" {' '.join(text.lower().split())} "
+        grams = [padded[i : i + 3] for i in range(len(padded) - 2)] or [padded]
+        vector = np.zeros(self._dim, dtype=np.float32)
+        for gram in grams:
+            digest = hashlib.blake2b(gram.encode(), digest_size=8).digest()
+            bucket = int.from_bytes(digest[:7], "little") % self._dim
+            vector[bucket] += 1.0 if digest[7] & 1 else -1.0
+        norm = float(np.linalg.norm(vector))
+        if norm == 0.0:  # every trigram cancelled out; any fixed unit vector will do
+            vector[0] = 1.0
+            return vector
+        vector /= norm
+        return vector
+
+
+def _check_batch_args(texts: Sequence[str], batch_size: int) -> None:
+    if isinstance(texts, str):
+        raise ConfigError("encode() takes a sequence of texts, not one string; use encode_query()")
+    if batch_size < 1:
+        raise ConfigError(f"batch_size must be at least 1, got {batch_size}")
+
+
+def _load_tokenizer(path: Path, max_seq_length: int) -> Tokenizer:
+    from tokenizers import Tokenizer
+
+    try:
+        tokenizer = Tokenizer.from_file(str(path))
+    except Exception as exc:  # tokenizers raises bare Exception
+        raise ModelUnavailableError(
+            f"cannot load the tokenizer {path}: {exc}. Rebuild the encoder with `{_BUILD_HINT}`."
+        ) from exc
+    # tokenizer.json pads every input to 128 tokens and truncates at 128; queries are
+    # ~10x faster unpadded, batches are padded by hand, and sentence-transformers
+    # truncates at max_seq_length (256), not 128.
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(max_length=max_seq_length)
+    return tokenizer
+
+
+def _default_threads() -> int:
+    """CPUs this process may run on (not the host's count, which containers inflate), at most 4."""
+    try:
+        available = len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS and Windows have no sched_getaffinity
+        available = os.cpu_count() or 1
+    return max(1, min(available, 4))
+
+
+def _load_session(path: Path, threads: int | None) -> Any:
+    try:
+        import onnxruntime as ort
+    except ImportError as exc:
+        raise ModelUnavailableError(
+            "the dense encoder needs onnxruntime: pip install onnxruntime==1.32.0"
+        ) from exc
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.intra_op_num_threads = threads if threads is not None else _default_threads()
+    options.inter_op_num_threads = 1
+    # Spinning threads burn a core between calls for no gain at this model size.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    try:
+        return ort.InferenceSession(
+            str(path), sess_options=options, providers=["CPUExecutionProvider"]
+        )
+    except Exception as exc:  # onnxruntime's pybind errors share no base but Exception
+        raise ModelUnavailableError(
+            f"onnxruntime cannot load the encoder {path}: {exc}. Rebuild it with `{_BUILD_HINT}`."
+        ) from exc

@@ -1,0 +1,92 @@
+"""The import rules of STYLE.md section 2, checked with ast over src/backcare."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "backcare"
+
+# Lowest layer first; a module may import only from layers before its own (or its own package).
+LAYERS: dict[str, int] = {
+    "errors": 1,
+    "model": 2,
+    "knowledge": 3,
+    "ingest": 3,
+    "retrieval": 3,
+    "triage": 3,
+    "careplan": 3,
+    "diary": 3,
+    "feedback": 3,
+    "_negation": 3,
+    "service": 4,
+    "evaluate": 4,
+    "settings": 5,
+    "api": 5,
+    "cli": 5,
+    "web": 5,
+    "__init__": 5,
+    "__main__": 6,
+}
+# Same-layer imports the shells need: the CLI reads settings and starts the API (`serve`).
+SHELL_IMPORTS = {("cli", "settings"), ("cli", "api")}
+CORE_FORBIDDEN = {"typer", "rich", "fastapi", "uvicorn", "starlette"}
+
+
+def _part(path: Path) -> str:
+    rel = path.relative_to(SRC)
+    return rel.parts[0].removesuffix(".py")
+
+
+def _imports(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.append(node.module)
+    return names
+
+
+MODULES = sorted(SRC.rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(SRC)))
+def test_module_respects_layers(path: Path) -> None:
+    part = _part(path)
+    assert part in LAYERS, f"{part} has no layer in tests/test_layers.py: add it"
+    own = LAYERS[part]
+    for name in _imports(path):
+        top = name.split(".")[0]
+        if own <= 4:
+            assert top not in CORE_FORBIDDEN, f"core module {path.name} imports {top}"
+        if top != "backcare":
+            continue
+        pieces = name.split(".")
+        if len(pieces) == 1:
+            assert own >= 5, f"{path.name} imports the package root (only shells may)"
+            continue
+        target = pieces[1]
+        if target == part:
+            continue
+        assert target in LAYERS, f"unknown part {target}"
+        allowed = (
+            LAYERS[target] < own
+            or (part == "knowledge" and target == "ingest")
+            or (part, target) in SHELL_IMPORTS
+        )
+        assert allowed, f"{path.relative_to(SRC)} (layer {own}) imports {name} (layer {LAYERS[target]})"
+
+
+def test_shells_use_only_the_public_api() -> None:
+    public = {"cli.py": {"backcare", "backcare.settings", "backcare.api"}, "api.py": {"backcare"}}
+    for shell in ("cli.py", "api.py"):
+        path = SRC / shell
+        if not path.exists():
+            continue
+        for name in _imports(path):
+            if name.startswith("backcare"):
+                assert name in public[shell], f"{shell} imports {name}; re-export it from backcare"

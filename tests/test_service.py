@@ -1,0 +1,74 @@
+"""The facade: query validation and the JSON contract (model-free encoder)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from backcare import Backcare, QueryError, TriageLevel, prepare_query
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("", "empty_query"),
+        ("   \n\t ", "empty_query"),
+        ("x" * 2001, "query_too_long"),
+        ("back pain " * 10_000, "query_too_long"),
+        ("my back\x00\x01\x02", "not_text"),
+        ("bad \udcff bytes", "not_text"),
+        (b"bytes", "not_text"),
+        (None, "not_text"),
+    ],
+)
+def test_unusable_queries_raise_with_a_code(text: object, code: str) -> None:
+    with pytest.raises(QueryError) as info:
+        prepare_query(text)
+    assert info.value.code == code
+    assert info.value.message
+
+
+def test_a_100kb_query_is_refused_quickly() -> None:
+    with pytest.raises(QueryError, match="limit is 2,000"):
+        prepare_query("a" * 100_000)
+
+
+def test_reply_has_exactly_the_contract_fields(fake_backcare: Backcare) -> None:
+    reply = json.loads(fake_backcare.ask("what helps a back spasm right now?").model_dump_json())
+    assert list(reply) == ["query", "status", "triage", "answer", "alternatives", "kb"]
+    assert set(reply["triage"]) == {"level", "flags", "message"}
+    assert reply["status"] in {"answered", "abstained"}
+    assert reply["kb"] == "backcare-pack@1"
+    if reply["answer"] is not None:
+        assert set(reply["answer"]) == {"entry_id", "question", "text", "sources", "confidence"}
+        assert reply["answer"]["sources"], "pack answers always cite a source"
+    for alt in reply["alternatives"]:
+        assert set(alt) == {"entry_id", "question", "score"}
+
+
+@pytest.mark.parametrize("top_k", [1, 3, 7])
+def test_top_k_counts_answer_and_alternatives(fake_backcare: Backcare, top_k: int) -> None:
+    reply = fake_backcare.ask("ice or heat for my back", top_k=top_k)
+    assert len(reply.alternatives) + (reply.answer is not None) == top_k
+
+
+def test_triage_runs_even_when_retrieval_abstains(fake_backcare: Backcare) -> None:
+    reply = fake_backcare.ask("xqzv blorp, and I can't pee since last night")
+    assert reply.triage.level == TriageLevel.EMERGENCY
+
+
+def test_query_is_echoed_as_given(fake_backcare: Backcare) -> None:
+    assert fake_backcare.ask("  heat\u2019s fine?  ").query == "  heat\u2019s fine?  "
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(max_size=300))
+def test_any_text_gives_a_reply_or_a_query_error(fake_backcare: Backcare, text: str) -> None:
+    try:
+        reply = fake_backcare.ask(text)
+    except QueryError:
+        return
+    assert 0.0 <= (reply.answer.confidence if reply.answer else 0.0) <= 1.0
