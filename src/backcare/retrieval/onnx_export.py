@@ -39,6 +39,7 @@ __all__ = [
     "TOKENIZER_NAME",
     "build_onnx_model",
     "compute_model_id",
+    "default_weights_dir",
     "ensure_model",
     "file_sha256",
     "read_manifest",
