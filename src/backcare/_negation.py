@@ -1,0 +1,160 @@
+"""Text preparation and scope checks for triage: negation, clauses, other people.
+
+A NegEx-style approach (Chapman et al., 2001): a negation cue denies a match
+that starts a few words after it, unless a clause boundary lies between them.
+All cue, boundary and pronoun lists come from the pack (``TriageLanguage``);
+this module only applies them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from backcare.model import TriageLanguage
+
+__all__ = ["Normalised", "ScopeReader", "normalise"]
+
+_APOSTROPHES = frozenset("'\u2018\u2019\u02bc`\u00b4\u2032")
+_HYPHENS = frozenset("-\u2010\u2011\u2012\u2013\u2014\u2015\u2212_")
+_SENTENCE_END = re.compile(r"[.;!?\n]")
+_LIST_JOINER = re.compile(r"\b(?:or|nor)\b")
+_WORD = re.compile(r"\S+")
+
+
+class Normalised:
+    """Triage-normalised text and, for each of its characters, where it came from."""
+
+    __slots__ = ("original", "text", "_origin")
+
+    def __init__(self, original: str, text: str, origin: list[int]) -> None:
+        self.original = original
+        self.text = text
+        self._origin = origin
+
+    def source_span(self, start: int, end: int) -> str:
+        """The original words behind ``text[start:end]``."""
+        if start >= end:
+            return ""
+        return self.original[self._origin[start] : self._origin[end - 1] + 1].strip()
+
+
+def normalise(original: str) -> Normalised:
+    """Lower-case, drop apostrophes, read hyphens as spaces and collapse whitespace.
+
+    Apostrophes go so that "can't", "cant" and "can’t" read alike; the mapping
+    back to the original keeps evidence in the person's own words.
+    """
+    if original.isascii():
+        return _normalise_ascii(original)
+    chars: list[str] = []
+    origin: list[int] = []
+    last_space = True
+    for index, raw in enumerate(original):
+        folded = raw.lower() if raw.isascii() else unicodedata.normalize("NFKC", raw).lower()
+        for char in folded:
+            if char in _APOSTROPHES:
+                continue
+            if char.isspace() or char in _HYPHENS:
+                if last_space:
+                    continue
+                char = " "
+                last_space = True
+            else:
+                last_space = False
+            chars.append(char)
+            origin.append(index)
+    if chars and chars[-1] == " ":
+        chars.pop()
+        origin.pop()
+    return Normalised(original, "".join(chars), origin)
+
+
+def _normalise_ascii(original: str) -> Normalised:
+    """The same as the general loop, for ASCII text, an order of magnitude faster."""
+    lowered = original.lower()
+    parts: list[str] = []
+    origin: list[int] = []
+    previous_end = -1
+    for chunk in _ASCII_KEPT.finditer(lowered):
+        start, end = chunk.span()
+        if previous_end >= 0:
+            gap = _ASCII_SPACE.search(lowered, previous_end, start)
+            if gap is not None:
+                parts.append(" ")
+                origin.append(gap.start())
+        parts.append(chunk.group())
+        origin.extend(range(start, end))
+        previous_end = end
+    return Normalised(original, "".join(parts), origin)
+
+
+_ASCII_KEPT = re.compile(r"[^\s'`_-]+")
+_ASCII_SPACE = re.compile(r"[\s_-]")
+
+
+class ScopeReader:
+    """Answers "is this match negated?" and "is it about someone else?"."""
+
+    def __init__(self, language: TriageLanguage) -> None:
+        self._window = language.negation_window
+        self._cues = re.compile("|".join(f"(?:{cue})" for cue in language.negation_cues))
+        self._cue_exceptions = (
+            re.compile(language.cue_exceptions) if language.cue_exceptions else None
+        )
+        self._breaks = re.compile("|".join(f"(?:{brk})" for brk in language.scope_breaks))
+        self._post = re.compile(language.post_negation)
+        self._others = re.compile(language.other_people)
+        self._first_person = re.compile(language.first_person)
+        self._duration_context = re.compile(language.duration_context)
+
+    def clause_start(self, text: str, start: int, end: int) -> int:
+        """Where the clause holding ``text[start:end]`` begins.
+
+        A comma inside a list closed by "or"/"nor" does not end the clause, so
+        "no numbness, tingling or weakness" negates all three; a plain comma
+        does, so "no fever, numb bum" still reports the numbness.
+        """
+        for boundary in reversed(list(self._breaks.finditer(text, 0, start))):
+            if boundary.group() == "," and _LIST_JOINER.search(text, boundary.end(), end):
+                continue
+            return boundary.end()
+        return 0
+
+    def is_negated(self, text: str, start: int, end: int) -> bool:
+        """Whether a cue before ``text[start:end]`` (same clause) or "is fine" after denies it."""
+        clause = self.clause_start(text, start, end)
+        prefix = text[clause:start]
+        for cue in reversed(list(self._cues.finditer(prefix))):
+            if len(_WORD.findall(prefix, cue.end())) > self._window:
+                break
+            if self._cue_exceptions and self._cue_exceptions.search(prefix, 0, cue.start()):
+                continue
+            return True
+        return self._post.match(text, end) is not None
+
+    def is_about_someone_else(self, text: str, start: int) -> bool:
+        """Whether the sentence so far is about another person ("my dad had cancer").
+
+        A first-person word after the other person hands the sentence back to
+        the writer ("my mum had it and so have I").
+        """
+        sentence = 0
+        for sentence_end in _SENTENCE_END.finditer(text, 0, start):
+            sentence = sentence_end.end()
+        others = list(self._others.finditer(text, sentence, start))
+        if not others:
+            return False
+        return self._first_person.search(text, others[-1].end(), start) is None
+
+    def has_duration_context(self, text: str, start: int, end: int) -> bool:
+        """Whether the sentence around ``text[start:end]`` is about the pain itself."""
+        sentence = 0
+        for sentence_end in _SENTENCE_END.finditer(text, 0, start):
+            sentence = sentence_end.end()
+        stop = _SENTENCE_END.search(text, end)
+        sentence_stop = stop.start() if stop else len(text)
+        return (
+            self._duration_context.search(text, sentence, start) is not None
+            or self._duration_context.search(text, end, sentence_stop) is not None
+        )
