@@ -317,6 +317,8 @@ class CarePlan(_Frozen):
     see_doctor_by: dt.date
     checkins: tuple[dt.date, ...] = ()
     notes: tuple[str, ...] = ()
+    checkin_text: str = ""
+    see_doctor_text: str = ""
 
 
 class Hit(_Frozen):
