@@ -1,0 +1,330 @@
+// backcare web page: talks only to the HTTP API.
+// Every text from the knowledge base or the server goes into the page through
+// textContent, never parsed as HTML, so an entry containing <script> shows as text.
+"use strict";
+
+(function () {
+  const $ = (id) => document.getElementById(id);
+
+  const LEVELS = {
+    emergency: { title: "Emergency: get help now", loud: true },
+    urgent: { title: "Urgent: see a doctor today", loud: true },
+    doctor: { title: "See a doctor", loud: false },
+    self_care: { title: "Self-care", loud: false },
+  };
+
+  let lastReply = null;
+
+  function el(tag, text, className) {
+    const node = document.createElement(tag);
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    if (className) node.className = className;
+    return node;
+  }
+
+  function clear(node) {
+    while (node.firstChild) node.removeChild(node.firstChild);
+  }
+
+  async function postJson(path, body, accept) {
+    const response = await fetch(path, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: accept || "application/json" },
+      body: JSON.stringify(body),
+    });
+    if (!response.ok) {
+      let message = "The server could not answer (" + response.status + ").";
+      try {
+        const data = await response.json();
+        if (data && data.error && data.error.message) message = data.error.message;
+      } catch (_ignored) {
+        // not JSON: keep the generic message
+      }
+      throw new Error(message);
+    }
+    return response;
+  }
+
+  // Answer text is plain text: blank lines end paragraphs, "- " lines are bullets.
+  function renderText(container, text) {
+    clear(container);
+    let paragraph = [];
+    let list = null;
+    const flush = () => {
+      if (paragraph.length) container.appendChild(el("p", paragraph.join(" ")));
+      paragraph = [];
+    };
+    for (const line of String(text).split("\n")) {
+      const bullet = /^\s*[-*•]\s+/.exec(line);
+      if (bullet) {
+        flush();
+        if (!list) {
+          list = el("ul");
+          container.appendChild(list);
+        }
+        list.appendChild(el("li", line.slice(bullet[0].length)));
+      } else if (line.trim() === "") {
+        flush();
+        list = null;
+      } else {
+        list = null;
+        paragraph.push(line.trim());
+      }
+    }
+    flush();
+  }
+
+  function showTriage(triage) {
+    const banner = $("triage");
+    const level = LEVELS[triage.level] || LEVELS.self_care;
+    banner.className = "triage triage-" + triage.level;
+    if (level.loud) {
+      banner.setAttribute("role", "alert");
+    } else {
+      banner.removeAttribute("role");
+    }
+    $("triage-title").textContent = level.title;
+    renderText($("triage-message"), triage.message);
+    const flags = $("triage-flags");
+    clear(flags);
+    for (const flag of triage.flags || []) {
+      flags.appendChild(el("li", "You said: “" + flag.evidence + "”"));
+    }
+    banner.hidden = triage.level === "self_care";
+  }
+
+  function relatedLink(alt) {
+    const item = el("li");
+    const link = el("a", alt.question);
+    // The question travels in the fragment, which never reaches the server or its logs.
+    link.href = "#q=" + encodeURIComponent(alt.question);
+    link.dataset.question = alt.question;
+    link.addEventListener("click", (event) => {
+      event.preventDefault();
+      $("q").value = alt.question;
+      ask(alt.question);
+    });
+    item.appendChild(link);
+    return item;
+  }
+
+  function showReply(reply) {
+    lastReply = reply;
+    showTriage(reply.triage);
+    const answer = reply.answer;
+    const sourcesBlock = $("answer-sources-block");
+    const sources = $("answer-sources");
+    clear(sources);
+    if (answer) {
+      $("answer-question").textContent = answer.question;
+      renderText($("answer-text"), answer.text);
+      $("answer-confidence").textContent =
+        "Confidence: " + Math.round(answer.confidence * 100) + "% · " + reply.kb;
+      for (const source of answer.sources) {
+        const item = el("li");
+        const link = el("a", source.title);
+        // Only http(s) links become clickable; anything else is shown as text.
+        if (/^https?:\/\//i.test(source.url)) {
+          link.href = source.url;
+          link.rel = "noopener noreferrer";
+          item.appendChild(link);
+        } else {
+          item.appendChild(el("span", source.title + " (" + source.url + ")"));
+        }
+        sources.appendChild(item);
+      }
+      sourcesBlock.hidden = answer.sources.length === 0;
+    } else {
+      $("answer-question").textContent = "I don't have a good answer to that";
+      renderText(
+        $("answer-text"),
+        "This knowledge base has no confident answer to your question. The closest topics " +
+          "are listed below.",
+      );
+      $("answer-confidence").textContent = "No confident answer · " + reply.kb;
+      sourcesBlock.hidden = true;
+    }
+    const note = $("self-care-note");
+    note.textContent = reply.triage.message;
+    note.hidden = reply.triage.level !== "self_care" || !reply.triage.message;
+
+    const related = $("related-list");
+    clear(related);
+    $("related-heading").textContent = answer ? "Related questions" : "Closest topics";
+    for (const alt of reply.alternatives) related.appendChild(relatedLink(alt));
+    $("related").hidden = reply.alternatives.length === 0;
+
+    for (const button of document.querySelectorAll(".rate")) {
+      button.disabled = false;
+      button.setAttribute("aria-pressed", "false");
+    }
+    $("feedback-status").textContent = "";
+    $("result").hidden = false;
+  }
+
+  async function ask(question) {
+    const status = $("ask-status");
+    if (!question.trim()) {
+      status.textContent = "Type a question first.";
+      $("q").focus();
+      return;
+    }
+    status.textContent = "Looking for an answer…";
+    $("ask-button").disabled = true;
+    try {
+      const response = await postJson("/v1/ask", { q: question, top_k: 4 });
+      showReply(await response.json());
+      status.textContent = "Answer ready.";
+      const hash = "#q=" + encodeURIComponent(question);
+      if (window.location.hash !== hash) window.history.pushState(null, "", hash);
+    } catch (error) {
+      status.textContent = error.message;
+    } finally {
+      $("ask-button").disabled = false;
+    }
+  }
+
+  async function rate(button) {
+    if (!lastReply) return;
+    const status = $("feedback-status");
+    const body = {
+      q: lastReply.query,
+      entry_id: lastReply.answer ? lastReply.answer.entry_id : null,
+      rating: button.dataset.rating,
+    };
+    try {
+      await postJson("/v1/feedback", body);
+      for (const other of document.querySelectorAll(".rate")) {
+        other.setAttribute("aria-pressed", other === button ? "true" : "false");
+      }
+      status.textContent = "Thank you, your feedback was recorded.";
+    } catch (error) {
+      status.textContent = error.message;
+    }
+  }
+
+  function planBody() {
+    const body = { onset: $("onset").value };
+    const age = $("age").value.trim();
+    if (age !== "") body.age = Number(age);
+    const question = $("q").value.trim();
+    if (question !== "") body.q = question;
+    return body;
+  }
+
+  function listOf(title, items) {
+    const block = el("div");
+    block.appendChild(el("h5", title));
+    const list = el("ul");
+    for (const item of items) list.appendChild(el("li", item));
+    block.appendChild(list);
+    return block;
+  }
+
+  function showPlan(plan) {
+    $("plan-headline").textContent = plan.headline;
+    $("plan").className = plan.suppressed ? "plan plan-suppressed" : "plan";
+    $("plan-today").textContent = plan.suppressed
+      ? ""
+      : "Today is day " + plan.day + " since it started (" + plan.onset + ").";
+    const current = $("plan-current");
+    clear(current);
+    const phase = (plan.phases || []).find((p) => p.id === plan.current_phase);
+    if (phase) {
+      current.appendChild(el("h4", "Now: " + phase.title));
+      current.appendChild(el("p", phase.focus));
+      current.appendChild(listOf("What to do", phase.do));
+      current.appendChild(listOf("What to expect", phase.expect));
+      current.appendChild(listOf("Get help if", phase.escalate));
+    }
+    $("plan-doctor").textContent = plan.suppressed
+      ? ""
+      : "If it is not clearly better, see a doctor by " + plan.see_doctor_by + ".";
+    const notes = $("plan-notes");
+    clear(notes);
+    for (const note of plan.notes || []) notes.appendChild(el("li", note));
+    const days = $("plan-days");
+    clear(days);
+    for (const day of plan.days || []) {
+      let text = day.date + " (day " + day.day + "): " + day.focus;
+      if (day.checkin) text += " Check in: how is it going?";
+      if (day.see_doctor) text += " See a doctor if it is not better.";
+      days.appendChild(el("li", text));
+    }
+    const count = (plan.days || []).length;
+    $("plan-days-heading").textContent = "Day by day (" + count + " days)";
+    $("plan-days-block").hidden = count === 0;
+    $("plan-ics").hidden = plan.suppressed;
+    $("plan").hidden = false;
+  }
+
+  async function makePlan() {
+    const status = $("plan-status");
+    if (!$("onset").value) {
+      status.textContent = "Enter the date the spasm started.";
+      $("onset").focus();
+      return;
+    }
+    status.textContent = "Making your plan…";
+    try {
+      const response = await postJson("/v1/careplan", planBody());
+      showPlan(await response.json());
+      status.textContent = "Your plan is ready.";
+    } catch (error) {
+      status.textContent = error.message;
+    }
+  }
+
+  async function downloadIcs() {
+    const status = $("plan-status");
+    try {
+      const response = await postJson("/v1/careplan?format=ics", planBody(), "text/calendar");
+      const blob = new Blob([await response.text()], { type: "text/calendar" });
+      const url = URL.createObjectURL(blob);
+      const link = el("a");
+      link.href = url;
+      link.download = "backcare-care-plan.ics";
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10000);
+      status.textContent = "Calendar file downloaded.";
+    } catch (error) {
+      status.textContent = error.message;
+    }
+  }
+
+  function init() {
+    $("ask-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      ask($("q").value);
+    });
+    // Enter asks; Shift+Enter adds a line.
+    $("q").addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        ask($("q").value);
+      }
+    });
+    for (const button of document.querySelectorAll(".rate")) {
+      button.addEventListener("click", () => rate(button));
+    }
+    $("plan-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      makePlan();
+    });
+    $("plan-ics").addEventListener("click", downloadIcs);
+    const askFromHash = () => {
+      const q = new URLSearchParams(window.location.hash.slice(1)).get("q");
+      if (q && q !== $("q").value) {
+        $("q").value = q;
+        ask(q);
+      }
+    };
+    window.addEventListener("popstate", askFromHash);
+    window.addEventListener("hashchange", askFromHash);
+    askFromHash();
+  }
+
+  init();
+})();
