@@ -14,6 +14,7 @@ import datetime as dt
 
 from backcare.errors import CarePlanError
 from backcare.model import (
+    CarePhase,
     CarePlan,
     CarePlanDay,
     CarePlanPhase,
@@ -65,8 +66,7 @@ def make_care_plan(
     day = (today - onset).days
     level = triage.level if triage is not None else TriageLevel.SELF_CARE
 
-    if level is TriageLevel.EMERGENCY:
-        assert triage is not None  # level came from it
+    if triage is not None and level is TriageLevel.EMERGENCY:
         return CarePlan(
             onset=onset,
             today=today,
@@ -85,9 +85,7 @@ def make_care_plan(
     see_doctor_by = _see_doctor_by(
         onset, today, level, table, [n.see_doctor_within_days for n in notes]
     )
-    phases = tuple(
-        _dated_phase(phase_index, onset, table) for phase_index in range(len(table.phases))
-    )
+    phases = tuple(_dated_phase(phase, onset) for phase in table.phases)
     checkins = _checkins(onset, today, table)
     days = _days(onset, today, phases, set(checkins), see_doctor_by, table)
     headline = triage.message if triage is not None and triage.flags else table.headline
@@ -191,8 +189,7 @@ def _see_doctor_by(
     return max(today, min(candidates))
 
 
-def _dated_phase(index: int, onset: dt.date, table: CarePlanTable) -> CarePlanPhase:
-    phase = table.phases[index]
+def _dated_phase(phase: CarePhase, onset: dt.date) -> CarePlanPhase:
     end = None if phase.end_day is None else onset + dt.timedelta(days=phase.end_day)
     return CarePlanPhase(
         **phase.model_dump(exclude={"sources"}),
