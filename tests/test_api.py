@@ -152,6 +152,15 @@ class TestErrors:
         error = _error(client.post("/v1/ask", json=body), 422, "invalid_request")
         assert "42" not in error["message"], "the input is not echoed back"
 
+    def test_a_lone_surrogate_is_not_text(self, client: TestClient) -> None:
+        """JSON may escape half a UTF-16 pair; it must be refused, never echoed or a 500."""
+        response = client.post(
+            "/v1/ask",
+            content=b'{"q": "\\udcff back"}',
+            headers={"content-type": "application/json"},
+        )
+        _error(response, 422, "not_text")
+
     def test_broken_json_is_bad_json(self, client: TestClient) -> None:
         response = client.post(
             "/v1/ask", content=b'{"q": "half', headers={"content-type": "application/json"}
