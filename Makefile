@@ -39,8 +39,9 @@ system-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	fi
 
+# The main job: the API and the web page on the shipped pack (SQLite for feedback).
 run: install
-	$(BIN)/backcare ask "my back locked up this morning, what helps right now?"
+	$(BIN)/backcare serve --host $(HOST) --port $(PORT)
 
 test: install-dev
 	$(BIN)/pytest

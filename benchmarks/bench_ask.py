@@ -43,8 +43,11 @@ print(f"{t1 - t0:.4f} {rss:.1f} {reply.status}")
 
 def _queries() -> list[str]:
     texts: list[str] = []
-    for path in [*sorted((SHARED / "eval").glob("*.jsonl")), ROOT / "tuning" / "in_scope.jsonl",
-                 ROOT / "tuning" / "out_of_scope.jsonl"]:
+    for path in [
+        *sorted((SHARED / "eval").glob("*.jsonl")),
+        ROOT / "tuning" / "in_scope.jsonl",
+        ROOT / "tuning" / "out_of_scope.jsonl",
+    ]:
         if path.exists():
             texts += [json.loads(line)["q"] for line in path.read_text().splitlines() if line]
     return list(dict.fromkeys(texts))
@@ -72,8 +75,11 @@ def bench_in_process(queries: list[str]) -> dict[str, object]:
 
     settings = get_settings()
     pack = load_pack()
-    backcare = Backcare.open(default_encoder(settings.model_dir, threads=settings.threads),
-                             pack=pack, cache_dir=settings.index_dir)
+    backcare = Backcare.open(
+        default_encoder(settings.model_dir, threads=settings.threads),
+        pack=pack,
+        cache_dir=settings.index_dir,
+    )
     backcare.ask("warm up")
     cold_cache: list[float] = []
     for q in queries:
@@ -120,8 +126,9 @@ def bench_cold_start(runs: int = 5) -> dict[str, object]:
     exe = str(Path(python).with_name("backcare"))
     for _ in range(runs):
         t = time.perf_counter()
-        subprocess.run([exe, "ask", "--json", "how long do back spasms last"],
-                       capture_output=True, check=True)
+        subprocess.run(
+            [exe, "ask", "--json", "how long do back spasms last"], capture_output=True, check=True
+        )
         cli.append(time.perf_counter() - t)
     return {
         "process_to_first_answer_s": round(statistics.median(starts), 3),
@@ -140,11 +147,15 @@ def main() -> int:
     print(f"ask, shipped pack ({ip['entries']} entries, {ip['queries']} distinct queries)")
     for name in ("ask_distinct", "ask_repeated", "bm25_only_baseline"):
         row = ip[name]
-        print(f"  {name:22s} p50 {row['p50_ms']:7.3f} ms  p95 {row['p95_ms']:7.3f} ms  "
-              f"p99 {row['p99_ms']:7.3f} ms")
+        print(
+            f"  {name:22s} p50 {row['p50_ms']:7.3f} ms  p95 {row['p95_ms']:7.3f} ms  "
+            f"p99 {row['p99_ms']:7.3f} ms"
+        )
     print(f"  backcare p50 / BM25-only p50 = {ip['ratio_p50_vs_bm25_only']}x")
-    print(f"cold start: process to first answer {cs['process_to_first_answer_s']} s; "
-          f"`backcare ask --json` {cs['cli_ask_json_s']} s; peak RSS {cs['peak_rss_mb']} MB")
+    print(
+        f"cold start: process to first answer {cs['process_to_first_answer_s']} s; "
+        f"`backcare ask --json` {cs['cli_ask_json_s']} s; peak RSS {cs['peak_rss_mb']} MB"
+    )
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(results, indent=2))

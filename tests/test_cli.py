@@ -83,8 +83,18 @@ def test_jsonl_goes_on_after_bad_lines() -> None:
     assert code == 0
     rows = [json.loads(line) for line in out.splitlines()]
     codes = [row.get("error", {}).get("code") for row in rows]
-    assert codes == [None, None, "bad_json", "empty_query", "bad_json", "empty_query",
-                     "empty_query", "query_too_long", "not_text", None]
+    assert codes == [
+        None,
+        None,
+        "bad_json",
+        "empty_query",
+        "bad_json",
+        "empty_query",
+        "empty_query",
+        "query_too_long",
+        "not_text",
+        None,
+    ]
     assert rows[1]["answer"]["entry_id"] == "duration"
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import pytest
 
 from backcare import Backcare, TriageLevel
-
 from tests.conftest import SHARED, read_jsonl
 
 EVAL = SHARED / "eval"

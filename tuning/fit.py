@@ -9,8 +9,9 @@ Steps (all measured, nothing hand-set):
    BM25, and BM25's answer share) for top-1 accuracy on the 70 % split.
 3. Fit a logistic regression (numpy, Newton's method, small L2) that predicts
    "the top entry is right" from the fused score, its margin over the runner-up,
-   the query's vocabulary coverage and whether it names an anchor term. Positives: in-scope queries whose top-1
-   is right; negatives: out-of-scope queries and in-scope queries ranked wrong.
+   the query's vocabulary coverage and whether it names an anchor term.
+   Positives: in-scope queries whose top-1 is right; negatives: out-of-scope
+   queries and in-scope queries ranked wrong.
 4. Pick the threshold that maximises a cost-weighted accuracy on the 70 %
    split, where answering an out-of-scope query costs twice as much as
    abstaining on an in-scope one (a confident wrong answer is the worse error).
@@ -86,7 +87,9 @@ def _newton(x: np.ndarray, y: np.ndarray, l2: float) -> np.ndarray:
     for _ in range(100):
         p = 1 / (1 + np.exp(-design @ w))
         grad = design.T @ (p - y) + l2 * np.r_[0, w[1:]]
-        hess = design.T @ (design * (p * (1 - p))[:, None]) + l2 * np.diag(np.r_[0, np.ones(len(w) - 1)])
+        hess = design.T @ (design * (p * (1 - p))[:, None]) + l2 * np.diag(
+            np.r_[0, np.ones(len(w) - 1)]
+        )
         step = np.linalg.solve(hess, grad)
         w -= step
         if np.abs(step).max() < 1e-8:
@@ -143,7 +146,9 @@ def main() -> int:
     acc = top1(share, weights, in_train)
     print(f"fusion: share={share} weights={weights} train top-1={acc:.3f}")
 
-    def design(mask_in: list[bool], mask_oos: list[bool]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def design(
+        mask_in: list[bool], mask_oos: list[bool]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         xs, ys, is_oos = [], [], []
         for (sig, cov), ok, use in zip(cache[share][0], in_ok, mask_in, strict=True):
             if use:
@@ -166,15 +171,19 @@ def main() -> int:
             # in-scope & right: answer is good; OOS answered costs OOS_COST;
             # in-scope wrong answered counts as an error too.
             good = np.sum(answer & (y == 1)) + np.sum(~answer & oos)
-            bad = np.sum(~answer & (y == 1)) + OOS_COST * np.sum(answer & oos) + np.sum(
-                answer & (y == 0) & ~oos
+            bad = (
+                np.sum(~answer & (y == 1))
+                + OOS_COST * np.sum(answer & oos)
+                + np.sum(answer & (y == 0) & ~oos)
             )
             score = good - bad
             if score > best_score:
                 best_t, best_score = float(t), float(score)
         return round(best_t, 3)
 
-    def report(w: np.ndarray, t: float, x: np.ndarray, y: np.ndarray, oos: np.ndarray, label: str) -> dict:
+    def report(
+        w: np.ndarray, t: float, x: np.ndarray, y: np.ndarray, oos: np.ndarray, label: str
+    ) -> dict:
         p = 1 / (1 + np.exp(-(w[0] + x @ w[1:])))
         answer = p >= t
         stats = {

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from enum import Enum
+from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -42,7 +42,7 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class TriageLevel(str, Enum):
+class TriageLevel(StrEnum):
     """How fast a person should get help, most urgent first."""
 
     EMERGENCY = "emergency"

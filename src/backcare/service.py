@@ -7,20 +7,30 @@ encoder or a small knowledge base.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import unicodedata
 from pathlib import Path
 
+from backcare.careplan import make_care_plan
 from backcare.errors import KnowledgePackError, QueryError
 from backcare.knowledge.pack import KnowledgePack, load_pack
-from backcare.model import Alternative, Answer, Reply, TriageResult
+from backcare.model import Alternative, Answer, CarePlan, Reply, TriageResult
 from backcare.retrieval.dense import Encoder, OnnxMiniLM
 from backcare.retrieval.kbase import KnowledgeBase
 from backcare.retrieval.retriever import HybridRetriever
 from backcare.retrieval.tokenize import normalise_text
 from backcare.triage import triage as run_triage
 
-__all__ = ["MAX_QUERY_CHARS", "Backcare", "build_model", "default_encoder", "prepare_query"]
+__all__ = [
+    "MAX_QUERY_CHARS",
+    "Backcare",
+    "build_model",
+    "default_encoder",
+    "plan_care",
+    "prepare_query",
+    "triage_text",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -36,9 +46,7 @@ def prepare_query(text: object) -> str:
     if not isinstance(text, str):
         raise QueryError("not_text", f"the question must be text, not {type(text).__name__}")
     # Surrogates come from undecodable bytes; control characters from binary data.
-    if any(
-        unicodedata.category(ch) in ("Cs", "Cc") and ch not in "\t\n\r" for ch in text[:10_000]
-    ):
+    if any(unicodedata.category(ch) in ("Cs", "Cc") and ch not in "\t\n\r" for ch in text[:10_000]):
         raise QueryError("not_text", "the question contains binary data, not readable text")
     if len(text) > 10 * MAX_QUERY_CHARS:
         raise QueryError(
@@ -59,9 +67,9 @@ def prepare_query(text: object) -> str:
 
 def build_model(model_dir: Path, *, force: bool = False) -> Path:
     """Build the ONNX encoder into ``model_dir`` (cached; ``force`` rebuilds)."""
-    from backcare.retrieval.onnx_export import build_onnx_model, ensure_model
+    from backcare.retrieval.onnx_export import ensure_model
 
-    return build_onnx_model(model_dir) if force else ensure_model(model_dir)
+    return ensure_model(model_dir, rebuild=force)
 
 
 def default_encoder(model_dir: Path, *, threads: int | None = None) -> Encoder:
@@ -69,6 +77,33 @@ def default_encoder(model_dir: Path, *, threads: int | None = None) -> Encoder:
     from backcare.retrieval.onnx_export import ensure_model
 
     return OnnxMiniLM.load(ensure_model(model_dir), threads=threads)
+
+
+def triage_text(pack: KnowledgePack, text: str) -> TriageResult:
+    """Red-flag triage of one message with a pack's rules (no model needed).
+
+    Raises:
+        QueryError: the message is empty, too long or not text.
+    """
+    return run_triage(prepare_query(text), pack.red_flags)
+
+
+def plan_care(
+    pack: KnowledgePack,
+    onset: dt.date,
+    *,
+    now: dt.datetime | dt.date,
+    age: int | None = None,
+    text: str | None = None,
+) -> CarePlan:
+    """A care plan from ``onset`` with a pack's timeline; red flags in ``text`` shape it.
+
+    Raises:
+        CarePlanError: ``onset`` is after ``now``, or ``age`` is negative.
+        QueryError: ``text`` is given but unusable.
+    """
+    triage = None if text is None else triage_text(pack, text)
+    return make_care_plan(onset, now, pack.careplan, age=age, triage=triage)
 
 
 class Backcare:
@@ -110,7 +145,23 @@ class Backcare:
 
     def triage(self, text: str) -> TriageResult:
         """Red-flag triage of ``text`` alone (no retrieval)."""
-        return run_triage(prepare_query(text), self.pack.red_flags)
+        return triage_text(self.pack, text)
+
+    def care_plan(
+        self,
+        onset: dt.date,
+        *,
+        now: dt.datetime | dt.date,
+        age: int | None = None,
+        text: str | None = None,
+    ) -> CarePlan:
+        """A day-by-day plan from ``onset``; red flags in ``text`` change or suppress it.
+
+        Raises:
+            CarePlanError: ``onset`` is after ``now``, or ``age`` is negative.
+            QueryError: ``text`` is given but unusable (empty, too long, not text).
+        """
+        return plan_care(self.pack, onset, now=now, age=age, text=text)
 
     def ask(self, text: str, *, top_k: int = 3) -> Reply:
         """Answer one question; raises ``QueryError`` for unusable input."""

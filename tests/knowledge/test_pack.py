@@ -37,7 +37,9 @@ def test_missing_field_names_file_entry_and_field(pack_copy: Path) -> None:
 def test_unknown_source_number_is_named(pack_copy: Path) -> None:
     path = pack_copy / "entries" / "sleep.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("sources: [", "sources: [999, "))
-    with pytest.raises(PackValidationError, match=r"sleep.yaml: entry 'sleep': field 'sources'.*999"):
+    with pytest.raises(
+        PackValidationError, match=r"sleep.yaml: entry 'sleep': field 'sources'.*999"
+    ):
         load_pack(pack_copy)
 
 

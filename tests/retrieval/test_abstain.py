@@ -14,7 +14,9 @@ unit = st.floats(min_value=0.0, max_value=1.0)
 
 
 @given(st.lists(unit, min_size=1, max_size=30), unit)
-def test_confidences_are_probabilities_that_keep_the_ranking(scores: list[float], cov: float) -> None:
+def test_confidences_are_probabilities_that_keep_the_ranking(
+    scores: list[float], cov: float
+) -> None:
     fused = np.array(scores)
     conf = confidences(PARAMS, fused, cov)
     assert np.all((conf >= 0) & (conf <= 1))

@@ -26,7 +26,9 @@ def built() -> KnowledgeBase:
     return KnowledgeBase.build("test@1", ENTRIES, HashingEncoder())
 
 
-def test_round_trip_keeps_entries_vectors_and_manifest(tmp_path: Path, built: KnowledgeBase) -> None:
+def test_round_trip_keeps_entries_vectors_and_manifest(
+    tmp_path: Path, built: KnowledgeBase
+) -> None:
     built.save(tmp_path / "kb")
     loaded = KnowledgeBase.load(tmp_path / "kb", model_id=HashingEncoder().model_id)
     assert loaded.entries == built.entries
@@ -88,7 +90,9 @@ def test_failed_save_leaves_the_old_version_live(
     assert [p.name for p in (tmp_path / "kb").iterdir() if p.name.startswith(".tmp-")] == []
 
 
-def test_saving_again_replaces_and_cleans_old_versions(tmp_path: Path, built: KnowledgeBase) -> None:
+def test_saving_again_replaces_and_cleans_old_versions(
+    tmp_path: Path, built: KnowledgeBase
+) -> None:
     built.save(tmp_path / "kb")
     built.save(tmp_path / "kb")
     versions = [p for p in (tmp_path / "kb").iterdir() if p.name.startswith("v-")]

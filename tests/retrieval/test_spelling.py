@@ -32,7 +32,10 @@ def test_prefers_the_more_frequent_word() -> None:
     assert fixer.fix("bast") == "last"
 
 
-@given(st.lists(st.text(alphabet="abcdefghij", min_size=1, max_size=8), max_size=20), st.text(max_size=12))
+@given(
+    st.lists(st.text(alphabet="abcdefghij", min_size=1, max_size=8), max_size=20),
+    st.text(max_size=12),
+)
 def test_never_raises_and_known_words_are_kept(vocab: list[str], word: str) -> None:
     fixer = SpellFixer(vocab)
     fixed = fixer.fix(word)

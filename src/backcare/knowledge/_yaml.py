@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from backcare.errors import KnowledgePackError, PackValidationError
 
 try:  # the C loader is several times faster; pure Python is the fallback
-    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader
+    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
 except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _Loader = yaml.SafeLoader
 

@@ -27,7 +27,7 @@ from backcare.errors import PackValidationError
 from backcare.knowledge._yaml import describe_validation_error, read_yaml
 from backcare.knowledge.rules import load_careplan, load_red_flags
 from backcare.knowledge.validate import validate_entries
-from backcare.model import FaqEntry, RetrievalParams, Source
+from backcare.model import CarePlanTable, FaqEntry, RedFlagRules, RetrievalParams, Source
 
 __all__ = ["KnowledgePack", "load_pack", "shipped_pack_dir"]
 
@@ -40,8 +40,8 @@ class KnowledgePack:
     label: str
     entries: tuple[FaqEntry, ...]
     sources: Mapping[int, Source]
-    red_flags: Any
-    careplan: Any
+    red_flags: RedFlagRules
+    careplan: CarePlanTable
     params: RetrievalParams
     content_hash: str
 

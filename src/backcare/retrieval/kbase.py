@@ -15,8 +15,9 @@ version, and one subfolder per version::
 
 ``save`` writes a new version into a temporary subfolder, renames it, then
 atomically replaces ``CURRENT`` (write and rename), so a build that fails or
-is killed at any point leaves the previous version live and untouched. ``load`` memory-maps the arrays and refuses a folder
-whose manifest is missing, from another format version or another model.
+is killed at any point leaves the previous version live and untouched.
+``load`` memory-maps the arrays and refuses a folder whose manifest is
+missing, from another format version or another model.
 """
 
 from __future__ import annotations
@@ -128,11 +129,13 @@ class KnowledgeBase:
         done = 0
 
         def step(count: int) -> None:
+            # Encoders report each batch's size; callers want the running total.
+            nonlocal done
+            done += count
             if progress is not None:
-                progress(done + count)
+                progress(done)
 
         question_vectors = encoder.encode(flat_questions, progress=step)
-        done = len(flat_questions)
         answer_vectors = encoder.encode(answers, progress=step)
         manifest: dict[str, object] = {
             "format_version": FORMAT_VERSION,

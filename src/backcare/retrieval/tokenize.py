@@ -37,8 +37,8 @@ _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 STOPWORDS = frozenset(
     """
     a about also am an and are as at be been being but by can could did do does doing for from
-    had has have having he her hers him his i i'm i've id if im in into is it it's its itself just me
-    my myself of on or our ours she so some such than that that's the their theirs them
+    had has have having he her hers him his i i'm i've id if im in into is it it's its itself
+    just me my myself of on or our ours she so some such than that that's the their theirs them
     then there these they this those to too us very was we were what what's which who whom
     whose will with would you your yours yourself yourselves 's 're 'll 've
     """.split()

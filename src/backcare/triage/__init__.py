@@ -16,10 +16,10 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from backcare._negation import Normalised, ScopeReader, normalise
-from backcare._prefilter import necessary_literals
-from backcare._quantities import Quantity, find_ages, find_durations
 from backcare.model import RedFlagRule, RedFlagRules, TriageFlag, TriageLevel, TriageResult
+from backcare.triage._negation import Normalised, ScopeReader, normalise
+from backcare.triage._prefilter import necessary_literals
+from backcare.triage._quantities import Quantity, find_ages, find_durations
 
 __all__ = ["triage"]
 
