@@ -137,7 +137,7 @@ def render_reply(reply: Reply) -> None:
         console.print(render_triage(reply.triage))
     if reply.answer is not None:
         answer = reply.answer
-        body = escape(answer.text)
+        body = escape(answer.text.strip())
         if answer.sources:
             body += "\n\n[dim]Sources:[/]\n" + "\n".join(
                 f"[dim]• {escape(s.title)} — {escape(s.url)}[/]" for s in answer.sources
