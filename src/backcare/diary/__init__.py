@@ -1,1 +1,20 @@
-"""Episode diary storage."""
+"""Episode diary storage: episodes, check-ins and users, plus the warnings read from them.
+
+``SqlDiaryStore`` keeps the diary in SQLite (the default) or PostgreSQL, with
+its schema under Alembic migrations; ``diary_warnings`` is pure; ``dump_diary``
+and ``load_diary`` write and read the CSV and JSON exports.
+"""
+
+from backcare.diary.export import dump_diary, load_diary
+from backcare.diary.sql import SqlDiaryStore
+from backcare.diary.store import DiaryStore, EpisodeRecord
+from backcare.diary.warnings import diary_warnings
+
+__all__ = [
+    "DiaryStore",
+    "EpisodeRecord",
+    "SqlDiaryStore",
+    "diary_warnings",
+    "dump_diary",
+    "load_diary",
+]
