@@ -1,0 +1,418 @@
+"""Ingest FAQ files into a knowledge-base folder, describe one, and export it back.
+
+``ingest_to_kb`` reads the files, merges their entries into the folder's
+existing knowledge base (near-duplicate questions found with the dense
+encoder), indexes the result and saves it as a new version. Nothing is written
+until every file has been read and merged, and ``KnowledgeBase.save`` swaps the
+new version in atomically, so a failed or killed ingest leaves the previous
+knowledge base live and unchanged.
+
+Vectors the folder already holds for the same model are reused, and questions
+embedded while merging are not embedded again while indexing: adding one file
+to a large knowledge base only encodes what is new.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import logging
+import os
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from backcare.errors import ConfigError, IngestError, KnowledgePackError
+from backcare.ingest import IngestReport, ingest_files
+from backcare.ingest.merge import OnConflict
+from backcare.model import FaqEntry
+from backcare.retrieval.dense import Encoder, Vector, Vectors
+from backcare.retrieval.kbase import (
+    _ANSWER_CHARS,
+    KnowledgeBase,
+    content_hash,
+    live_version,
+    read_manifest,
+)
+
+__all__ = [
+    "EXPORT_FORMATS",
+    "NEAR_DUPLICATE_THRESHOLD",
+    "ExportFormat",
+    "IngestProgress",
+    "KbInfo",
+    "export_kb",
+    "ingest_to_kb",
+    "kb_info",
+]
+
+logger = logging.getLogger(__name__)
+
+# Cosine similarity (all-MiniLM-L6-v2) at or above which two questions count as the
+# same question: merged as alternates when the answers agree, a conflict when not.
+# Measured with benchmarks/near_duplicates.py:
+# - rewordings of the seed page's questions ("What helps lower back spasms
+#   immediately?" / "What helps low back spasms right away?", word order, curly
+#   apostrophes, "you"/"I") score 0.95-0.996; singular/plural swaps 0.90-0.93;
+# - distinct topics of our own pack reach 0.926 ("what are the symptoms of a back
+#   spasm" / "signs that a back spasm is something serious"), so 0.9 would report
+#   them as conflicts, and keep-first would drop the later one;
+# - MedQuAD's template questions about numbered subtypes ("symptoms of Spastic
+#   paraplegia 14" / "... 15") score up to 0.99 with different answers: no
+#   threshold separates those, they are reported as conflicts (1,458 pairs at 0.95,
+#   4,198 at 0.9; ingesting all of MedQuAD reports 2,794 conflicts at 0.95, so use
+#   --on-conflict keep-both for corpora like it).
+# A missed rewording costs a near-duplicate entry; a false conflict loses one. 0.95
+# sits above every distinct-topic pair of the pack and below the rewordings.
+NEAR_DUPLICATE_THRESHOLD = 0.95
+
+ExportFormat = Literal["csv", "jsonl"]
+EXPORT_FORMATS: tuple[ExportFormat, ...] = ("csv", "jsonl")
+
+IngestProgress = Callable[[str, int, int | None], None]
+"""Called as ``progress(phase, done, total)``; phases in order: ``reading``,
+``merging`` (embedding questions to find near-duplicates), ``encoding`` (the
+index's vectors) and ``saving``. ``total`` is None when not known in advance."""
+
+_CURRENT = "CURRENT"
+_EXPORT_COLUMNS = ("id", "question", "alternates", "answer", "url", "source")
+
+
+class KbInfo(BaseModel):
+    """What a knowledge-base folder holds, from its manifest."""
+
+    model_config = ConfigDict(frozen=True)
+
+    path: str
+    version: str
+    name: str
+    entries: int
+    model_id: str
+    built_at: str
+    content_hash: str
+    format_version: int
+    sources: tuple[dict[str, str], ...] = ()
+
+
+def kb_info(kb_dir: str | os.PathLike[str]) -> KbInfo:
+    """Describe the live version of the knowledge base in ``kb_dir``.
+
+    Raises:
+        KnowledgePackError: ``kb_dir`` holds no knowledge base, or its manifest
+            is damaged.
+    """
+    folder = Path(kb_dir)
+    version = live_version(folder)
+    manifest = read_manifest(version)
+    try:
+        return KbInfo(
+            path=str(folder),
+            version=version.name,
+            name=str(manifest["name"]),
+            entries=int(str(manifest["entries"])),
+            model_id=str(manifest["model_id"]),
+            built_at=str(manifest["built_at"]),
+            content_hash=str(manifest["content_hash"]),
+            format_version=int(str(manifest["format_version"])),
+            sources=tuple(_manifest_sources(manifest)),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise KnowledgePackError(
+            f"{version}: manifest lacks or garbles {exc}; rebuild it with "
+            f"'backcare ingest FILE... --kb {folder}'"
+        ) from exc
+
+
+def ingest_to_kb(
+    paths: Iterable[str | os.PathLike[str]],
+    kb_dir: str | os.PathLike[str],
+    encoder: Encoder,
+    *,
+    name: str | None = None,
+    on_conflict: OnConflict = "keep_first",
+    threshold: float = NEAR_DUPLICATE_THRESHOLD,
+    progress: IngestProgress | None = None,
+    clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+) -> IngestReport:
+    """Read FAQ files into the knowledge base in ``kb_dir``, creating or updating it.
+
+    When ``kb_dir`` already holds a knowledge base, its entries are kept and the
+    files' entries are merged into them: a question already there (same text,
+    or same meaning by the encoder) with the same answer is skipped or becomes
+    an alternate, so ingesting a file twice adds nothing. When the merged
+    entries, name, sources and model are unchanged, no new version is written.
+
+    Args:
+        paths: the FAQ files (any format ``backcare.ingest`` reads).
+        kb_dir: the knowledge-base folder; created when missing.
+        encoder: the sentence encoder for near-duplicates and the index.
+        name: the label replies carry in ``kb``; default: the existing
+            knowledge base's name, else the folder's name.
+        on_conflict: ``keep_first`` drops an entry whose question matches an
+            earlier one with a different answer; ``keep_both`` keeps both.
+            Either way the conflict is in the report.
+        threshold: cosine similarity at or above which questions are the same.
+        progress: told how far each phase has got (see ``IngestProgress``).
+        clock: gives the build time recorded in the manifest.
+
+    Returns:
+        What happened to every question read: added, merged, skipped or in
+        conflict, each with its reason, file and line.
+
+    Raises:
+        ConfigError: no files, or an unknown ``on_conflict``.
+        UnsupportedFormatError: a file is of a kind no reader handles.
+        IngestError: a file cannot be read, or nothing in them has an answer.
+        KnowledgePackError: ``kb_dir`` is neither empty nor a knowledge base,
+            or its knowledge base is damaged.
+    """
+    files = [Path(p) for p in paths]
+    if not files:
+        raise ConfigError("ingest needs at least one FAQ file")
+    if on_conflict not in ("keep_first", "keep_both"):
+        raise ConfigError(f"on_conflict must be 'keep_first' or 'keep_both', not {on_conflict!r}")
+    folder = Path(kb_dir)
+    old = _existing(folder)
+    label = name or (old.name if old is not None else folder.resolve().name)
+    if not label.strip():
+        raise ConfigError("the knowledge base needs a non-empty name")
+    sources: dict[str, dict[str, str]] = {}
+    if old is not None:
+        try:
+            sources = {source["path"]: source for source in _manifest_sources(old.manifest)}
+        except (KeyError, TypeError) as exc:
+            raise KnowledgePackError(
+                f"{folder}: manifest lists its sources wrongly ({exc}); rebuild it"
+            ) from exc
+    for file in files:
+        path = str(file.resolve())
+        sources[path] = {"path": path, "sha256": _sha256(file)}
+
+    def emit(phase: str, done: int, total: int | None) -> None:
+        if progress is not None:
+            progress(phase, done, total)
+
+    same_model = old is not None and old.manifest.get("model_id") == encoder.model_id
+    reuse = _ReusingEncoder(encoder, _known_vectors(old) if same_model and old else {})
+    embedded = 0
+
+    def embed(texts: Sequence[str]) -> Vectors:
+        nonlocal embedded
+        if embedded == 0:
+            emit("reading", len(files), len(files))
+
+        def step(count: int) -> None:
+            nonlocal embedded
+            embedded += count
+            emit("merging", embedded, None)
+
+        return reuse.encode(texts, progress=step)
+
+    emit("reading", 0, len(files))
+    result = ingest_files(
+        files,
+        existing=old.entries if old else (),
+        embed=embed,
+        threshold=threshold,
+        on_conflict=on_conflict,
+    )
+    emit("reading", len(files), len(files))
+    entries = result.entries
+    if not entries:
+        shown = ", ".join(str(f) for f in files)
+        raise IngestError(
+            f"{shown}: no question with an answer found ({result.report.skipped} skipped); "
+            "nothing to build"
+        )
+    source_list = sorted(sources.values(), key=lambda s: s["path"])
+    if (
+        old is not None
+        and same_model
+        and old.name == label
+        and old.manifest.get("content_hash") == content_hash(entries)
+        and old.manifest.get("sources") == source_list
+    ):
+        logger.info("knowledge base %s in %s is unchanged; nothing written", label, folder)
+        return result.report
+    total = sum(len(entry.questions()) + 1 for entry in entries)
+    emit("encoding", 0, total)
+    built = KnowledgeBase.build(
+        label,
+        entries,
+        reuse,
+        sources=source_list,
+        progress=lambda n: emit("encoding", n, total),
+        clock=clock,
+    )
+    emit("saving", 0, None)
+    built.save(folder)
+    emit("saving", 1, 1)
+    return result.report
+
+
+def export_kb(kb_dir: str | os.PathLike[str], format: ExportFormat = "jsonl") -> str:
+    """The entries of the knowledge base in ``kb_dir`` as CSV or JSONL text.
+
+    The columns (``id``, ``question``, ``alternates``, ``answer``, ``url``,
+    ``source``) are the ones ``backcare ingest`` reads, so ingesting the export
+    gives the same entries back (ids, questions, alternates, answers and the
+    first source; CSV joins alternates with `` | ``). Only the first source of
+    an entry fits the columns; ``origin`` is not exported.
+
+    Raises:
+        ConfigError: ``format`` is not ``csv`` or ``jsonl``.
+        KnowledgePackError: ``kb_dir`` holds no loadable knowledge base.
+    """
+    if format not in EXPORT_FORMATS:
+        raise ConfigError(
+            f"unknown export format {format!r}; choose one of {', '.join(EXPORT_FORMATS)}"
+        )
+    rows = [_export_row(entry) for entry in KnowledgeBase.load(Path(kb_dir)).entries]
+    if format == "jsonl":
+        return "".join(
+            json.dumps({k: v for k, v in row.items() if v}, ensure_ascii=False) + "\n"
+            for row in rows
+        )
+    out = io.StringIO(newline="")
+    writer = csv.DictWriter(out, fieldnames=_EXPORT_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        alternates = list(row["alternates"])
+        # A "|" inside a question would split it on the way back; such alternates (and
+        # those after them, to keep the order) go on rows of their own under the same
+        # id, which the reader folds back in as alternates (the QnA Maker layout).
+        cut = next((n for n, q in enumerate(alternates) if "|" in q), len(alternates))
+        writer.writerow({**row, "alternates": " | ".join(alternates[:cut])})
+        for question in alternates[cut:]:
+            writer.writerow({**row, "question": question, "alternates": ""})
+    return out.getvalue()
+
+
+def _export_row(entry: FaqEntry) -> dict[str, str | list[str]]:
+    source = entry.sources[0] if entry.sources else None
+    if len(entry.sources) > 1:
+        logger.info(
+            "entry %s: only the first of %d sources is exported", entry.id, len(entry.sources)
+        )
+    return {
+        "id": entry.id,
+        "question": entry.question,
+        "alternates": list(entry.alternates),
+        "answer": entry.answer,
+        "url": source.url if source else "",
+        "source": source.title if source else "",
+    }
+
+
+def _existing(folder: Path) -> KnowledgeBase | None:
+    """The knowledge base already in ``folder``; None for a new or empty folder."""
+    if (folder / _CURRENT).exists():
+        return KnowledgeBase.load(folder)
+    if folder.exists() and not folder.is_dir():
+        raise KnowledgePackError(f"{folder}: is a file; --kb needs a folder")
+    # Leftovers of a killed first build (".tmp-*") are not content.
+    if folder.is_dir() and any(not child.name.startswith(".") for child in folder.iterdir()):
+        raise KnowledgePackError(
+            f"{folder}: not empty and not a knowledge base (no {_CURRENT} file); "
+            "choose a new or empty folder"
+        )
+    return None
+
+
+def _manifest_sources(manifest: dict[str, object]) -> list[dict[str, str]]:
+    """The manifest's ``sources`` as ``{"path", "sha256"}`` dicts.
+
+    Raises:
+        KeyError, TypeError: the list or one of its items is malformed.
+    """
+    sources = manifest.get("sources", [])
+    if not isinstance(sources, list):
+        raise TypeError(f"'sources' is a {type(sources).__name__}, not a list")
+    return [{"path": str(s["path"]), "sha256": str(s["sha256"])} for s in sources]
+
+
+def _sha256(file: Path) -> str:
+    digest = hashlib.sha256()
+    try:
+        with file.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except OSError as exc:
+        raise IngestError(f"{file}: cannot read: {exc.strerror or exc}") from exc
+    return digest.hexdigest()
+
+
+def _known_vectors(kb: KnowledgeBase) -> dict[str, Vector]:
+    """The vectors a saved knowledge base holds, by the exact text that was encoded."""
+    known: dict[str, Vector] = {}
+    questions = np.asarray(kb.question_vectors, dtype=np.float32)
+    answers = np.asarray(kb.answer_vectors, dtype=np.float32)
+    row = 0
+    for index, entry in enumerate(kb.entries):
+        for question in entry.questions():
+            known.setdefault(question, questions[row])
+            row += 1
+        # The same truncation as KnowledgeBase.build, so the answers it encodes hit.
+        known.setdefault(entry.answer[:_ANSWER_CHARS], answers[index])
+    return known
+
+
+class _ReusingEncoder:
+    """An encoder that encodes each distinct text once and reuses known vectors.
+
+    Only for one model: the caller seeds it with vectors made by ``encoder``.
+    """
+
+    def __init__(self, encoder: Encoder, known: dict[str, Vector]) -> None:
+        self._encoder = encoder
+        self._known = known
+
+    @property
+    def dim(self) -> int:
+        """Length of every vector."""
+        return self._encoder.dim
+
+    @property
+    def model_id(self) -> str:
+        """The wrapped encoder's model id."""
+        return self._encoder.model_id
+
+    def encode(
+        self,
+        texts: Sequence[str],
+        *,
+        batch_size: int = 64,
+        progress: Callable[[int], None] | None = None,
+    ) -> Vectors:
+        """Encode ``texts``, calling the model only for texts not seen before."""
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        missing: dict[str, list[int]] = {}
+        for index, text in enumerate(texts):
+            vector = self._known.get(text)
+            if vector is None:
+                missing.setdefault(text, []).append(index)
+            else:
+                out[index] = vector
+        hits = len(texts) - sum(len(positions) for positions in missing.values())
+        if progress is not None and hits:
+            progress(hits)
+        if missing:
+            todo = list(missing)
+            vectors = self._encoder.encode(todo, batch_size=batch_size, progress=progress)
+            for text, vector in zip(todo, vectors, strict=True):
+                self._known[text] = vector
+                out[missing[text]] = vector
+            repeats = sum(len(positions) - 1 for positions in missing.values())
+            if progress is not None and repeats:
+                progress(repeats)
+        return out
+
+    def encode_query(self, text: str) -> Vector:
+        """Encode one query with the wrapped encoder."""
+        return self._encoder.encode_query(text)
