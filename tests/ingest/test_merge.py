@@ -59,6 +59,30 @@ def test_near_duplicate_questions_become_alternates() -> None:
     assert "similarity 1.00" in result.items[1].reason
 
 
+def always_same(texts: Sequence[str]) -> npt.NDArray[np.float32]:
+    """An encoder that calls everything identical, to isolate the identifier check."""
+    return np.ones((len(texts), 4), dtype=np.float32) / 2
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("What are the symptoms of Spastic paraplegia 14?", "... of Spastic paraplegia 15?"),
+        ("What is hepatitis B?", "What is hepatitis C?"),
+        ("What causes type II collagenopathy?", "What causes type III collagenopathy?"),
+    ],
+)
+def test_questions_that_differ_in_a_number_or_letter_are_never_near_duplicates(
+    first: str, second: str
+) -> None:
+    result = merge_entries(
+        [entry("a", first, "One answer."), entry("b", second, "Another answer.", 2)],
+        embed=always_same,
+        threshold=0.9,
+    )
+    assert [i.kind for i in result.items] == ["added", "added"]
+
+
 def test_without_an_encoder_only_text_matches() -> None:
     result = merge_entries(
         [

@@ -16,6 +16,7 @@ matrix products, keeping only each question's few nearest neighbours, so
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -92,7 +93,12 @@ def merge_entries(
         q = key_index[key]
         new = position >= len(existing)
         candidates = [(1.0, k) for k in roots.get(q, [])]
-        candidates += [(s, k) for s, other in near[q] for k in roots.get(other, [])]
+        candidates += [
+            (s, k)
+            for s, other in near[q]
+            if _identifiers(unique[q]) == _identifiers(unique[other])
+            for k in roots.get(other, [])
+        ]
         candidates.sort(key=lambda c: (-c[0], c[1]))
         verdict = _place(entry, candidates, kept) if candidates else None
         if verdict is None or (verdict[0] == "conflict" and on_conflict == "keep_both"):
@@ -113,6 +119,18 @@ def merge_entries(
             kept[index] = _absorb(kept[index], entry)
             roots.setdefault(q, []).append(index)
     return MergeResult(tuple(kept), tuple(items))
+
+
+_IDENTIFIER = re.compile(r"\b(?:\d+|[b-hj-z]|[ivx]{2,4})\b")
+
+
+def _identifiers(question_key: str) -> frozenset[str]:
+    """Numbers, lone letters and roman numerals: what tells "type 14" from "type 15".
+
+    Template questions that differ only there ("symptoms of Spastic paraplegia 14"
+    vs "... 15") embed almost identically, yet are different entries.
+    """
+    return frozenset(_IDENTIFIER.findall(question_key))
 
 
 def _place(
