@@ -1,0 +1,184 @@
+"""The diary service: a store composed with triage (for warnings) and an encoder (for review).
+
+``Diary`` is what the CLI and the API call for anything beyond one row: a
+summary with warnings, export and import. Plain reads and writes of rows go to
+``Diary.store`` (a ``DiaryStore``), which already scopes every row to its user.
+
+``review_feedback`` is the maintainer's side of the feedback loop (DESIGN.md
+section 4): unanswered questions clustered by meaning, and the entries whose
+answers were rated worst.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+
+import numpy as np
+
+from backcare.diary import DiaryStore, diary_warnings, dump_diary, load_diary
+from backcare.feedback import FeedbackStore
+from backcare.knowledge.pack import KnowledgePack
+from backcare.model import (
+    DiarySummary,
+    EpisodeSummary,
+    RatedEntry,
+    ReviewReport,
+    TriageResult,
+    UnansweredCluster,
+)
+from backcare.retrieval.dense import Encoder
+from backcare.service import triage_text
+
+__all__ = ["Diary", "review_feedback"]
+
+logger = logging.getLogger(__name__)
+
+
+class Diary:
+    """A person's diary with its warnings, over any ``DiaryStore``.
+
+    Args:
+        store: where episodes and check-ins live.
+        pack: the knowledge pack whose red-flag rules read check-in notes.
+        triage: overrides the pack's triage (tests pass a stub).
+    """
+
+    def __init__(
+        self,
+        store: DiaryStore,
+        pack: KnowledgePack,
+        *,
+        triage: Callable[[str], TriageResult] | None = None,
+    ) -> None:
+        self.store = store
+        self._triage = triage or (lambda text: triage_text(pack, text))
+
+    def summary(self, user_id: int, *, now: dt.datetime) -> DiarySummary:
+        """Every episode with its pain course, the 12-month count and the warnings."""
+        episodes = self.store.episodes(user_id)
+        checkins = self.store.checkins(user_id)
+        warnings = diary_warnings(episodes, checkins, now=now, triage=self._triage)
+        rows = []
+        for episode in episodes:
+            own = [c for c in checkins if c.episode_id == episode.id]
+            until = episode.end or now
+            rows.append(
+                EpisodeSummary(
+                    episode=episode,
+                    days=max(0, (until - episode.onset).days),
+                    checkins=len(own),
+                    first_pain=own[0].pain if own else None,
+                    last_pain=own[-1].pain if own else None,
+                    worst_pain=max(c.pain for c in own) if own else None,
+                )
+            )
+        year_ago = now - dt.timedelta(days=365)
+        open_ids = [episode.id for episode in episodes if episode.end is None]
+        return DiarySummary(
+            as_of=now,
+            episodes=tuple(rows),
+            episodes_last_12_months=sum(1 for e in episodes if year_ago < e.onset <= now),
+            open_episode_id=open_ids[-1] if open_ids else None,
+            warnings=tuple(warnings),
+        )
+
+    def export(self, user_id: int, format: str) -> str:
+        """The user's whole diary as ``csv`` or ``json`` text (no ids)."""
+        episodes = self.store.episodes(user_id)
+        checkins = self.store.checkins(user_id)
+        return dump_diary(
+            [(e, [c for c in checkins if c.episode_id == e.id]) for e in episodes], format
+        )
+
+    def import_text(self, user_id: int, text: str, format: str) -> tuple[int, int]:
+        """Add the episodes of an export to the user's diary; returns (episodes, check-ins).
+
+        Raises:
+            DiaryFormatError: the text is not a diary export (nothing is added).
+        """
+        return self.store.import_episodes(user_id, load_diary(text, format))
+
+
+def review_feedback(
+    feedback: FeedbackStore,
+    encoder: Encoder,
+    *,
+    top: int = 20,
+    threshold: float = 0.8,
+    window: int = 10_000,
+) -> ReviewReport:
+    """The most frequent unanswered questions and the worst-rated answers.
+
+    Unanswered questions are grouped greedily: the most frequent question opens
+    a cluster, and each next one joins the first cluster whose opening question
+    it matches with cosine similarity ``threshold`` or more, else opens its own.
+
+    Args:
+        feedback: where ratings and unanswered questions are stored.
+        encoder: the sentence encoder that measures meaning (``default_encoder``).
+        top: how many clusters and entries to list.
+        threshold: the cosine similarity that puts two questions in one cluster.
+        window: how many of the latest rows of each kind to read.
+    """
+    asked = feedback.abstained(limit=window)
+    counts: dict[str, list[str]] = {}
+    last: dict[str, dt.datetime] = {}
+    texts: dict[str, str] = {}
+    for row in asked:  # newest first
+        key = " ".join(row.query.casefold().split())
+        counts.setdefault(key, []).append(row.kb)
+        last[key] = max(last.get(key, row.at), row.at)
+        texts.setdefault(key, row.query)
+    keys = sorted(counts, key=lambda k: (-len(counts[k]), -last[k].timestamp(), k))
+    clusters: list[list[str]] = []
+    if keys:
+        vectors = np.asarray(encoder.encode([texts[k] for k in keys]), dtype=np.float32)
+        leaders: list[int] = []
+        for index in range(len(keys)):
+            if leaders:
+                similarity = vectors[leaders] @ vectors[index]
+                best = int(np.argmax(similarity))
+                if float(similarity[best]) >= threshold:
+                    clusters[best].append(keys[index])
+                    continue
+            leaders.append(index)
+            clusters.append([keys[index]])
+    unanswered = [
+        UnansweredCluster(
+            question=texts[members[0]],
+            count=sum(len(counts[k]) for k in members),
+            examples=tuple(texts[k] for k in members[:5]),
+            kbs=tuple(sorted({kb for k in members for kb in counts[k]})),
+            last_asked=max(last[k] for k in members),
+        )
+        for members in clusters
+    ]
+    unanswered.sort(key=lambda c: (-c.count, -c.last_asked.timestamp(), c.question))
+
+    ratings = feedback.recent(limit=window)
+    tallies: dict[tuple[str, str], dict[str, int]] = {}
+    examples: dict[tuple[str, str], list[str]] = {}
+    for rating in ratings:
+        if rating.entry_id is None:
+            continue
+        key2 = (rating.kb, rating.entry_id)
+        tally = tallies.setdefault(key2, {"helpful": 0, "not_helpful": 0, "wrong": 0})
+        tally[rating.rating] += 1
+        bad = examples.setdefault(key2, [])
+        if rating.rating != "helpful" and rating.query not in bad and len(bad) < 5:
+            bad.append(rating.query)
+    rated = [
+        RatedEntry(entry_id=entry_id, kb=kb, examples=tuple(examples[(kb, entry_id)]), **tally)
+        for (kb, entry_id), tally in tallies.items()
+        if tally["not_helpful"] + tally["wrong"] > 0
+    ]
+    rated.sort(key=lambda r: (-r.bad, -r.wrong, r.helpful, r.kb, r.entry_id))
+    logger.info("review: %d unanswered questions, %d ratings", len(asked), len(ratings))
+    return ReviewReport(
+        unanswered=tuple(unanswered[: max(0, top)]),
+        worst_rated=tuple(rated[: max(0, top)]),
+        abstained_total=len(asked),
+        ratings_total=len(ratings),
+    )
