@@ -1,0 +1,314 @@
+"""Server mode: the diary and review routes, behind bearer tokens.
+
+``diary_router`` builds an ``APIRouter`` that ``create_app(..., diary=store)``
+includes. Every route needs ``Authorization: Bearer <token>`` (``backcare
+users add NAME`` prints one); a route works only on the caller's own rows, and
+another user's episode answers 404 exactly like a missing one, so ids do not
+leak. ``GET /v1/review`` also needs a maintainer's token (``--maintainer``).
+
+Errors are raised, never rendered here: the API's one error table turns them
+into ``{"error": {"code", "message"}}``.
+"""
+
+# No `from __future__ import annotations`: FastAPI reads the route signatures,
+# which name dependencies defined inside `diary_router`.
+import datetime as dt
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+
+from backcare import (
+    CheckIn,
+    Diary,
+    DiarySummary,
+    Encoder,
+    Episode,
+    EpisodePatch,
+    FeedbackStore,
+    NewCheckIn,
+    NewEpisode,
+    ReviewReport,
+    User,
+    review_feedback,
+)
+
+__all__ = ["diary_router"]
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="A token from `backcare users add NAME` (shown once when the user is made).",
+)
+
+
+_Responses = dict[int | str, dict[str, Any]]
+
+
+def _error(description: str, code: str, message: str) -> dict[str, Any]:
+    example = {"error": {"code": code, "message": message}}
+    return {"description": description, "content": {"application/json": {"example": example}}}
+
+
+_AUTH: _Responses = {
+    401: _error("No valid bearer token", "unauthorized", "a bearer token is needed")
+}
+_MISSING: _Responses = {
+    404: _error("Not one of your episodes", "not_found", "no episode 7 in this diary")
+}
+_BAD: _Responses = {
+    422: _error("The request cannot be used", "invalid_request", "pain: must be <= 10")
+}
+_DOWN: _Responses = {
+    503: _error("The database is down", "storage_unavailable", "try again shortly")
+}
+_CONFLICT: _Responses = {409: _error("Another episode is open", "conflict", "end episode 3 first")}
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class EpisodeRequest(_Request):
+    """A new episode; ``onset`` defaults to now."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"onset": "2026-11-25T08:00:00+00:00"}]}
+    )
+
+    onset: AwareDatetime | None = Field(default=None, description="When it started (with offset).")
+    end: AwareDatetime | None = Field(default=None, description="When it ended, if it has.")
+    note: str = Field(default="", max_length=2000)
+
+
+class CheckInRequest(_Request):
+    """A check-in: pain 0-10 and, optionally, where, triggers, what helped and notes."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"pain": 6, "where": ["lower back"], "helped": ["walking"]}]
+        },
+    )
+
+    at: AwareDatetime | None = Field(default=None, description="When (default: now).")
+    pain: int = Field(ge=0, le=10, description="0 no pain, 10 the worst imaginable.")
+    where: list[str] = Field(default_factory=list, max_length=20)
+    triggers: list[str] = Field(default_factory=list, max_length=20)
+    helped: list[str] = Field(default_factory=list, max_length=20)
+    notes: str = Field(default="", max_length=2000)
+
+
+class ImportReceipt(BaseModel):
+    """What ``POST /v1/diary/import`` added."""
+
+    episodes: int
+    checkins: int
+
+
+def _build(kind: type[Any], **fields: Any) -> Any:
+    # Checks that only the model knows (no control characters, end after onset)
+    # are request errors too: 422 invalid_request, not a 500.
+    try:
+        return kind.model_validate(fields)
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors(include_url=False)) from exc
+
+
+def diary_router(
+    diary: Diary,
+    *,
+    feedback: FeedbackStore,
+    encoder: Encoder,
+    clock: Callable[[], dt.datetime],
+) -> APIRouter:
+    """The ``/v1/diary`` and ``/v1/review`` routes over ``diary``, behind bearer tokens.
+
+    Args:
+        diary: the diary service (its store scopes every row to a user).
+        feedback: where ratings and unanswered questions are, for the review.
+        encoder: the sentence encoder that clusters unanswered questions.
+        clock: the current time (tests freeze it).
+    """
+    store = diary.store
+
+    def current_user(
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> User:
+        challenge = {"WWW-Authenticate": "Bearer"}
+        if credentials is None:
+            raise HTTPException(
+                401,
+                "a bearer token is needed: send Authorization: Bearer <token> "
+                "(backcare users add NAME makes one)",
+                headers=challenge,
+            )
+        user = store.authenticate(credentials.credentials)
+        if user is None:
+            raise HTTPException(401, "the bearer token is not valid", headers=challenge)
+        return user
+
+    def maintainer(user: Annotated[User, Depends(current_user)]) -> User:
+        if not user.maintainer:
+            raise HTTPException(403, "the review needs a maintainer's token")
+        return user
+
+    Caller = Annotated[User, Depends(current_user)]
+    router = APIRouter(prefix="/v1", responses={**_AUTH, **_DOWN})
+
+    @router.get("/me", response_model=User, tags=["diary"])
+    def me(user: Caller) -> User:
+        """Who the token belongs to."""
+        return user
+
+    @router.post(
+        "/diary/episodes",
+        response_model=Episode,
+        status_code=201,
+        tags=["diary"],
+        responses={**_BAD, **_CONFLICT},
+    )
+    def start_episode(request: EpisodeRequest, user: Caller) -> Episode:
+        """Start an episode (409 while another one is still open)."""
+        episode = _build(
+            NewEpisode, onset=request.onset or clock(), end=request.end, note=request.note
+        )
+        return store.start_episode(user.id, episode)
+
+    @router.get("/diary/episodes", response_model=list[Episode], tags=["diary"])
+    def list_episodes(user: Caller) -> list[Episode]:
+        """Your episodes, oldest first."""
+        return store.episodes(user.id)
+
+    @router.get(
+        "/diary/episodes/{episode_id}",
+        response_model=Episode,
+        tags=["diary"],
+        responses={**_MISSING, **_BAD},
+    )
+    def get_episode(episode_id: int, user: Caller) -> Episode:
+        """One of your episodes."""
+        return store.episode(user.id, episode_id)
+
+    @router.patch(
+        "/diary/episodes/{episode_id}",
+        response_model=Episode,
+        tags=["diary"],
+        responses={**_MISSING, **_BAD},
+    )
+    def change_episode(episode_id: int, patch: EpisodePatch, user: Caller) -> Episode:
+        """Change the onset, end or note of one of your episodes (``"end": null`` reopens)."""
+        return store.update_episode(user.id, episode_id, patch)
+
+    @router.delete(
+        "/diary/episodes/{episode_id}",
+        status_code=204,
+        tags=["diary"],
+        responses={**_MISSING, **_BAD},
+    )
+    def delete_episode(episode_id: int, user: Caller) -> Response:
+        """Delete one of your episodes with its check-ins."""
+        store.delete_episode(user.id, episode_id)
+        return Response(status_code=204)
+
+    @router.post(
+        "/diary/episodes/{episode_id}/checkins",
+        response_model=CheckIn,
+        status_code=201,
+        tags=["diary"],
+        responses={**_MISSING, **_BAD},
+    )
+    def add_checkin(episode_id: int, request: CheckInRequest, user: Caller) -> CheckIn:
+        """Log a check-in in one of your episodes; it is stored durably before the reply."""
+        fields = request.model_dump()
+        fields["at"] = request.at or clock()
+        return store.add_checkin(user.id, episode_id, _build(NewCheckIn, **fields))
+
+    @router.get(
+        "/diary/episodes/{episode_id}/checkins",
+        response_model=list[CheckIn],
+        tags=["diary"],
+        responses={**_MISSING, **_BAD},
+    )
+    def list_checkins(episode_id: int, user: Caller) -> list[CheckIn]:
+        """The check-ins of one of your episodes, oldest first."""
+        return store.checkins(user.id, episode_id)
+
+    @router.get("/diary/summary", response_model=DiarySummary, tags=["diary"])
+    def summary(user: Caller) -> DiarySummary:
+        """Your episodes at a glance, with warnings (red flags, no improvement, recurrence)."""
+        return diary.summary(user.id, now=clock())
+
+    @router.get(
+        "/diary/export",
+        tags=["diary"],
+        responses={
+            200: {
+                "description": "The whole diary as JSON (default) or CSV",
+                "content": {"application/json": {}, "text/csv": {"schema": {"type": "string"}}},
+            },
+            **_BAD,
+        },
+    )
+    def export(
+        user: Caller,
+        format: Annotated[Literal["json", "csv"], Query(description="json or csv")] = "json",
+    ) -> Response:
+        """Download your whole diary; ``POST /v1/diary/import`` reads it back."""
+        media = "application/json" if format == "json" else "text/csv; charset=utf-8"
+        return Response(
+            diary.export(user.id, format),
+            media_type=media,
+            headers={"Content-Disposition": f'attachment; filename="backcare-diary.{format}"'},
+        )
+
+    @router.post(
+        "/diary/import",
+        response_model=ImportReceipt,
+        status_code=201,
+        tags=["diary"],
+        responses={**_BAD, 415: _error("Not JSON or CSV", "unsupported_media_type", "send CSV")},
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {"schema": {"type": "object"}},
+                    "text/csv": {"schema": {"type": "string"}},
+                },
+            }
+        },
+    )
+    async def import_(request: Request, user: Caller) -> ImportReceipt:
+        """Add the episodes of an export (JSON or CSV, by Content-Type) to your diary."""
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        formats = {"application/json": "json", "text/csv": "csv"}
+        if kind not in formats:
+            raise HTTPException(
+                415, "send the export as application/json or text/csv", headers=None
+            )
+        try:
+            text = (await request.body()).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise HTTPException(400, "the body is not UTF-8 text") from exc
+        episodes, checkins = await run_in_threadpool(
+            diary.import_text, user.id, text, formats[kind]
+        )
+        return ImportReceipt(episodes=episodes, checkins=checkins)
+
+    @router.get(
+        "/review",
+        response_model=ReviewReport,
+        tags=["review"],
+        responses={403: _error("Not a maintainer", "forbidden", "needs a maintainer's token")},
+    )
+    def review(
+        _user: Annotated[User, Depends(maintainer)],
+        top: Annotated[int, Query(ge=1, le=200)] = 20,
+    ) -> ReviewReport:
+        """The most frequent unanswered questions and the worst-rated answers."""
+        return review_feedback(feedback, encoder, top=top)
+
+    return router
