@@ -371,3 +371,17 @@ def test_the_openapi_schema_documents_bearer_auth(fake_backcare: Backcare) -> No
     operation = schema["paths"]["/v1/diary/episodes"]["get"]
     assert operation["security"] == [{"HTTPBearer": []}]
     assert "401" in operation["responses"]
+
+
+def test_a_failing_log_of_unanswered_questions_never_fails_the_reply(
+    fake_backcare: Backcare, caplog: pytest.LogCaptureFixture
+) -> None:
+    class DownLog(SqlFeedbackStore):
+        def add_abstained(self, item: Any) -> int:
+            raise DiaryError("database down at db.internal")
+
+    with TestClient(create_app(fake_backcare, feedback=DownLog("sqlite://"))) as client:
+        reply = client.post("/v1/ask", json={"q": "what is the capital of France?"})
+    assert reply.status_code == 200 and reply.json()["status"] == "abstained"
+    assert "could not log an unanswered question" in caplog.text
+    assert "capital" not in caplog.text, "the question is not logged above DEBUG"
