@@ -3,8 +3,10 @@
 Never on ../shared/eval: those sets only check the result.
 
 Steps (all measured, nothing hand-set):
-1. Split ``in_scope.jsonl`` and ``out_of_scope.jsonl`` 70/30 by a hash of the
-   query text (stable across runs).
+1. Pool ``in_scope.jsonl``, ``out_of_scope.jsonl`` and ``validation.jsonl``
+   (written later, blind to the pack, after the pack's vocabulary pass had
+   looked at misses in the first two files) and split them 70/30 by a hash of
+   the query text (stable across runs).
 2. Grid-search the fusion weights (dense over questions, dense over answers,
    BM25, and BM25's answer share) for top-1 accuracy on the 70 % split.
 3. Fit a logistic regression (numpy, Newton's method, small L2) that predicts
@@ -104,8 +106,11 @@ def main() -> int:
     kb = pack_index(pack, encoder, settings.index_dir)
     retriever = HybridRetriever(kb, encoder, RetrievalParams())
     ids = [entry.id for entry in kb.entries]
-    in_rows = _rows("in_scope.jsonl")
-    oos_rows = _rows("out_of_scope.jsonl")
+    rows = [*_rows("in_scope.jsonl"), *_rows("out_of_scope.jsonl")]
+    if (HERE / "validation.jsonl").exists():
+        rows += _rows("validation.jsonl")
+    in_rows = [row for row in rows if row.get("ok")]
+    oos_rows = [row for row in rows if not row.get("ok")]
     in_q = [str(r["q"]) for r in in_rows]
     in_ok = [set(r["ok"]) for r in in_rows]  # type: ignore[call-overload]
     oos_q = [str(r["q"]) for r in oos_rows]
@@ -222,8 +227,8 @@ def main() -> int:
     )
     header = [
         "# Written by tuning/fit.py; do not edit by hand (rerun the script instead).",
-        f"# Fitted {dt.date.today().isoformat()} on tuning/in_scope.jsonl ({len(in_q)} queries)",
-        f"# and tuning/out_of_scope.jsonl ({len(oos_q)} queries); never on shared/eval.",
+        f"# Fitted {dt.date.today().isoformat()} on tuning/*.jsonl: {len(in_q)} in-scope and",
+        f"# {len(oos_q)} out-of-scope queries; never on shared/eval.",
         f"# 70% split: {json.dumps(train_stats)}",
         f"# held-out 30% (top-1 {held_top1:.3f}): {json.dumps(held_stats)}",
     ]

@@ -1,6 +1,7 @@
 """Score query sets through the same code path as ``ask``.
 
-A set is JSONL; each line's keys say what it tests:
+A set is JSONL; each line's keys say what it tests (a set may mix kinds,
+and each kind is scored over its own lines):
 
 - ``{"q", "ok": [ids]}`` retrieval: the top entry (answered or not) is one of ``ok``;
 - ``{"q", "level"}`` triage: the level reached is at least ``level``;
@@ -16,11 +17,13 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from backcare.errors import ConfigError
 from backcare.model import Reply, TriageLevel
-from backcare.service import Backcare
+
+if TYPE_CHECKING:  # the facade pulls in retrieval; `import backcare` loads this module
+    from backcare.service import Backcare
 
 __all__ = ["EvalCase", "EvalReport", "evaluate", "read_cases"]
 
@@ -81,10 +84,10 @@ def read_cases(path: Path) -> list[EvalCase]:
     return cases
 
 
-def _kind(cases: list[EvalCase]) -> str:
-    if any(case.ok for case in cases):
+def _case_kind(case: EvalCase) -> str:
+    if case.ok:
         return "retrieval"
-    if any(case.level for case in cases):
+    if case.level:
         return "triage"
     return "out_of_scope"
 
@@ -104,7 +107,8 @@ def evaluate(
 ) -> EvalReport:
     """Run every case through ``backcare.ask`` and score the set."""
     cases = list(cases)
-    report = EvalReport(name=name, kind=_kind(cases), n=len(cases))
+    kinds = list(dict.fromkeys(_case_kind(case) for case in cases))
+    report = EvalReport(name=name, kind="+".join(kinds) or "empty", n=len(cases))
     if not cases:
         return report
     replies: list[Reply] = []
@@ -114,19 +118,29 @@ def evaluate(
         replies.append(backcare.ask(case.q, top_k=3))
         timings.append((clock() - start) * 1000)
     report.latency_ms = {"p50": _percentile(timings, 50), "p95": _percentile(timings, 95)}
-    if report.kind == "retrieval":
-        _score_retrieval(report, cases, replies)
-    elif report.kind == "out_of_scope":
-        abstained = [reply.status == "abstained" for reply in replies]
-        report.abstention_rate = round(sum(abstained) / len(cases), 4)
-        report.failures = [
-            {"q": case.q, "answered": reply.answer.entry_id if reply.answer else None}
-            for case, reply, ok in zip(cases, replies, abstained, strict=True)
-            if not ok
-        ]
-    else:
-        _score_triage(report, cases, replies)
+    # A set may mix kinds (in-scope and off-topic lines together): each kind
+    # is scored over its own lines only.
+    for kind in kinds:
+        chosen = [i for i, case in enumerate(cases) if _case_kind(case) == kind]
+        subset = [cases[i] for i in chosen]
+        answers = [replies[i] for i in chosen]
+        if kind == "retrieval":
+            _score_retrieval(report, subset, answers)
+        elif kind == "out_of_scope":
+            _score_abstention(report, subset, answers)
+        else:
+            _score_triage(report, subset, answers)
     return report
+
+
+def _score_abstention(report: EvalReport, cases: list[EvalCase], replies: list[Reply]) -> None:
+    abstained = [reply.status == "abstained" for reply in replies]
+    report.abstention_rate = round(sum(abstained) / len(cases), 4)
+    report.failures += [
+        {"q": case.q, "answered": reply.answer.entry_id if reply.answer else None}
+        for case, reply, ok in zip(cases, replies, abstained, strict=True)
+        if not ok
+    ]
 
 
 def _ranking(reply: Reply) -> list[str]:
