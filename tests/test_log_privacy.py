@@ -5,12 +5,14 @@ logging left unconfigured, so its access and error records reach ``caplog``
 (at DEBUG, from every logger) next to backcare's own. Every request carries a
 unique marker in the places a person's words go: the question, the care-plan
 text, a rating's question, bodies that are refused, a store that is down and a
-bug that quotes the question in its message. DEBUG may hold the marker (it is
+bug that quotes the question in its message, and diary notes behind a token.
+DEBUG may hold the marker (it is
 off in production); nothing at INFO or above may.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import socket
 import sqlite3
@@ -25,10 +27,11 @@ import httpx
 import pytest
 import uvicorn
 
-from backcare import Backcare, SqlFeedbackStore, TriageResult
+from backcare import Backcare, SqlDiaryStore, SqlFeedbackStore, TriageResult
 from backcare.api import create_app
 
 MARKER = f"zq{uuid.uuid4().hex}zq"
+NOW = dt.datetime(2026, 11, 28, 9, 30, tzinfo=dt.UTC)
 
 
 class _BuggyBackcare(Backcare):
@@ -47,14 +50,16 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def served(fake_backcare: Backcare, tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """A uvicorn server in a thread over a SQLite feedback file; yields (url, db path)."""
+def served(fake_backcare: Backcare, tmp_path: Path) -> Iterator[tuple[str, Path, str]]:
+    """A uvicorn server in a thread over SQLite files; yields (url, feedback db, token)."""
     db = tmp_path / "feedback.db"
     store = SqlFeedbackStore(f"sqlite:///{db}?timeout=0.1")
+    diary = SqlDiaryStore(f"sqlite:///{tmp_path / 'diary.db'}")
+    _, token = diary.add_user("grace", maintainer=False, now=NOW)
     buggy = _BuggyBackcare(fake_backcare.pack, fake_backcare.kb, fake_backcare.retriever.encoder)
     port = _free_port()
     config = uvicorn.Config(
-        create_app(buggy, feedback=store),
+        create_app(buggy, feedback=store, diary=diary),
         host="127.0.0.1",
         port=port,
         log_config=None,  # leave the records to propagate to caplog
@@ -70,17 +75,19 @@ def served(fake_backcare: Backcare, tmp_path: Path) -> Iterator[tuple[str, Path]
         assert time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.02)
     try:
-        yield f"http://127.0.0.1:{port}", db
+        yield f"http://127.0.0.1:{port}", db, token
     finally:
         server.should_exit = True
         thread.join(timeout=10)
         store.close()
+        diary.close()
 
 
 def test_no_question_or_note_is_logged_above_debug(
-    served: tuple[str, Path], caplog: pytest.LogCaptureFixture
+    served: tuple[str, Path, str], caplog: pytest.LogCaptureFixture
 ) -> None:
-    url, db = served
+    url, db, token = served
+    auth = {"authorization": f"Bearer {token}"}
     caplog.set_level(logging.DEBUG)
     logging.getLogger("backcare").debug("the marker at DEBUG is allowed: %s", MARKER)
     statuses: list[int] = []
@@ -94,6 +101,12 @@ def test_no_question_or_note_is_logged_above_debug(
         post("/v1/triage", json={"q": f"{MARKER} my legs are weak"})
         post("/v1/careplan", json={"onset": "2026-01-01", "q": f"spasm {MARKER}"})
         post("/v1/feedback", json={"q": f"ice {MARKER}", "rating": "helpful"})
+        # Diary notes: an episode, a check-in, a refused one, and a wrong token.
+        post("/v1/diary/episodes", json={"note": f"lifting {MARKER}"}, headers=auth)
+        checkin = {"pain": 7, "notes": f"sneezed {MARKER}", "triggers": [MARKER]}
+        post("/v1/diary/episodes/1/checkins", json=checkin, headers=auth)
+        post("/v1/diary/episodes/1/checkins", json={**checkin, "pain": 11}, headers=auth)
+        post("/v1/diary/episodes", json={"note": MARKER}, headers={"authorization": MARKER})
         # Refused input: unknown field, wrong type, too long, broken JSON, not JSON.
         post("/v1/ask", json={"q": MARKER, MARKER: MARKER})
         post("/v1/ask", json={"q": [MARKER], "top_k": MARKER})
@@ -111,7 +124,7 @@ def test_no_question_or_note_is_logged_above_debug(
         finally:
             holder.rollback()
             holder.close()
-    assert statuses == [200, 200, 200, 200, 201, 422, 422, 422, 422, 422, 422, 500, 503]
+    assert statuses == [200, 200, 200, 200, 201, 201, 201, 422, 401] + [422] * 6 + [500, 503]
 
     loggers = {record.name for record in caplog.records}
     assert "uvicorn.access" in loggers, "the access log was captured"
