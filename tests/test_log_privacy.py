@@ -6,8 +6,8 @@ logging left unconfigured, so its access and error records reach ``caplog``
 unique marker in the places a person's words go: the question, the care-plan
 text, a rating's question, bodies that are refused, a store that is down and a
 bug that quotes the question in its message, and diary notes behind a token.
-DEBUG may hold the marker (it is
-off in production); nothing at INFO or above may.
+DEBUG may hold the marker (it is off in production); nothing at INFO or above
+may.
 """
 
 from __future__ import annotations
