@@ -1,0 +1,276 @@
+"""Load test of ``backcare serve`` on loopback: a fixed open-loop schedule of ``POST /v1/ask``.
+
+Issue 9's target: 200 requests/s for 60 s against ``serve --workers 2`` on the
+shipped pack with 0 errors and p99 <= 50 ms.
+
+Open loop: request *i* is sent at ``start + i / rate`` whether or not earlier
+ones have been answered, as real users arrive, so a slow server cannot slow
+the test down to what it can bear (coordinated omission). Latency is
+measured from the scheduled time (what a user waits, queueing in the client
+included) and, separately, from the moment the request was sent.
+
+Every question is distinct (a dev-set question with ``#n`` appended), so the
+encoder's query cache never helps: the worst case for the server. The server
+runs with the rate limit raised far above the offered load, so the limiter's
+cost is in the figures but it never refuses. ``BACKCARE_THREADS`` defaults to
+1 per worker (two workers on two cores; more threads only contend).
+
+Bounded: at most 600 s and 120,000 requests, only to 127.0.0.1. Prints a
+table and writes ``benchmarks/results/load-<time>.json`` (git-ignored).
+
+Run: ``.venv/bin/python benchmarks/load.py [--rate 200] [--duration 60] [--workers 2]``
+or, against a server already running on loopback, ``--url http://127.0.0.1:8000``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+RESULTS = HERE / "results"
+SHARED = ROOT.parent / "shared"
+MAX_SECONDS = 600
+MAX_REQUESTS = 120_000
+TARGET_P99_MS = 50.0
+FALLBACK_QUESTIONS = [
+    "what gives immediate relief for a lower back spasm",
+    "cold or warm pack for a fresh back spasm",
+    "how long is recovery from back spasms",
+    "should I stay in bed with a back spasm",
+    "which sleeping position is best with a sore lower back",
+    "my back went into spasm and now I can't pee and my groin is numb",
+    "how do I make sourdough bread",
+]
+
+
+@dataclass
+class Result:
+    """One request: when it was due, when it was sent, how long it took and how it ended."""
+
+    due: float
+    sent: float
+    done: float
+    status: int  # 0: no response (connection error or timeout)
+    error: str | None = None
+
+
+def _questions() -> list[str]:
+    found: list[str] = []
+    for name in ("dev_queries.jsonl", "dev_red_flags.jsonl", "dev_out_of_scope.jsonl"):
+        path = SHARED / "eval" / name
+        if path.exists():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                if line.strip():
+                    found.append(str(json.loads(line)["q"]))
+    return found or FALLBACK_QUESTIONS
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def _server(workers: int, kb: Path | None, threads: int) -> Iterator[str]:
+    """``backcare serve`` on a free loopback port, ready on every worker."""
+    port = _free_port()
+    data = Path(tempfile.mkdtemp(prefix="backcare-load-"))
+    env = {
+        **os.environ,
+        "BACKCARE_DATA_DIR": str(data),
+        "BACKCARE_RATE_LIMIT": "1000000",
+        "BACKCARE_RATE_BURST": "1000000",
+        "BACKCARE_THREADS": os.environ.get("BACKCARE_THREADS", str(threads)),
+    }
+    env.pop("BACKCARE_KB", None)
+    command = [sys.executable, "-m", "backcare", "serve", "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--workers", str(workers)]
+    if kb is not None:
+        command += ["--kb", str(kb)]
+    log = data / "server.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        ready = 0
+        # Each worker loads the model and index itself: wait until several
+        # readiness probes in a row succeed, then warm every worker up.
+        while ready < 3 * workers:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"backcare serve did not start:\n{log.read_text()}")
+            try:
+                ok = httpx.get(f"{url}/readyz", timeout=2).status_code == 200
+            except httpx.TransportError:
+                ok = False
+            ready = ready + 1 if ok else 0
+            time.sleep(0.3)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+async def _run(url: str, rate: float, count: int, questions: list[str]) -> list[Result]:
+    limits = httpx.Limits(max_connections=512, max_keepalive_connections=512)
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=10) as http:
+        # Warm-up, not counted: every worker answers a few questions first.
+        await asyncio.gather(
+            *(http.post("/v1/ask", json={"q": f"{q} warm-up"}) for q in questions[:32])
+        )
+        results: list[Result] = []
+
+        async def one(i: int, due: float) -> None:
+            sent = time.perf_counter()
+            body = {"q": f"{questions[i % len(questions)]} #{i}"}
+            try:
+                response = await http.post("/v1/ask", json=body)
+                status, error = response.status_code, None
+                if status != 200:
+                    error = response.text[:200]
+            except httpx.HTTPError as exc:
+                status, error = 0, f"{type(exc).__name__}: {exc}"
+            results.append(Result(due, sent, time.perf_counter(), status, error))
+
+        start = time.perf_counter() + 0.1
+        tasks = []
+        for i in range(count):
+            due = start + i / rate
+            delay = due - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(i, due)))
+        await asyncio.gather(*tasks)
+    return results
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
+
+
+def summarise(results: list[Result], rate: float, duration: float) -> dict[str, Any]:
+    """Throughput, latency percentiles (from due and from sent) and errors."""
+    ok = [r for r in results if r.status == 200]
+    from_due = [(r.done - r.due) * 1000 for r in ok]
+    from_sent = [(r.done - r.sent) * 1000 for r in ok]
+    first = min(r.due for r in results)
+    last = max(r.done for r in results)
+    errors = Counter(str(r.status) if r.status else (r.error or "?") for r in results if r.error)
+    late = [(r.sent - r.due) * 1000 for r in results]
+    return {
+        "offered_rate": rate,
+        "duration_s": duration,
+        "requests": len(results),
+        "ok": len(ok),
+        "errors": sum(errors.values()),
+        "error_kinds": dict(errors),
+        "throughput_rps": round(len(ok) / (last - first), 1),
+        "latency_ms": {
+            name: {
+                "p50": round(_percentile(values, 50), 2),
+                "p90": round(_percentile(values, 90), 2),
+                "p99": round(_percentile(values, 99), 2),
+                "max": round(max(values, default=float("nan")), 2),
+                "mean": round(statistics.fmean(values), 2) if values else None,
+            }
+            for name, values in (("from_schedule", from_due), ("from_send", from_sent))
+        },
+        "client_send_lag_ms_p99": round(_percentile(late, 99), 2),
+    }
+
+
+def _table(summary: dict[str, Any]) -> str:
+    rows = [
+        ("offered", f"{summary['offered_rate']:.0f} req/s for {summary['duration_s']:.0f} s"),
+        ("requests", f"{summary['requests']:,} ({summary['ok']:,} ok)"),
+        ("errors", f"{summary['errors']} {summary['error_kinds'] or ''}".strip()),
+        ("throughput", f"{summary['throughput_rps']} req/s"),
+    ]
+    for name, stats in summary["latency_ms"].items():
+        rows.append(
+            (
+                f"latency {name.replace('_', ' ')}",
+                f"p50 {stats['p50']} ms  p90 {stats['p90']} ms  p99 {stats['p99']} ms  "
+                f"max {stats['max']} ms",
+            )
+        )
+    rows.append(("client send lag p99", f"{summary['client_send_lag_ms_p99']} ms"))
+    p99 = summary["latency_ms"]["from_schedule"]["p99"]
+    verdict = "met" if summary["errors"] == 0 and p99 <= TARGET_P99_MS else "NOT met"
+    rows.append(("target (0 errors, p99 <= 50 ms)", verdict))
+    width = max(len(name) for name, _ in rows)
+    return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the arguments, run the schedule, print and save the summary."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rate", type=float, default=200.0, help="requests a second")
+    parser.add_argument("--duration", type=float, default=60.0, help="seconds of load")
+    parser.add_argument("--workers", type=int, default=2, help="serve --workers")
+    parser.add_argument("--threads", type=int, default=1, help="onnxruntime threads a worker")
+    parser.add_argument("--kb", type=Path, help="serve this knowledge base, not the pack")
+    parser.add_argument("--url", help="a server already running on 127.0.0.1")
+    parser.add_argument("--out", type=Path, help="JSON file (default: benchmarks/results/)")
+    args = parser.parse_args(argv)
+    count = int(args.rate * args.duration)
+    if not (0 < args.duration <= MAX_SECONDS and 0 < count <= MAX_REQUESTS):
+        parser.error(f"at most {MAX_SECONDS} s and {MAX_REQUESTS:,} requests")
+    if args.url and urlsplit(args.url).hostname != "127.0.0.1":
+        parser.error("--url must be on 127.0.0.1: this tool only loads loopback")
+    questions = _questions()
+    if args.url:
+        results = asyncio.run(_run(args.url, args.rate, count, questions))
+    else:
+        with _server(args.workers, args.kb, args.threads) as url:
+            results = asyncio.run(_run(url, args.rate, count, questions))
+    summary = summarise(results, args.rate, args.duration)
+    summary.update(
+        workers=None if args.url else args.workers,
+        threads=None if args.url else args.threads,
+        kb=str(args.kb) if args.kb else "shipped pack",
+        distinct_questions=count,
+        machine={"cpus": os.cpu_count(), "platform": platform.platform()},
+        at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        sample_errors=[asdict(r) for r in results if r.error][:5],
+    )
+    print(_table(summary))
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+    out = args.out or RESULTS / f"load-{stamp}.json"
+    out.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    print(f"written to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
