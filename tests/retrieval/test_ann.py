@@ -148,3 +148,27 @@ def test_knowledge_base_builds_saves_and_loads_its_ann_index(tmp_path: Path) -> 
         assert [h.entry_id for h in got.hits] == [h.entry_id for h in want.hits]
         for a, b in zip(got.hits, want.hits, strict=True):
             assert a.score == pytest.approx(b.score, abs=1e-6)
+
+
+def test_ann_candidates_keep_the_exact_ranking_at_the_top() -> None:
+    # 300 entries, 20 ANN candidates: the top hits must still match exact search.
+    words = ["back", "neck", "knee", "hip", "spasm", "ache", "heat", "ice", "rest", "walk"]
+    entries = [
+        FaqEntry(
+            id=f"e{i}",
+            question=f"{words[i % 10]} {words[(i // 10) % 10]} {words[(i // 100) % 10]} {i}?",
+            answer=f"answer about {words[i % 10]} number {i}",
+        )
+        for i in range(300)
+    ]
+    encoder = HashingEncoder(dim=64)
+    exact = KnowledgeBase.build("t", entries, encoder, ann=False)
+    approx = KnowledgeBase.build("t", entries, encoder, ann=True)
+    params = RetrievalParams()
+    for entry in entries[::17]:
+        want = HybridRetriever(exact, encoder, params).search(entry.question, top_k=3)
+        got = HybridRetriever(approx, encoder, params, ann_candidates=20).search(
+            entry.question, top_k=3
+        )
+        assert got.hits[0].entry_id == want.hits[0].entry_id == entry.id
+        assert got.hits[0].score == pytest.approx(want.hits[0].score, abs=1e-6)
