@@ -6,7 +6,8 @@ import backcare
 
 
 def test_all_is_sorted_and_complete() -> None:
-    public = {name for name in vars(backcare) if not name.startswith("_")}
+    # dir(), not vars(): public names are loaded lazily (PEP 562 __getattr__).
+    public = {name for name in dir(backcare) if not name.startswith("_")}
     modules = {name for name in public if type(getattr(backcare, name)).__name__ == "module"}
     assert sorted(backcare.__all__) == backcare.__all__
     assert set(backcare.__all__) == public - modules

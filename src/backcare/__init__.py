@@ -3,58 +3,187 @@
 The public API. Everything not listed in ``__all__`` is internal.
 """
 
-from backcare.careplan import care_plan_to_ics, make_care_plan
-from backcare.errors import (
-    BackcareError,
-    CarePlanError,
-    ConfigError,
-    DiaryError,
-    EntryNotFoundError,
-    IngestError,
-    KnowledgePackError,
-    ModelUnavailableError,
-    PackValidationError,
-    QueryError,
-    RetrievalError,
-    UnsupportedFormatError,
-)
-from backcare.evaluate import EvalCase, EvalReport, evaluate, read_cases
-from backcare.feedback import Feedback, FeedbackStore, SqlFeedbackStore, StoredFeedback
-from backcare.ingest import IngestReport
-from backcare.kbuild import KbInfo, export_kb, ingest_to_kb, kb_info
-from backcare.knowledge.pack import KnowledgePack, load_pack
-from backcare.model import (
-    Alternative,
-    Answer,
-    CarePlan,
-    CarePlanTable,
-    ErrorReply,
-    FaqEntry,
-    Hit,
-    QueryErrorInfo,
-    RedFlagRule,
-    RedFlagRules,
-    Reply,
-    RetrievalParams,
-    Source,
-    TriageFlag,
-    TriageLevel,
-    TriageResult,
-)
-from backcare.retrieval.dense import Encoder, HashingEncoder
-from backcare.retrieval.kbase import KnowledgeBase
-from backcare.service import (
-    Backcare,
-    build_model,
-    default_encoder,
-    plan_care,
-    prepare_query,
-    triage_text,
-)
+import typing as _typing
+
+if _typing.TYPE_CHECKING:
+    from backcare.careplan import care_plan_to_ics, make_care_plan
+    from backcare.diary import DiaryStore, SqlDiaryStore, diary_warnings
+    from backcare.diary_service import Diary, review_feedback
+    from backcare.errors import (
+        BackcareError,
+        CarePlanError,
+        ConfigError,
+        DiaryConflictError,
+        DiaryError,
+        DiaryFormatError,
+        EntryNotFoundError,
+        IngestError,
+        KnowledgePackError,
+        ModelUnavailableError,
+        PackValidationError,
+        QueryError,
+        RetrievalError,
+        StorageUnavailableError,
+        UnsupportedFormatError,
+    )
+    from backcare.evaluate import EvalCase, EvalReport, evaluate, read_cases
+    from backcare.feedback import (
+        Abstained,
+        Feedback,
+        FeedbackStore,
+        SqlFeedbackStore,
+        StoredAbstained,
+        StoredFeedback,
+    )
+    from backcare.ingest import IngestReport
+    from backcare.kbuild import KbInfo, export_kb, ingest_to_kb, kb_info
+    from backcare.knowledge.pack import KnowledgePack, load_pack
+    from backcare.model import (
+        Alternative,
+        Answer,
+        CarePlan,
+        CarePlanTable,
+        CheckIn,
+        DiarySummary,
+        DiaryWarning,
+        Episode,
+        EpisodePatch,
+        EpisodeSummary,
+        ErrorReply,
+        FaqEntry,
+        Hit,
+        NewCheckIn,
+        NewEpisode,
+        QueryErrorInfo,
+        RatedEntry,
+        RedFlagRule,
+        RedFlagRules,
+        Reply,
+        RetrievalParams,
+        ReviewReport,
+        Source,
+        TriageFlag,
+        TriageLevel,
+        TriageResult,
+        UnansweredCluster,
+        User,
+    )
+    from backcare.retrieval.dense import Encoder, HashingEncoder
+    from backcare.retrieval.kbase import KnowledgeBase
+    from backcare.service import (
+        Backcare,
+        build_model,
+        default_encoder,
+        plan_care,
+        prepare_query,
+        triage_text,
+    )
+
+# Public names are imported on first use (PEP 562), so `import backcare` and the
+# ask path do not pay for SQLAlchemy, the ingest readers or the evaluator
+# (benchmarks/run.py measures the cold start this protects).
+_LAZY = {
+    "Abstained": "backcare.feedback",
+    "Alternative": "backcare.model",
+    "Answer": "backcare.model",
+    "Backcare": "backcare.service",
+    "BackcareError": "backcare.errors",
+    "CarePlan": "backcare.model",
+    "CarePlanError": "backcare.errors",
+    "CarePlanTable": "backcare.model",
+    "CheckIn": "backcare.model",
+    "ConfigError": "backcare.errors",
+    "Diary": "backcare.diary_service",
+    "DiaryConflictError": "backcare.errors",
+    "DiaryError": "backcare.errors",
+    "DiaryFormatError": "backcare.errors",
+    "DiaryStore": "backcare.diary",
+    "DiarySummary": "backcare.model",
+    "DiaryWarning": "backcare.model",
+    "Encoder": "backcare.retrieval.dense",
+    "EntryNotFoundError": "backcare.errors",
+    "Episode": "backcare.model",
+    "EpisodePatch": "backcare.model",
+    "EpisodeSummary": "backcare.model",
+    "ErrorReply": "backcare.model",
+    "EvalCase": "backcare.evaluate",
+    "EvalReport": "backcare.evaluate",
+    "FaqEntry": "backcare.model",
+    "Feedback": "backcare.feedback",
+    "FeedbackStore": "backcare.feedback",
+    "HashingEncoder": "backcare.retrieval.dense",
+    "Hit": "backcare.model",
+    "IngestError": "backcare.errors",
+    "IngestReport": "backcare.ingest",
+    "KbInfo": "backcare.kbuild",
+    "KnowledgeBase": "backcare.retrieval.kbase",
+    "KnowledgePack": "backcare.knowledge.pack",
+    "KnowledgePackError": "backcare.errors",
+    "ModelUnavailableError": "backcare.errors",
+    "NewCheckIn": "backcare.model",
+    "NewEpisode": "backcare.model",
+    "PackValidationError": "backcare.errors",
+    "QueryError": "backcare.errors",
+    "QueryErrorInfo": "backcare.model",
+    "RatedEntry": "backcare.model",
+    "RedFlagRule": "backcare.model",
+    "RedFlagRules": "backcare.model",
+    "Reply": "backcare.model",
+    "RetrievalError": "backcare.errors",
+    "RetrievalParams": "backcare.model",
+    "ReviewReport": "backcare.model",
+    "Source": "backcare.model",
+    "SqlDiaryStore": "backcare.diary",
+    "SqlFeedbackStore": "backcare.feedback",
+    "StorageUnavailableError": "backcare.errors",
+    "StoredAbstained": "backcare.feedback",
+    "StoredFeedback": "backcare.feedback",
+    "TriageFlag": "backcare.model",
+    "TriageLevel": "backcare.model",
+    "TriageResult": "backcare.model",
+    "UnansweredCluster": "backcare.model",
+    "UnsupportedFormatError": "backcare.errors",
+    "User": "backcare.model",
+    "build_model": "backcare.service",
+    "care_plan_to_ics": "backcare.careplan",
+    "default_encoder": "backcare.service",
+    "diary_warnings": "backcare.diary",
+    "export_kb": "backcare.kbuild",
+    "ingest_to_kb": "backcare.kbuild",
+    "kb_info": "backcare.kbuild",
+    "load_pack": "backcare.knowledge.pack",
+    "make_care_plan": "backcare.careplan",
+    "plan_care": "backcare.service",
+    "prepare_query": "backcare.service",
+    "read_cases": "backcare.evaluate",
+    "review_feedback": "backcare.diary_service",
+    "triage_text": "backcare.service",
+}
+
+
+def __getattr__(name: str) -> _typing.Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'backcare' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+# `evaluate` names both a function and its module: importing the module
+# (`import backcare.evaluate`) would bind the module here, so bind the function now.
+from backcare.evaluate import evaluate  # noqa: E402
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Abstained",
     "Alternative",
     "Answer",
     "Backcare",
@@ -62,10 +191,20 @@ __all__ = [
     "CarePlan",
     "CarePlanError",
     "CarePlanTable",
+    "CheckIn",
     "ConfigError",
+    "Diary",
+    "DiaryConflictError",
     "DiaryError",
+    "DiaryFormatError",
+    "DiaryStore",
+    "DiarySummary",
+    "DiaryWarning",
     "Encoder",
     "EntryNotFoundError",
+    "Episode",
+    "EpisodePatch",
+    "EpisodeSummary",
     "ErrorReply",
     "EvalCase",
     "EvalReport",
@@ -81,24 +220,34 @@ __all__ = [
     "KnowledgePack",
     "KnowledgePackError",
     "ModelUnavailableError",
+    "NewCheckIn",
+    "NewEpisode",
     "PackValidationError",
     "QueryError",
     "QueryErrorInfo",
+    "RatedEntry",
     "RedFlagRule",
     "RedFlagRules",
     "Reply",
     "RetrievalError",
     "RetrievalParams",
+    "ReviewReport",
     "Source",
+    "SqlDiaryStore",
     "SqlFeedbackStore",
+    "StorageUnavailableError",
+    "StoredAbstained",
     "StoredFeedback",
     "TriageFlag",
     "TriageLevel",
     "TriageResult",
+    "UnansweredCluster",
     "UnsupportedFormatError",
+    "User",
     "build_model",
     "care_plan_to_ics",
     "default_encoder",
+    "diary_warnings",
     "evaluate",
     "export_kb",
     "ingest_to_kb",
@@ -108,5 +257,6 @@ __all__ = [
     "plan_care",
     "prepare_query",
     "read_cases",
+    "review_feedback",
     "triage_text",
 ]

@@ -44,3 +44,35 @@ def test_save_and_load_round_trip(tmp_path: Path) -> None:
 def test_load_of_a_missing_index_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(KnowledgePackError, match="rebuild"):
         BM25Index.load(tmp_path / "nothing")
+
+
+def test_scores_match_bm25s_own_scoring(tmp_path: Path) -> None:
+    # Loading reads bm25s's files with numpy; bm25s itself must agree.
+    import bm25s
+
+    docs = [["back", "spasm", "heat", "back"], ["knee", "pain"], ["back", "sleep", "pillow"], []]
+    index = BM25Index.build(docs)
+    index.save(tmp_path / "bm25")
+    model = bm25s.BM25.load(str(tmp_path / "bm25"), show_progress=False)
+    loaded = BM25Index.load(tmp_path / "bm25")
+    for query in (["back"], ["back", "pillow"], ["knee", "spasm", "sleep"], ["back", "back"]):
+        expected = model.get_scores(query)
+        np.testing.assert_allclose(index.scores(query), expected, rtol=1e-6)
+        np.testing.assert_allclose(loaded.scores(query), expected, rtol=1e-6)
+
+
+def test_loading_does_not_import_bm25s_or_scipy(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    BM25Index.build(DOCS).save(tmp_path / "bm25")
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from backcare.retrieval.bm25 import BM25Index\n"
+        f"BM25Index.load(Path({str(tmp_path / 'bm25')!r})).scores(['back'])\n"
+        "print(sorted(m for m in ('bm25s', 'scipy') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "[]"

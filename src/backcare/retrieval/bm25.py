@@ -1,4 +1,11 @@
-"""BM25 over stemmed terms: build, save, load and score. The only importer of bm25s."""
+"""BM25 over stemmed terms: build, save, load and score. The only importer of bm25s.
+
+bm25s builds and saves the index. Loading and scoring read bm25s's saved
+files (a CSC matrix of precomputed per-term scores, the vocabulary and the
+parameters) with numpy alone: importing bm25s imports scipy.sparse, which
+costs a quarter to half a second of every cold start and is not needed to add
+up a query's posting lists (the same sum as bm25s's numpy backend).
+"""
 
 from __future__ import annotations
 
@@ -8,8 +15,8 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Literal
 
-import bm25s
 import numpy as np
 
 from backcare.errors import KnowledgePackError
@@ -19,6 +26,9 @@ __all__ = ["BM25Index"]
 logger = logging.getLogger(__name__)
 
 _DF_FILE = "doc_freq.json"
+# bm25s's file names (BM25.save defaults).
+_DATA, _INDICES, _INDPTR = "data.csc.index.npy", "indices.csc.index.npy", "indptr.csc.index.npy"
+_VOCAB, _PARAMS = "vocab.index.json", "params.index.json"
 
 
 class BM25Index:
@@ -30,9 +40,18 @@ class BM25Index:
     in [0, 1] that means the same in every knowledge base.
     """
 
-    def __init__(self, model: bm25s.BM25, doc_freq: dict[str, int], n_docs: int) -> None:
-        self._model = model
-        self._vocab: dict[str, int] = model.vocab_dict
+    def __init__(
+        self,
+        matrix: tuple[np.ndarray, np.ndarray, np.ndarray],
+        vocab: dict[str, int],
+        params: dict[str, object],
+        doc_freq: dict[str, int],
+        n_docs: int,
+    ) -> None:
+        self._data, self._indices, self._indptr = matrix
+        self._vocab = vocab
+        self._params = params
+        self._k1 = float(str(params["k1"]))
         self._doc_freq = doc_freq
         self.n_docs = n_docs
         self._max_idf = self._idf(1)
@@ -40,30 +59,60 @@ class BM25Index:
     @classmethod
     def build(cls, docs: Sequence[Sequence[str]]) -> BM25Index:
         """Index ``docs``, each a list of terms (one document per entry)."""
+        import bm25s
+
         model = bm25s.BM25(method="lucene")
         # bm25s needs at least one term per document; "" is its own empty token.
         model.index([list(doc) or [""] for doc in docs], show_progress=False)
         doc_freq = Counter(term for doc in docs for term in set(doc))
-        return cls(model, dict(doc_freq), len(docs))
+        scores = model.scores
+        params = {
+            "k1": model.k1,
+            "b": model.b,
+            "delta": model.delta,
+            "method": model.method,
+            "idf_method": model.idf_method,
+            "dtype": model.dtype,
+            "int_dtype": model.int_dtype,
+            "num_docs": scores["num_docs"],
+            "version": bm25s.__version__,
+            "backend": model.backend,
+        }
+        matrix = (scores["data"], scores["indices"], scores["indptr"])
+        return cls(matrix, dict(model.vocab_dict), params, dict(doc_freq), len(docs))
 
     def save(self, folder: Path) -> None:
-        """Write the index into ``folder`` (bm25s's files plus document frequencies)."""
+        """Write the index into ``folder``: bm25s's files, plus document frequencies."""
         folder.mkdir(parents=True, exist_ok=True)
-        self._model.save(str(folder), show_progress=False)
+        np.save(folder / _DATA, np.asarray(self._data))
+        np.save(folder / _INDICES, np.asarray(self._indices))
+        np.save(folder / _INDPTR, np.asarray(self._indptr))
+        (folder / _VOCAB).write_text(json.dumps(self._vocab), encoding="utf-8")
+        (folder / _PARAMS).write_text(json.dumps(self._params, indent=4), encoding="utf-8")
         payload = {"n_docs": self.n_docs, "doc_freq": self._doc_freq}
         (folder / _DF_FILE).write_text(json.dumps(payload), encoding="utf-8")
 
     @classmethod
     def load(cls, folder: Path, *, mmap: bool = True) -> BM25Index:
         """Load an index written by :meth:`save`, memory-mapping the matrices."""
+        mode: Literal["r"] | None = "r" if mmap else None
         try:
-            model = bm25s.BM25.load(str(folder), mmap=mmap, show_progress=False)
+            params = json.loads((folder / _PARAMS).read_text(encoding="utf-8"))
+            vocab = json.loads((folder / _VOCAB).read_text(encoding="utf-8"))
+            matrix = (
+                np.load(folder / _DATA, mmap_mode=mode),
+                np.load(folder / _INDICES, mmap_mode=mode),
+                np.load(folder / _INDPTR, mmap_mode=mode),
+            )
             payload = json.loads((folder / _DF_FILE).read_text(encoding="utf-8"))
-        except (OSError, ValueError, KeyError) as exc:
+            if params.get("method") != "lucene":
+                raise ValueError(f"method {params.get('method')!r} is not 'lucene'")
+            index = cls(matrix, vocab, params, payload["doc_freq"], int(payload["n_docs"]))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
             raise KnowledgePackError(
                 f"{folder}: BM25 index is missing or damaged ({exc}); rebuild the knowledge base"
             ) from exc
-        return cls(model, payload["doc_freq"], int(payload["n_docs"]))
+        return index
 
     def _idf(self, doc_freq: int) -> float:
         return math.log(1.0 + (self.n_docs - doc_freq + 0.5) / (doc_freq + 0.5))
@@ -84,12 +133,17 @@ class BM25Index:
 
     def scores(self, terms: Sequence[str]) -> np.ndarray:
         """BM25 score of every document for the query ``terms`` (float32, one per doc)."""
-        known = [term for term in terms if term in self._vocab and term]
-        if not known:
-            return np.zeros(self.n_docs, dtype=np.float32)
-        return np.asarray(self._model.get_scores(known), dtype=np.float32)
+        scores = np.zeros(self.n_docs, dtype=np.float32)
+        for term in terms:
+            token = self._vocab.get(term) if term else None
+            if token is None:
+                continue
+            start, end = int(self._indptr[token]), int(self._indptr[token + 1])
+            # One posting list names each document at most once, so += is exact.
+            scores[self._indices[start:end]] += self._data[start:end]
+        return scores
 
     def upper_bound(self, terms: Sequence[str]) -> float:
         """The largest score a document could get for ``terms`` (sum of idf * (k1 + 1))."""
-        k1 = float(self._model.k1)
+        k1 = self._k1
         return sum(self.idf(term) for term in set(terms)) * (k1 + 1.0)

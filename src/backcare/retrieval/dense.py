@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import logging
 import os
 from collections.abc import Callable, Sequence
@@ -32,7 +33,7 @@ from backcare.retrieval.onnx_export import (
 if TYPE_CHECKING:
     from tokenizers import Tokenizer
 
-__all__ = ["Encoder", "HashingEncoder", "OnnxMiniLM", "Vector", "Vectors"]
+__all__ = ["Encoder", "HashingEncoder", "OnnxMiniLM", "Vector", "Vectors", "load_runtime"]
 
 logger = logging.getLogger(__name__)
 
@@ -149,13 +150,13 @@ class OnnxMiniLM:
             raise ConfigError(f"encoder threads must be at least 1, got {threads}")
         manifest = read_manifest(model_dir)
         onnx_path = model_dir / ONNX_NAME
+        expected = manifest.get("onnx_sha256")
         try:
-            found = file_sha256(onnx_path)
+            found = _verified_sha256(onnx_path, expected)
         except OSError as exc:
             raise ModelUnavailableError(
                 f"cannot read the ONNX encoder {onnx_path}: {exc}. Rebuild it with `{_BUILD_HINT}`."
             ) from exc
-        expected = manifest.get("onnx_sha256")
         if found != expected:
             raise ModelUnavailableError(
                 f"ONNX encoder {onnx_path} fails its checksum: sha256 is {found}, "
@@ -389,6 +390,36 @@ def _load_tokenizer(path: Path, max_seq_length: int) -> Tokenizer:
     return tokenizer
 
 
+def _verified_sha256(path: Path, expected: object) -> str:
+    """The file's sha256, skipping the read when it was verified unchanged before.
+
+    Hashing the 90 MB graph took a sixth of the cold start. After a successful
+    check a stamp beside it records the hash with the file's size, mtime and
+    inode; while all match, the file is the one that was hashed. Any rewrite
+    changes the mtime, so a replaced or corrupted file is hashed again.
+    """
+    stat = path.stat()
+    key = {
+        "sha256": expected,
+        "size": stat.st_size,
+        "mtime_ns": stat.st_mtime_ns,
+        "ino": stat.st_ino,
+    }
+    stamp = path.with_name(f".{path.name}.verified")
+    try:
+        if json.loads(stamp.read_text(encoding="utf-8")) == key:
+            return str(expected)
+    except (OSError, ValueError):
+        pass
+    found = file_sha256(path)
+    if found == expected:
+        try:
+            stamp.write_text(json.dumps(key), encoding="utf-8")
+        except OSError:  # a read-only model folder just hashes every time
+            pass
+    return found
+
+
 def _default_threads() -> int:
     """CPUs this process may run on (not the host's count, which containers inflate), at most 4."""
     try:
@@ -396,6 +427,20 @@ def _default_threads() -> int:
     except AttributeError:  # macOS and Windows have no sched_getaffinity
         available = os.cpu_count() or 1
     return max(1, min(available, 4))
+
+
+def load_runtime() -> None:
+    """Import onnxruntime now, if installed.
+
+    ``backcare.retrieval.ann`` calls this before importing usearch: when
+    usearch's compiled module is loaded first, importing onnxruntime 1.32 later
+    crashes the process (SIGSEGV in libstdc++'s ``std::codecvt`` during
+    onnxruntime's static initialisation; usearch 2.26.6, Linux x86-64).
+    """
+    try:
+        import onnxruntime  # noqa: F401
+    except ImportError:  # model-free use (HashingEncoder) needs no runtime
+        pass
 
 
 def _load_session(path: Path, threads: int | None) -> Any:

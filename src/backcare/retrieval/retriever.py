@@ -27,6 +27,10 @@ _LONG_QUERY_WORDS = 16
 # A term in at least this share of the entries' questions names what the whole
 # knowledge base is about ("back", "spasm"); a query with none is likely off-topic.
 _ANCHOR_SHARE = 0.6
+# With an ANN index, this many nearest question vectors (and as many best BM25
+# entries) become the candidates that get exact dense scores; 200 questions
+# cover the top-3 of every dev query with room to spare.
+ANN_CANDIDATES = 200
 
 
 def focus_sentence(text: str) -> str | None:
@@ -59,10 +63,19 @@ class HybridRetriever:
     The encoder is passed in, so tests can use a model-free one.
     """
 
-    def __init__(self, kb: KnowledgeBase, encoder: Encoder, params: RetrievalParams) -> None:
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        encoder: Encoder,
+        params: RetrievalParams,
+        *,
+        ann_candidates: int = ANN_CANDIDATES,
+    ) -> None:
         self.kb = kb
         self.encoder = encoder
         self.params = params
+        self.ann_candidates = ann_candidates
+        self._question_ends = np.append(kb.question_starts[1:], len(kb.question_vectors))
         self._analyzer = Analyzer()
         self._speller = SpellFixer(kb.vocabulary)
         self._anchors = kb.bm25_questions.frequent_terms(_ANCHOR_SHARE)
@@ -105,9 +118,7 @@ class HybridRetriever:
         else:
             bm25 = np.zeros(len(kb), dtype=np.float32)
         query = self.encoder.encode_query(repaired)
-        sims = kb.question_vectors @ query
-        dense = np.maximum.reduceat(sims, kb.question_starts)
-        dense_answer = kb.answer_vectors @ query
+        dense, dense_answer = self._dense(query, bm25)
         known = sum(
             kb.bm25_questions.idf(t)
             for t in terms
@@ -121,6 +132,36 @@ class HybridRetriever:
             "bm25": bm25,
         }
         return signals, coverage, repaired
+
+    def _dense(self, query: np.ndarray, bm25: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per-entry cosine of the best question and of the answer.
+
+        Without an ANN index every vector is scored. With one, only candidate
+        entries are: those owning the ANN's nearest question vectors and the
+        best BM25 entries; they get exact cosines, every other entry 0. That
+        keeps a query to a few hundred vectors and leaves the rest of the
+        memory-mapped matrices on disk.
+        """
+        kb = self.kb
+        if kb.ann is None:
+            sims = kb.question_vectors @ query
+            return np.maximum.reduceat(sims, kb.question_starts), kb.answer_vectors @ query
+        rows, _ = kb.ann.search(query, self.ann_candidates)
+        owners = np.searchsorted(kb.question_starts, rows, side="right") - 1
+        k = min(self.ann_candidates, len(bm25))
+        lexical = np.argpartition(-bm25, k - 1)[:k]
+        lexical = lexical[bm25[lexical] > 0]
+        candidates = np.unique(np.concatenate([owners, lexical]))
+        starts = kb.question_starts[candidates]
+        lengths = self._question_ends[candidates] - starts
+        offsets = np.cumsum(lengths) - lengths
+        question_rows = np.repeat(starts - offsets, lengths) + np.arange(int(lengths.sum()))
+        sims = np.asarray(kb.question_vectors[question_rows], dtype=np.float32) @ query
+        dense = np.zeros(len(kb), dtype=np.float32)
+        dense[candidates] = np.maximum.reduceat(sims, offsets)
+        dense_answer = np.zeros(len(kb), dtype=np.float32)
+        dense_answer[candidates] = np.asarray(kb.answer_vectors[candidates]) @ query
+        return dense, dense_answer
 
     def search(self, text: str, *, top_k: int = 3) -> SearchResult:
         """Rank the entries for ``text`` (already normalised) and decide whether to answer."""
