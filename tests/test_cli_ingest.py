@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from backcare import KnowledgeBase
 from backcare.cli import app
+from backcare.retrieval.kbase import FORMAT_VERSION
 
 SEED = Path(__file__).parent / "ingest" / "cases" / "back-spasms-faq.txt"
 runner = CliRunner()
@@ -137,7 +138,7 @@ def test_kb_show(seed_kb: Path) -> None:
     code, out, _ = _run("kb", "show", str(seed_kb), "--json")
     assert code == 0
     info = json.loads(out)
-    assert (info["name"], info["entries"], info["format_version"]) == ("seed", 16, 1)
+    assert (info["name"], info["entries"], info["format_version"]) == ("seed", 16, FORMAT_VERSION)
     assert info["sources"][0]["path"] == str(SEED.resolve())
     assert re.fullmatch(r"[0-9a-f]{64}", info["sources"][0]["sha256"])
     assert info["model_id"] and info["built_at"]

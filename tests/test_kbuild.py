@@ -26,6 +26,7 @@ from backcare import (
     kb_info,
 )
 from backcare.retrieval.dense import Vector, Vectors
+from backcare.retrieval.kbase import FORMAT_VERSION
 from tests.conftest import read_jsonl, shared_path
 
 SEED = Path(__file__).parent / "ingest" / "cases" / "back-spasms-faq.txt"
@@ -111,7 +112,7 @@ def test_seed_page_becomes_a_knowledge_base_folder(tmp_path: Path, fake_encoder:
     assert info.entries == 16
     assert info.model_id == fake_encoder.model_id
     assert info.built_at == "2026-11-27T12:00:00+00:00"
-    assert info.format_version == 1
+    assert info.format_version == FORMAT_VERSION
     digest = hashlib.sha256(SEED.read_bytes()).hexdigest()
     assert info.sources == ({"path": str(SEED.resolve()), "sha256": digest},)
     assert info.version == _current(kb_dir)

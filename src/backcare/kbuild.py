@@ -34,8 +34,8 @@ from backcare.ingest.merge import OnConflict
 from backcare.model import FaqEntry
 from backcare.retrieval.dense import Encoder, Vector, Vectors
 from backcare.retrieval.kbase import (
-    _ANSWER_CHARS,
     KnowledgeBase,
+    answer_for_vector,
     content_hash,
     live_version,
     read_manifest,
@@ -359,7 +359,7 @@ def _known_vectors(kb: KnowledgeBase) -> dict[str, Vector]:
             known.setdefault(question, questions[row])
             row += 1
         # The same truncation as KnowledgeBase.build, so the answers it encodes hit.
-        known.setdefault(entry.answer[:_ANSWER_CHARS], answers[index])
+        known.setdefault(answer_for_vector(entry), answers[index])
     return known
 
 

@@ -12,6 +12,8 @@ version, and one subfolder per version::
     question_starts.npy  where each entry's group starts in question_vectors
     answer_vectors.npy   one unit vector per answer
     words.json           the surface vocabulary with counts, for spelling repair
+    question_ann.usearch HNSW index over question_vectors (only above ANN_THRESHOLD
+                         questions, or when asked for; its settings are in the manifest)
 
 ``save`` writes a new version into a temporary subfolder, renames it, then
 atomically replaces ``CURRENT`` (write and rename), so a build that fails or
@@ -39,20 +41,36 @@ from pydantic import ValidationError
 
 from backcare.errors import KnowledgePackError
 from backcare.model import FaqEntry
+from backcare.retrieval.ann import ANN_FILE, AnnIndex, AnnParams, use_ann
 from backcare.retrieval.bm25 import BM25Index
 from backcare.retrieval.dense import Encoder
 from backcare.retrieval.tokenize import Analyzer, words
 
-__all__ = ["FORMAT_VERSION", "KnowledgeBase", "content_hash", "live_version", "read_manifest"]
+__all__ = [
+    "ANSWER_CHARS",
+    "FORMAT_VERSION",
+    "KnowledgeBase",
+    "answer_for_vector",
+    "content_hash",
+    "live_version",
+    "read_manifest",
+]
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+# 2: answer vectors encode the first ANSWER_CHARS characters (was 1,000).
+FORMAT_VERSION = 2
 _MANIFEST = "manifest.json"
 _CURRENT = "CURRENT"
-# An answer's first few hundred characters say what it is about; the model
-# truncates at 256 word pieces anyway.
-_ANSWER_CHARS = 1000
+# An answer's opening says what it is about, and its vector weighs little in
+# the fusion (docs/retrieval.md); 300 characters (~64 word pieces) instead of
+# the model's 256 cut MedQuAD's ingest time roughly in three.
+ANSWER_CHARS = 300
+
+
+def answer_for_vector(entry: FaqEntry) -> str:
+    """The part of an entry's answer that its answer vector encodes."""
+    return entry.answer[:ANSWER_CHARS]
 
 
 def content_hash(entries: Sequence[FaqEntry]) -> str:
@@ -77,6 +95,7 @@ class KnowledgeBase:
     answer_vectors: np.ndarray
     vocabulary: Counter[str]
     manifest: dict[str, object] = field(default_factory=dict)
+    ann: AnnIndex | None = None
 
     def __post_init__(self) -> None:
         self._by_id = {entry.id: index for index, entry in enumerate(self.entries)}
@@ -98,6 +117,8 @@ class KnowledgeBase:
         sources: Sequence[dict[str, str]] = (),
         progress: Callable[[int], None] | None = None,
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+        ann: bool | None = None,
+        ann_params: AnnParams | None = None,
     ) -> KnowledgeBase:
         """Index ``entries``: BM25 over questions and answers, vectors for both.
 
@@ -108,6 +129,9 @@ class KnowledgeBase:
             sources: the files the entries came from, as ``{"path", "sha256"}``.
             progress: called with the number of texts encoded so far.
             clock: gives the build time recorded in the manifest.
+            ann: build an ANN index over the question vectors; None (the
+                default) builds one above ``ANN_THRESHOLD`` questions.
+            ann_params: HNSW settings for that index.
         """
         if not entries:
             raise KnowledgePackError(f"knowledge base '{name}' has no entries to index")
@@ -125,7 +149,7 @@ class KnowledgeBase:
             answer_terms.append(analyzer.terms_of_words(a_words))
         flat_questions = [text for texts in questions for text in texts]
         starts = np.cumsum([0] + [len(texts) for texts in questions[:-1]]).astype(np.int64)
-        answers = [entry.answer[:_ANSWER_CHARS] for entry in entries]
+        answers = [answer_for_vector(entry) for entry in entries]
         done = 0
 
         def step(count: int) -> None:
@@ -147,16 +171,22 @@ class KnowledgeBase:
             "sources": list(sources),
             "built_at": clock().isoformat(timespec="seconds"),
         }
+        question_vectors = np.ascontiguousarray(question_vectors, dtype=np.float32)
+        index = None
+        if use_ann(len(question_vectors), ann):
+            index = AnnIndex.build(question_vectors, ann_params)
+            manifest["ann"] = index.params.as_dict()
         return cls(
             name=name,
             entries=tuple(entries),
             bm25_questions=BM25Index.build(question_terms),
             bm25_answers=BM25Index.build(answer_terms),
-            question_vectors=np.ascontiguousarray(question_vectors, dtype=np.float32),
+            question_vectors=question_vectors,
             question_starts=starts,
             answer_vectors=np.ascontiguousarray(answer_vectors, dtype=np.float32),
             vocabulary=vocabulary,
             manifest=manifest,
+            ann=index,
         )
 
     def save(self, folder: Path) -> None:
@@ -173,6 +203,8 @@ class KnowledgeBase:
             np.save(tmp / "question_vectors.npy", self.question_vectors)
             np.save(tmp / "question_starts.npy", self.question_starts)
             np.save(tmp / "answer_vectors.npy", self.answer_vectors)
+            if self.ann is not None:
+                self.ann.save(tmp / ANN_FILE)
             (tmp / "words.json").write_text(json.dumps(dict(self.vocabulary)), encoding="utf-8")
             (tmp / _MANIFEST).write_text(json.dumps(self.manifest, indent=2), encoding="utf-8")
             _fsync_tree(tmp)
@@ -220,7 +252,11 @@ class KnowledgeBase:
             starts = np.load(folder / "question_starts.npy")
             answers = np.load(folder / "answer_vectors.npy", mmap_mode="r")
             vocabulary = Counter(json.loads((folder / "words.json").read_text(encoding="utf-8")))
-        except (OSError, ValueError, ValidationError) as exc:
+            ann = None
+            if "ann" in manifest:
+                ann = AnnIndex.load(folder / ANN_FILE, AnnParams.from_dict(manifest["ann"]))
+        # EOFError: numpy's answer to an .npy file cut to nothing.
+        except (OSError, ValueError, EOFError, ValidationError) as exc:
             raise KnowledgePackError(
                 f"{folder}: knowledge base is damaged ({exc}); rebuild it"
             ) from exc
@@ -239,6 +275,7 @@ class KnowledgeBase:
             answer_vectors=answers,
             vocabulary=vocabulary,
             manifest=manifest,
+            ann=ann,
         )
 
 
@@ -267,12 +304,19 @@ def read_manifest(version_folder: Path) -> dict[str, object]:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise KnowledgePackError(
-            f"{version_folder}: half-written or damaged (no {_MANIFEST})"
+            f"{version_folder}: half-written or damaged (no {_MANIFEST}); rebuild it with "
+            f"'backcare ingest FILE... --kb {version_folder.parent}'"
         ) from exc
     except (OSError, ValueError) as exc:
-        raise KnowledgePackError(f"{path}: unreadable manifest ({exc})") from exc
+        raise KnowledgePackError(
+            f"{path}: unreadable manifest ({exc}); rebuild it with "
+            f"'backcare ingest FILE... --kb {version_folder.parent}'"
+        ) from exc
     if not isinstance(manifest, dict):
-        raise KnowledgePackError(f"{path}: manifest is not a JSON object")
+        raise KnowledgePackError(
+            f"{path}: manifest is not a JSON object; rebuild it with "
+            f"'backcare ingest FILE... --kb {version_folder.parent}'"
+        )
     return manifest
 
 
