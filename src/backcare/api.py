@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -31,25 +32,34 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from backcare import (
+    Abstained,
     Backcare,
     BackcareError,
     CarePlan,
     CarePlanError,
     ConfigError,
+    Diary,
+    DiaryConflictError,
     DiaryError,
+    DiaryFormatError,
+    DiaryStore,
+    EntryNotFoundError,
     FaqEntry,
     Feedback,
     FeedbackStore,
     QueryError,
     Reply,
     SqlFeedbackStore,
+    StorageUnavailableError,
     TriageResult,
     __version__,
     care_plan_to_ics,
     prepare_query,
 )
+from backcare.api_diary import diary_router
+from backcare.ratelimit import RateLimit, RateLimitMiddleware
 
-__all__ = ["CONTENT_SECURITY_POLICY", "create_app"]
+__all__ = ["CONTENT_SECURITY_POLICY", "RateLimit", "create_app"]
 
 logger = logging.getLogger(__name__)
 
@@ -176,12 +186,17 @@ class Readiness(BaseModel):
 class ErrorInfo(BaseModel):
     """A stable machine-readable ``code`` and a message for people."""
 
+    # Closed, so the schema says exactly what an error holds (schemathesis checks it).
+    model_config = ConfigDict(extra="forbid")
+
     code: str
     message: str
 
 
 class ErrorBody(BaseModel):
     """The body of every error response."""
+
+    model_config = ConfigDict(extra="forbid")
 
     error: ErrorInfo
 
@@ -205,6 +220,33 @@ _TOO_LARGE = _error_doc(
 )
 _NOT_FOUND = _error_doc("No such entry", "not_found", "no entry 'x' in backcare-pack@1")
 _UNAVAILABLE = _error_doc("Not ready", "not_ready", "the feedback database is not reachable")
+_STORAGE_DOWN = _error_doc(
+    "A storage backend is unavailable (code: storage_unavailable)",
+    "storage_unavailable",
+    "a storage backend is unavailable; try again shortly",
+)
+# Every route may answer these: documented once, on the app.
+_ANY_ROUTE: dict[int | str, dict[str, Any]] = {
+    429: {
+        **_error_doc(
+            "Too many requests from this address or token; the Retry-After header says "
+            "when to try again",
+            "rate_limited",
+            "too many requests; try again in 1 s",
+        ),
+        "headers": {
+            "Retry-After": {
+                "description": "Seconds to wait before the next request",
+                "schema": {"type": "integer", "minimum": 1},
+            }
+        },
+    },
+    500: _error_doc(
+        "A bug on our side (logged)",
+        "internal_error",
+        "something went wrong on our side; the error has been logged",
+    ),
+}
 
 _REPLY_EXAMPLE = {
     "query": "my back locked up this morning, what now?",
@@ -242,11 +284,14 @@ class _ApiError(Exception):
 
 
 _HTTP_CODES = {
+    401: "unauthorized",
+    403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
     406: "not_acceptable",
     413: "body_too_large",
     415: "unsupported_media_type",
+    429: "rate_limited",
 }
 
 # Most specific first: the first matching row decides the status and code.
@@ -254,6 +299,10 @@ _ERROR_TABLE: tuple[tuple[type[Exception], int, str], ...] = (
     (QueryError, 422, "query_error"),  # the code comes from the error itself
     (CarePlanError, 422, "invalid_care_plan"),
     (ConfigError, 422, "invalid_argument"),
+    (EntryNotFoundError, 404, "not_found"),  # also another user's row: ids do not leak
+    (DiaryConflictError, 409, "conflict"),
+    (DiaryFormatError, 422, "invalid_diary_file"),
+    (StorageUnavailableError, 503, "storage_unavailable"),
     (DiaryError, 503, "storage_unavailable"),
 )
 
@@ -283,7 +332,15 @@ def _describe(exc: Exception) -> tuple[int, str, str]:
                 logger.error("%s: %s", type(exc).__name__, exc)
                 return status, code, "a storage backend is unavailable; try again shortly"
             return status, code, str(exc)
-    logger.error("unhandled %s", type(exc).__name__, exc_info=exc)
+    # Where it failed, but not the message: a message can quote the question or a
+    # diary note, which is never logged above DEBUG (STYLE.md). The whole of it is
+    # at DEBUG.
+    logger.error(
+        "unhandled %s, raised at:\n%s",
+        type(exc).__name__,
+        "".join(traceback.format_tb(exc.__traceback__)).rstrip(),
+    )
+    logger.debug("unhandled %s", type(exc).__name__, exc_info=exc)
     return 500, "internal_error", "something went wrong on our side; the error has been logged"
 
 
@@ -395,6 +452,8 @@ def create_app(
     *,
     feedback: FeedbackStore | None = None,
     max_body_bytes: int = 64_000,
+    rate_limit: RateLimit | None = None,
+    diary: DiaryStore | None = None,
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
 ) -> FastAPI:
     """The FastAPI app serving ``backcare``: the JSON API under ``/v1`` and the page at ``/``.
@@ -403,6 +462,9 @@ def create_app(
         backcare: the facade, already loaded (the model and index load once).
         feedback: where ratings go; None keeps them in memory (``sqlite://``).
         max_body_bytes: larger request bodies get 413 ``body_too_large``.
+        rate_limit: requests each client address (and bearer token) may make;
+            over it, 429 ``rate_limited`` with ``Retry-After``. None: no limit.
+        diary: serve the diary and review routes (bearer tokens) over this store.
         clock: the current time, for care plans and feedback (tests freeze it).
     """
     store: FeedbackStore = SqlFeedbackStore("sqlite://") if feedback is None else feedback
@@ -416,9 +478,13 @@ def create_app(
         ),
         docs_url=None,  # the Swagger page loads scripts from a CDN; the CSP forbids it
         redoc_url=None,
+        responses=_ANY_ROUTE,
     )
     for kind in (BackcareError, RequestValidationError, StarletteHTTPException, _ApiError):
         app.add_exception_handler(kind, _handle)
+    if rate_limit is not None:
+        # Added first, so it runs inside the shell: a 429 gets the JSON error and the headers.
+        app.add_middleware(RateLimitMiddleware, limit=rate_limit)
     app.add_middleware(_ShellMiddleware, max_body_bytes=max_body_bytes)
 
     errors_422: dict[int | str, dict[str, Any]] = {413: _TOO_LARGE, 422: _BAD_INPUT}
@@ -434,7 +500,10 @@ def create_app(
     )
     def ask(request: AskRequest) -> Reply:
         """Triage the question, then answer it from the knowledge base or abstain."""
-        return backcare.ask(request.q, top_k=request.top_k)
+        reply = backcare.ask(request.q, top_k=request.top_k)
+        if reply.status == "abstained":
+            _log_abstained(store, reply, clock())
+        return reply
 
     @app.post("/v1/triage", response_model=TriageResult, tags=["answers"], responses=errors_422)
     def triage(request: TriageRequest) -> TriageResult:
@@ -471,7 +540,12 @@ def create_app(
             )
         return Response(plan.model_dump_json(), media_type="application/json")
 
-    @app.get("/v1/entries", response_model=EntryList, tags=["knowledge base"])
+    @app.get(
+        "/v1/entries",
+        response_model=EntryList,
+        tags=["knowledge base"],
+        responses={422: _BAD_INPUT},
+    )
     def entries(
         offset: Annotated[int, Query(ge=0)] = 0,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
@@ -490,7 +564,7 @@ def create_app(
         "/v1/entries/{entry_id:path}",
         response_model=FaqEntry,
         tags=["knowledge base"],
-        responses={404: _NOT_FOUND},
+        responses={404: _NOT_FOUND, 422: _BAD_INPUT},
     )
     def entry(entry_id: Annotated[str, PathParam(max_length=200)]) -> FaqEntry:
         """One entry: question, alternate phrasings, answer and sources."""
@@ -501,7 +575,7 @@ def create_app(
         response_model=FeedbackReceipt,
         status_code=201,
         tags=["feedback"],
-        responses=errors_422,
+        responses={**errors_422, 503: _STORAGE_DOWN},
     )
     def feedback_(
         request: Annotated[FeedbackRequest, Body()],
@@ -535,12 +609,28 @@ def create_app(
             raise _ApiError(503, "not_ready", "the feedback database is not reachable") from exc
         return Readiness(kb=backcare.kb_label, entries=len(backcare.kb.entries))
 
-    @app.get("/", include_in_schema=False)
+    @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
     async def page() -> FileResponse:
         return FileResponse(WEB_DIR / "index.html", media_type="text/html")
 
+    if diary is not None:
+        router = diary_router(
+            Diary(diary, backcare.pack),
+            feedback=store,
+            encoder=backcare.retriever.encoder,
+            clock=clock,
+        )
+        app.include_router(router)
     app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
     return app
+
+
+def _log_abstained(store: FeedbackStore, reply: Reply, now: dt.datetime) -> None:
+    """Keep an unanswered question for `backcare review`; a failure never fails the reply."""
+    try:
+        store.add_abstained(Abstained(at=now, query=prepare_query(reply.query), kb=reply.kb))
+    except BackcareError as exc:
+        logger.warning("could not log an unanswered question: %s", type(exc).__name__)
 
 
 def _entry_index(backcare: Backcare, entry_id: str, *, status: int) -> int:

@@ -13,7 +13,10 @@ The tree::
     │   └── ModelUnavailableError    the embedding model is missing or broken
     ├── CarePlanError                a care plan cannot be made from the given dates
     └── DiaryError                   the diary store failed
-        └── EntryNotFoundError       no diary row with that id
+        ├── EntryNotFoundError       no diary row with that id
+        ├── StorageUnavailableError  the database cannot be reached (down, locked, unwritable)
+        ├── DiaryConflictError       the change clashes with what is stored (a name taken)
+        └── DiaryFormatError         a diary export file cannot be read back
 
 Messages say what failed, where, and how to fix it. Third-party errors are
 wrapped (``raise XError(...) from exc``) in the module that owns the dependency.
@@ -26,7 +29,9 @@ __all__ = [
     "BackcareError",
     "CarePlanError",
     "ConfigError",
+    "DiaryConflictError",
     "DiaryError",
+    "DiaryFormatError",
     "EntryNotFoundError",
     "IngestError",
     "KnowledgePackError",
@@ -34,6 +39,7 @@ __all__ = [
     "PackValidationError",
     "QueryError",
     "RetrievalError",
+    "StorageUnavailableError",
     "UnsupportedFormatError",
 ]
 
@@ -93,3 +99,15 @@ class DiaryError(BackcareError):
 
 class EntryNotFoundError(DiaryError):
     """No diary row with that id (for this user)."""
+
+
+class StorageUnavailableError(DiaryError):
+    """The database cannot be reached: server down, file unwritable or locked too long."""
+
+
+class DiaryConflictError(DiaryError):
+    """The change clashes with what is stored (a user name taken, an episode already open)."""
+
+
+class DiaryFormatError(DiaryError):
+    """A diary export (CSV or JSON) cannot be read back; the message says where and why."""

@@ -5,9 +5,14 @@ questions went unanswered or were answered badly. A row holds the time, the
 question text, the entry shown (None when the reply abstained), the rating and
 the knowledge-base label: no personal data beyond the text itself.
 
+Questions that went unanswered (the reply abstained) are logged too, as the
+question text and the knowledge-base label only, for ``backcare review``.
+
 ``SqlFeedbackStore`` runs on SQLAlchemy Core: a SQLite file by default,
-``sqlite://`` (in memory) in tests, PostgreSQL by URL. The table is created on
-first use; a later issue moves the schema under Alembic migrations.
+``sqlite://`` (in memory) in tests, PostgreSQL by URL. The tables belong to the
+diary database's Alembic migrations (``backcare/diary/migrations``, which
+adopt tables made here); a store opened on its own creates any that are
+missing, so it also works on a fresh database.
 """
 
 from __future__ import annotations
@@ -25,7 +30,15 @@ from sqlalchemy.pool import StaticPool
 
 from backcare.errors import ConfigError, DiaryError
 
-__all__ = ["RATINGS", "Feedback", "FeedbackStore", "SqlFeedbackStore", "StoredFeedback"]
+__all__ = [
+    "RATINGS",
+    "Abstained",
+    "Feedback",
+    "FeedbackStore",
+    "SqlFeedbackStore",
+    "StoredAbstained",
+    "StoredFeedback",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +57,14 @@ _feedback = sa.Table(
     sa.CheckConstraint(
         "rating IN ('helpful', 'not_helpful', 'wrong')", name="feedback_rating_known"
     ),
+)
+_abstained = sa.Table(
+    "abstained",
+    _metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("query", sa.Text, nullable=False),
+    sa.Column("kb", sa.String(200), nullable=False),
 )
 
 
@@ -65,6 +86,22 @@ class StoredFeedback(Feedback):
     id: int
 
 
+class Abstained(BaseModel):
+    """A question the knowledge base had no confident answer for: its text and kb only."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    at: AwareDatetime
+    query: str = Field(min_length=1)
+    kb: str = Field(min_length=1, max_length=200)
+
+
+class StoredAbstained(Abstained):
+    """An unanswered question read back from a store, with its id."""
+
+    id: int
+
+
 class FeedbackStore(Protocol):
     """Where ratings go: the API writes them, ``backcare review`` reads them."""
 
@@ -78,6 +115,14 @@ class FeedbackStore(Protocol):
 
     def ping(self) -> None:
         """Raise ``DiaryError`` when the store cannot be reached."""
+        ...
+
+    def add_abstained(self, item: Abstained) -> int:
+        """Log one unanswered question and return its id."""
+        ...
+
+    def abstained(self, limit: int = 1000) -> list[StoredAbstained]:
+        """The latest unanswered questions, newest first."""
         ...
 
 
@@ -112,9 +157,12 @@ class SqlFeedbackStore:
                     parsed,
                     poolclass=StaticPool,
                     connect_args={"check_same_thread": False},
+                    hide_parameters=True,
                 )
             else:
-                self._engine = sa.create_engine(parsed, pool_pre_ping=True)
+                # hide_parameters: a failed INSERT's message would hold the question,
+                # and the API logs storage errors at ERROR (issue 9: no personal data).
+                self._engine = sa.create_engine(parsed, pool_pre_ping=True, hide_parameters=True)
             _metadata.create_all(self._engine)
         except (SQLAlchemyError, OSError, ImportError) as exc:
             raise DiaryError(
@@ -154,6 +202,32 @@ class SqlFeedbackStore:
                 entry_id=row["entry_id"],
                 rating=row["rating"],
                 kb=row["kb"],
+            )
+            for row in rows
+        ]
+
+    def add_abstained(self, item: Abstained) -> int:
+        """Log one unanswered question and return its id."""
+        row = {"created_at": item.at.astimezone(dt.UTC), "query": item.query, "kb": item.kb}
+        try:
+            with self._lock, self._engine.begin() as conn:
+                key = conn.execute(sa.insert(_abstained).values(**row)).inserted_primary_key
+        except SQLAlchemyError as exc:
+            raise DiaryError(f"cannot log an unanswered question in {self.url}: {exc}") from exc
+        assert key is not None
+        return int(key[0])
+
+    def abstained(self, limit: int = 1000) -> list[StoredAbstained]:
+        """The latest unanswered questions, newest first."""
+        query = sa.select(_abstained).order_by(_abstained.c.id.desc()).limit(max(0, limit))
+        try:
+            with self._lock, self._engine.connect() as conn:
+                rows = conn.execute(query).mappings().all()
+        except SQLAlchemyError as exc:
+            raise DiaryError(f"cannot read unanswered questions from {self.url}: {exc}") from exc
+        return [
+            StoredAbstained(
+                id=row["id"], at=_aware(row["created_at"]), query=row["query"], kb=row["kb"]
             )
             for row in rows
         ]

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import platformdirs
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "get_settings"]
@@ -29,8 +29,28 @@ class Settings(BaseSettings):
         default_factory=lambda: Path(platformdirs.user_data_dir("backcare")),
         description="the diary and feedback database live here",
     )
+    database_url: str = Field(
+        default="",
+        description="SQLAlchemy URL of the diary and feedback database: "
+        "sqlite:///<data_dir>/backcare.db when empty, or postgresql+psycopg://user@host/db",
+    )
     kb: Path | None = Field(default=None, description="answer from this ingested knowledge base")
     threads: int | None = Field(default=None, ge=1, description="onnxruntime threads")
+    rate_limit: float = Field(
+        default=20.0,
+        ge=0,
+        description="requests a second each client address (and bearer token) may make "
+        "to `backcare serve`; 0 turns the limit off",
+    )
+    rate_burst: int = Field(
+        default=40, ge=1, description="requests a quiet client may make at once"
+    )
+
+    @model_validator(mode="after")
+    def _default_database(self) -> Settings:
+        if not self.database_url.strip():
+            self.database_url = f"sqlite:///{self.data_dir / 'backcare.db'}"
+        return self
 
     @property
     def model_dir(self) -> Path:
