@@ -1,0 +1,100 @@
+"""`serve`: the HTTP API and the web page."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from backcare import (
+    BackcareError,
+)
+from backcare.cli._common import (
+    KbOption,
+    _diary_store,
+    _fail,
+    _feedback_url,
+    _open,
+    _settings,
+    app,
+    console,
+)
+from backcare.settings import Settings
+
+
+def _app_factory() -> Any:
+    """One worker's app for `serve --workers N` (uvicorn imports it by name)."""
+    from backcare import SqlFeedbackStore
+    from backcare.api import create_app
+
+    settings = _settings()
+    diary = _diary_store()  # migrates the schema before the feedback store opens
+    return create_app(
+        _open(None),
+        feedback=SqlFeedbackStore(_feedback_url(settings)),
+        rate_limit=_rate_limit(settings),
+        diary=diary,
+    )
+
+
+def _rate_limit(settings: Settings) -> Any:
+    """The ``RateLimit`` for ``serve`` from the settings; None when turned off."""
+    from backcare.api import RateLimit
+
+    if settings.rate_limit == 0:
+        return None
+    return RateLimit(rate=settings.rate_limit, burst=settings.rate_burst)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 8000,
+    kb: KbOption = None,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Worker processes; each loads the model and index once.")
+    ] = 1,
+) -> None:
+    """Serve the HTTP API and the web page (the model and index load once, at start).
+
+    Example: backcare serve --port 8000, then open http://127.0.0.1:8000/
+    """
+    import uvicorn
+
+    from backcare import SqlFeedbackStore
+    from backcare.api import create_app
+
+    settings = _settings()
+    # Load (and on first run build) the model and index before accepting requests.
+    backcare = _open(kb)
+    diary = _diary_store()  # migrates the schema before the feedback store opens
+    try:
+        store = SqlFeedbackStore(_feedback_url(settings))
+    except BackcareError as exc:
+        raise _fail(str(exc)) from exc
+    url = f"http://{host}:{port}"
+    if workers == 1:
+        console.print(f"backcare is serving on {url}", soft_wrap=True)
+        uvicorn.run(
+            create_app(backcare, feedback=store, rate_limit=_rate_limit(settings), diary=diary),
+            host=host,
+            port=port,
+            log_level="info",
+        )
+        return
+    store.close()
+    diary.close()
+    if kb is not None:
+        # Each worker process reads its settings afresh; this is how --kb reaches it.
+        import os
+
+        os.environ["BACKCARE_KB"] = str(kb.resolve())
+    console.print(f"backcare is serving on {url} ({workers} workers)", soft_wrap=True)
+    uvicorn.run(
+        "backcare.cli.serve:_app_factory",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+    )
