@@ -52,6 +52,13 @@ RESULTS = HERE / "results"
 SHARED = ROOT.parent / "shared"
 MAX_SECONDS = 600
 MAX_REQUESTS = 120_000
+# After the last request is due, how long answers may still come in; the rest
+# are cancelled and counted as errors, so an overloaded server cannot stall the run.
+GRACE_SECONDS = 30
+# More unanswered requests than this and the server has fallen behind for good:
+# further ones are counted as errors without being sent, which keeps this client
+# (not the server) from becoming what is measured.
+MAX_IN_FLIGHT = 1_000
 TARGET_P99_MS = 50.0
 FALLBACK_QUESTIONS = [
     "what gives immediate relief for a lower back spasm",
@@ -165,8 +172,22 @@ async def _run(url: str, rate: float, count: int, questions: list[str]) -> list[
             delay = due - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
+            if i - len(results) >= MAX_IN_FLIGHT:
+                now = time.perf_counter()
+                results.append(Result(due, now, now, 0, f"not sent: {MAX_IN_FLIGHT} in flight"))
+                continue
             tasks.append(asyncio.create_task(one(i, due)))
-        await asyncio.gather(*tasks)
+            if i and i % int(rate * 10) == 0:
+                print(f"{i:,} sent, {len(results):,} answered", file=sys.stderr, flush=True)
+        _, pending = await asyncio.wait(tasks, timeout=GRACE_SECONDS)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        now = time.perf_counter()
+        unfinished = Result(
+            0.0, 0.0, now, 0, f"unfinished {GRACE_SECONDS} s after the last was due"
+        )
+        results += [unfinished] * len(pending)
     return results
 
 
@@ -182,10 +203,10 @@ def summarise(results: list[Result], rate: float, duration: float) -> dict[str, 
     ok = [r for r in results if r.status == 200]
     from_due = [(r.done - r.due) * 1000 for r in ok]
     from_sent = [(r.done - r.sent) * 1000 for r in ok]
-    first = min(r.due for r in results)
+    first = min(r.due for r in results if r.due)
     last = max(r.done for r in results)
     errors = Counter(str(r.status) if r.status else (r.error or "?") for r in results if r.error)
-    late = [(r.sent - r.due) * 1000 for r in results]
+    late = [(r.sent - r.due) * 1000 for r in results if r.due]
     return {
         "offered_rate": rate,
         "duration_s": duration,
