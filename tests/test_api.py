@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import logging
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -212,6 +213,7 @@ class TestErrors:
                 raise RuntimeError("secret internal detail")
 
         broken = Broken(fake_backcare.pack, fake_backcare.kb, fake_backcare.retriever.encoder)
+        caplog.set_level(logging.DEBUG, logger="backcare.api")
         with TestClient(create_app(broken)) as test_client:
             error = _error(test_client.post("/v1/ask", json={"q": "hello"}), 500, "internal_error")
         assert "secret" not in error["message"]

@@ -32,6 +32,7 @@ from backcare.model import FaqEntry
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
+    "DEFAULT_MAX_ENTRIES",
     "DEFAULT_MAX_LINE_CHARS",
     "EXTENSIONS",
     "FIELD_NAMES",
@@ -80,6 +81,9 @@ EXTENSIONS: Mapping[str, str] = {
 }
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 DEFAULT_MAX_LINE_CHARS = 1_000_000
+# Per document. MedQuAD, the largest FAQ set we know, has about 47,000 entries;
+# a file of one question repeated to its size limit would give millions.
+DEFAULT_MAX_ENTRIES = 200_000
 # Formats read line by line; HTML and JSON are often minified onto one line.
 _LINE_FORMATS = {"text", "markdown", "csv", "tsv", "jsonl", "yaml"}
 _SNIFF_BYTES = 64 * 1024
@@ -161,13 +165,14 @@ def read_bytes(
     file: str = "<bytes>",
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_line_chars: int = DEFAULT_MAX_LINE_CHARS,
+    max_entries: int = DEFAULT_MAX_ENTRIES,
 ) -> ReadResult:
     """Decode ``data`` and read it with the reader for ``format``.
 
     Raises:
         UnsupportedFormatError: ``format`` is not a reader name.
-        IngestError: the document is too big, has an absurdly long line, is
-            not text, or is malformed for its format.
+        IngestError: the document is too big, has an absurdly long line or
+            too many entries, is not text, or is malformed for its format.
     """
     reader = READERS.get(format)
     if reader is None:
@@ -190,6 +195,11 @@ def read_bytes(
                     f"{max_line_chars:,}); is this really a {format} file?"
                 )
     result = reader(text, file=file)
+    if len(result.entries) > max_entries:
+        raise IngestError(
+            f"{file}: {len(result.entries):,} entries is over the {max_entries:,}-entry limit "
+            "for one document; split the file or raise max_entries"
+        )
     items = tuple(sorted(result.items, key=lambda item: item.line or 0))
     return ReadResult(result.entries, items, file=file, format=format)
 
@@ -200,6 +210,7 @@ def read_faq(
     format: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_line_chars: int = DEFAULT_MAX_LINE_CHARS,
+    max_entries: int = DEFAULT_MAX_ENTRIES,
 ) -> ReadResult:
     """Read one FAQ document into entries (ids slugged where the file gives none).
 
@@ -208,6 +219,7 @@ def read_faq(
         format: a key of ``READERS``; detected when ``None``.
         max_bytes: refuse larger files.
         max_line_chars: refuse line-based files with a longer line.
+        max_entries: refuse a file with more entries.
 
     Raises:
         UnsupportedFormatError: no reader handles the file.
@@ -227,7 +239,12 @@ def read_faq(
     except OSError as exc:
         raise IngestError(f"{file}: cannot read: {exc.strerror or exc}") from exc
     return read_bytes(
-        data, format=name, file=file, max_bytes=max_bytes, max_line_chars=max_line_chars
+        data,
+        format=name,
+        file=file,
+        max_bytes=max_bytes,
+        max_line_chars=max_line_chars,
+        max_entries=max_entries,
     )
 
 
@@ -248,6 +265,7 @@ def ingest_files(
     on_conflict: OnConflict = "keep_first",
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_line_chars: int = DEFAULT_MAX_LINE_CHARS,
+    max_entries: int = DEFAULT_MAX_ENTRIES,
 ) -> IngestResult:
     """Read every file and merge the entries into ``existing``, with a report.
 
@@ -256,7 +274,10 @@ def ingest_files(
     Raises:
         IngestError: a file cannot be read (nothing is merged).
     """
-    results = [read_faq(path, max_bytes=max_bytes, max_line_chars=max_line_chars) for path in paths]
+    results = [
+        read_faq(path, max_bytes=max_bytes, max_line_chars=max_line_chars, max_entries=max_entries)
+        for path in paths
+    ]
     merged = merge_entries(
         [entry for result in results for entry in result.entries],
         existing=existing,

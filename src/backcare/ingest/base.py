@@ -203,6 +203,9 @@ class IdAllocator:
     """Hands out unique entry ids: explicit ones as given, others slugged with ``-2`` suffixes."""
 
     taken: set[str] = field(default_factory=set)
+    # The last suffix handed out per wanted id: a file repeating one question
+    # thousands of times (issue 9) costs linear time, not quadratic.
+    _last: dict[str, int] = field(default_factory=dict, repr=False)
 
     def reserve(self, ids: Iterable[str]) -> None:
         """Mark ids given in the input as used, so slugs avoid them."""
@@ -214,10 +217,11 @@ class IdAllocator:
 
     def unique(self, wanted: str) -> str:
         """``wanted`` itself if free, else ``wanted-2``, ``wanted-3``…"""
-        candidate, n = wanted, 1
+        candidate, n = wanted, self._last.get(wanted, 1)
         while candidate in self.taken:
             n += 1
             candidate = f"{wanted}-{n}"
+        self._last[wanted] = n
         self.taken.add(candidate)
         return candidate
 

@@ -81,6 +81,18 @@ def read_html(text: str, *, file: str) -> ReadResult:
     except (lxml.etree.LxmlError, ValueError) as exc:
         raise IngestError(f"{file}:1: cannot parse HTML: {exc}") from exc
     items: list[ReportItem] = []
+    for error in parser.error_log:
+        # libxml2 stops at 256 levels of nesting and drops the rest of the page
+        # without raising; say so rather than lose it silently (issue 9).
+        if error.type_name == "ERR_RESOURCE_LIMIT":
+            items.append(
+                skipped(
+                    "HTML nested too deeply (over 256 elements): the rest of the document "
+                    "was not read",
+                    file,
+                    error.line or None,
+                )
+            )
     found = _structured(tree, file, items)
     if not found:
         _remove_noise(tree)

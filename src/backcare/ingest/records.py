@@ -126,7 +126,14 @@ def _sources(row: Row) -> list[Source]:
         url, name = name, ""
     if not url:
         return []
-    return [Source(title=name or urlsplit(url).netloc or url, url=url)]
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "http://[::1": not a URL at all
+        return []
+    if parts.scheme.lower() not in ("http", "https"):
+        # A javascript: or data: "source" is an attack on whoever renders it as a link.
+        return []
+    return [Source(title=name or parts.netloc or url, url=url)]
 
 
 def build(rows: Sequence[Row], *, file: str, format: str) -> ReadResult:
