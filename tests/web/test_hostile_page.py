@@ -17,15 +17,7 @@ import pytest
 
 from backcare import Encoder, KnowledgeBase, ingest_to_kb
 from tests.ingest.test_hostile import LONG_WORD, hostile_html
-from tests.web.test_page import (  # noqa: F401 - fixtures shared with the page tests
-    ARTIFACTS,
-    Server,
-    _ask,
-    _start,
-    browser,
-    chromium_path,
-    page,
-)
+from tests.web.support import ARTIFACTS, Server, _ask, _start
 
 pytestmark = pytest.mark.playwright
 
@@ -33,7 +25,7 @@ pytestmark = pytest.mark.playwright
 @pytest.fixture(scope="module")
 def hostile_server(
     tmp_path_factory: pytest.TempPathFactory,
-    chromium_path: Path,  # noqa: F811
+    chromium_path: Path,
     real_encoder: Encoder,
 ) -> Iterator[Server]:
     tmp = tmp_path_factory.mktemp("serve-hostile")
@@ -44,7 +36,7 @@ def hostile_server(
     yield from _start(tmp, "--kb", str(tmp / "kb"))
 
 
-def test_hostile_markup_is_shown_as_text(page: object, hostile_server: Server) -> None:  # noqa: F811
+def test_hostile_markup_is_shown_as_text(page: object, hostile_server: Server) -> None:
     from playwright.sync_api import Page, expect
 
     assert isinstance(page, Page)
@@ -61,7 +53,7 @@ def test_hostile_markup_is_shown_as_text(page: object, hostile_server: Server) -
     page.screenshot(path=str(ARTIFACTS / "hostile-as-text.png"), full_page=True)
 
 
-def test_a_huge_answer_does_not_break_the_layout(page: object, hostile_server: Server) -> None:  # noqa: F811
+def test_a_huge_answer_does_not_break_the_layout(page: object, hostile_server: Server) -> None:
     from playwright.sync_api import Page, expect
 
     assert isinstance(page, Page)
