@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from backcare.ingest.base import (
@@ -164,34 +164,16 @@ def build(rows: Sequence[Row], *, file: str, format: str) -> ReadResult:
         if given in by_id:
             earlier = entries[by_id[given]]
             if text_key(earlier.answer) != text_key(answer):
-                items.append(
-                    ReportItem(
-                        kind="conflict",
-                        reason=f"id {given!r} repeats {earlier.origin} with a different answer",
-                        file=file,
-                        line=row.line,
-                        entry_id=given,
-                        other_id=given,
-                        question=question,
-                    )
-                )
+                reason = f"id {given!r} repeats {earlier.origin} with a different answer"
+                items.append(_same_id("conflict", reason, file, row.line, given, question))
                 continue
             known = {text_key(q) for q in earlier.questions()}
             extra = [q for q in (question, *alternates) if text_key(q) not in known]
             entries[by_id[given]] = earlier.model_copy(
                 update={"alternates": (*earlier.alternates, *extra)}
             )
-            items.append(
-                ReportItem(
-                    kind="merged",
-                    reason=f"same id and answer as {earlier.origin}",
-                    file=file,
-                    line=row.line,
-                    entry_id=given,
-                    other_id=given,
-                    question=question,
-                )
-            )
+            reason = f"same id and answer as {earlier.origin}"
+            items.append(_same_id("merged", reason, file, row.line, given, question))
             continue
         entry_id = given or ids.slug(question)
         entry = make_entry(
@@ -231,3 +213,23 @@ def find_rows(data: Any) -> tuple[list[Any], str | None] | None:
     if any(field_of(str(k)) == "question" for k in data):
         return [data], None
     return None
+
+
+def _same_id(
+    kind: Literal["merged", "conflict"],
+    reason: str,
+    file: str,
+    line: int,
+    entry_id: str,
+    question: str,
+) -> ReportItem:
+    """The report item for a row whose id repeats an earlier row's."""
+    return ReportItem(
+        kind=kind,
+        reason=reason,
+        file=file,
+        line=line,
+        entry_id=entry_id,
+        other_id=entry_id,
+        question=question,
+    )
