@@ -36,9 +36,9 @@ class TestAsk:
     def test_emergency_banner_comes_before_the_answer(self) -> None:
         code, out, _ = _run("ask", "my back went and now I can't pee, what helps the spasm?")
         assert code == 0
-        assert "EMERGENCY" in out
-        assert out.index("EMERGENCY") < out.index("confidence") if "confidence" in out else True
-        assert "999" in out
+        assert "confidence" in out, "the spasm question should still be answered"
+        assert out.index("EMERGENCY") < out.index("confidence")
+        assert out.index("999") < out.index("confidence")
 
     def test_empty_question_exits_2_with_a_message(self) -> None:
         code, _, err = _run("ask", "   ")
