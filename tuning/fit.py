@@ -59,8 +59,8 @@ def _signals(retriever: HybridRetriever, queries: list[str], share: float) -> li
     out = []
     for q in queries:
         text = prepare_query(q)
-        signals, coverage, _ = retriever.signals(text)
-        out.append((signals, (coverage, retriever.anchor(text))))
+        query = retriever.signals(text)
+        out.append((query.signals, (query.coverage, query.anchor)))
     return out
 
 

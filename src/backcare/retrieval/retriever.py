@@ -16,7 +16,7 @@ from backcare.retrieval.kbase import KnowledgeBase
 from backcare.retrieval.spelling import SpellFixer
 from backcare.retrieval.tokenize import Analyzer, words
 
-__all__ = ["HybridRetriever", "SearchResult"]
+__all__ = ["HybridRetriever", "QuerySignals", "SearchResult"]
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +46,21 @@ def focus_sentence(text: str) -> str | None:
         return None
     questions = [sentence for sentence in sentences if sentence.endswith("?")]
     return " ".join(questions) if questions else sentences[-1]
+
+
+@dataclass(frozen=True)
+class QuerySignals:
+    """What one query yields before fusion: per-entry signals and query-level features.
+
+    ``anchor`` (see docs/retrieval.md) comes from the whole message, the
+    signals and coverage from the better of the message and its question
+    sentence.
+    """
+
+    signals: dict[str, np.ndarray]
+    coverage: float
+    anchor: float
+    repaired: str
 
 
 @dataclass(frozen=True)
@@ -80,32 +95,39 @@ class HybridRetriever:
         self._speller = SpellFixer(kb.vocabulary)
         self._anchors = kb.bm25_questions.frequent_terms(_ANCHOR_SHARE)
 
-    def anchor(self, text: str) -> float:
-        """1.0 when ``text`` names an anchor term (or the knowledge base has none), else 0.0."""
+    def _anchor(self, terms: list[str]) -> float:
+        """1.0 when ``terms`` include an anchor term (or the knowledge base has none), else 0.0."""
         if not self._anchors:
             return 1.0
-        terms = self._analyzer.terms_of_words(self._speller.fix_all(words(text)))
         return 1.0 if self._anchors.intersection(terms) else 0.0
 
-    def signals(self, text: str) -> tuple[dict[str, np.ndarray], float, str]:
-        """Per-entry signals for ``text`` (each in [0, 1]), the coverage and the repaired text.
+    def signals(self, text: str) -> QuerySignals:
+        """Per-entry signals for ``text`` (each in [0, 1]) and the query-level features.
 
         For a long message the question sentence is scored too, and each
         entry keeps the better of the two scores per signal. Split out of
         :meth:`search` so ``tuning/fit.py`` refits on the numbers the live
         path uses.
         """
-        signals, coverage, repaired = self._signals_of(text)
+        whole = self._signals_of(text)
         focus = focus_sentence(text)
-        if focus is not None:
-            focused, focus_coverage, _ = self._signals_of(focus)
-            signals = {name: np.maximum(values, focused[name]) for name, values in signals.items()}
-            coverage = max(coverage, focus_coverage)
-        return signals, coverage, repaired
+        if focus is None:
+            return whole
+        part = self._signals_of(focus)
+        return QuerySignals(
+            signals={
+                name: np.maximum(values, part.signals[name])
+                for name, values in whole.signals.items()
+            },
+            coverage=max(whole.coverage, part.coverage),
+            anchor=whole.anchor,
+            repaired=whole.repaired,
+        )
 
-    def _signals_of(self, text: str) -> tuple[dict[str, np.ndarray], float, str]:
-        tokens = self._speller.fix_all(words(text))
-        repaired = " ".join(tokens) if tokens != words(text) else text
+    def _signals_of(self, text: str) -> QuerySignals:
+        typed = words(text)
+        tokens = self._speller.fix_all(typed)
+        repaired = " ".join(tokens) if tokens != typed else text
         terms = list(dict.fromkeys(self._analyzer.terms_of_words(tokens)))
         kb = self.kb
         bound = kb.bm25_questions.upper_bound(terms)
@@ -131,7 +153,7 @@ class HybridRetriever:
             "dense_answer": np.clip(dense_answer, 0.0, 1.0),
             "bm25": bm25,
         }
-        return signals, coverage, repaired
+        return QuerySignals(signals, coverage, self._anchor(terms), repaired)
 
     def _dense(self, query: np.ndarray, bm25: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per-entry cosine of the best question and of the answer.
@@ -165,13 +187,14 @@ class HybridRetriever:
 
     def search(self, text: str, *, top_k: int = 3) -> SearchResult:
         """Rank the entries for ``text`` (already normalised) and decide whether to answer."""
-        signals, coverage, repaired = self.signals(text)
+        query = self.signals(text)
+        signals, coverage, repaired = query.signals, query.coverage, query.repaired
         p = self.params
         fused = linear_blend(
             signals,
             {"dense": p.dense_weight, "dense_answer": p.answer_weight, "bm25": p.bm25_weight},
         )
-        conf = confidences(p, fused, coverage, self.anchor(text))
+        conf = confidences(p, fused, coverage, query.anchor)
         k = max(1, min(top_k, len(fused)))
         top = np.argpartition(-fused, k - 1)[:k] if k < len(fused) else np.arange(len(fused))
         top = top[np.argsort(-fused[top], kind="stable")]
