@@ -20,8 +20,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import sqlalchemy as sa
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -176,24 +177,13 @@ class SqlFeedbackStore:
         """Store one rating and return its id."""
         row = feedback.model_dump()
         row["created_at"] = row.pop("at").astimezone(dt.UTC)
-        try:
-            with self._lock, self._engine.begin() as conn:
-                result = conn.execute(sa.insert(_feedback).values(**row))
-                key = result.inserted_primary_key
-        except SQLAlchemyError as exc:
-            raise DiaryError(f"cannot store feedback in {self.url}: {exc}") from exc
-        assert key is not None
+        key = self._insert(_feedback, row, "store feedback in")
         logger.debug("stored %s feedback for %s", feedback.rating, feedback.entry_id)
-        return int(key[0])
+        return key
 
     def recent(self, limit: int = 100) -> list[StoredFeedback]:
         """The latest ratings, newest first."""
-        query = sa.select(_feedback).order_by(_feedback.c.id.desc()).limit(max(0, limit))
-        try:
-            with self._lock, self._engine.connect() as conn:
-                rows = conn.execute(query).mappings().all()
-        except SQLAlchemyError as exc:
-            raise DiaryError(f"cannot read feedback from {self.url}: {exc}") from exc
+        rows = self._latest(_feedback, limit, "feedback")
         return [
             StoredFeedback(
                 id=row["id"],
@@ -209,28 +199,37 @@ class SqlFeedbackStore:
     def add_abstained(self, item: Abstained) -> int:
         """Log one unanswered question and return its id."""
         row = {"created_at": item.at.astimezone(dt.UTC), "query": item.query, "kb": item.kb}
-        try:
-            with self._lock, self._engine.begin() as conn:
-                key = conn.execute(sa.insert(_abstained).values(**row)).inserted_primary_key
-        except SQLAlchemyError as exc:
-            raise DiaryError(f"cannot log an unanswered question in {self.url}: {exc}") from exc
-        assert key is not None
-        return int(key[0])
+        return self._insert(_abstained, row, "log an unanswered question in")
 
     def abstained(self, limit: int = 1000) -> list[StoredAbstained]:
         """The latest unanswered questions, newest first."""
-        query = sa.select(_abstained).order_by(_abstained.c.id.desc()).limit(max(0, limit))
-        try:
-            with self._lock, self._engine.connect() as conn:
-                rows = conn.execute(query).mappings().all()
-        except SQLAlchemyError as exc:
-            raise DiaryError(f"cannot read unanswered questions from {self.url}: {exc}") from exc
+        rows = self._latest(_abstained, limit, "unanswered questions")
         return [
             StoredAbstained(
                 id=row["id"], at=_aware(row["created_at"]), query=row["query"], kb=row["kb"]
             )
             for row in rows
         ]
+
+    def _insert(self, table: sa.Table, row: dict[str, Any], action: str) -> int:
+        """Insert one row and return its id; ``action`` completes "cannot ... <url>"."""
+        try:
+            with self._lock, self._engine.begin() as conn:
+                key = conn.execute(sa.insert(table).values(**row)).inserted_primary_key
+        except SQLAlchemyError as exc:
+            raise DiaryError(f"cannot {action} {self.url}: {exc}") from exc
+        assert key is not None
+        return int(key[0])
+
+    def _latest(self, table: sa.Table, limit: int, what: str) -> Sequence[sa.RowMapping]:
+        """The newest ``limit`` rows of ``table``, newest first."""
+        query = sa.select(table).order_by(table.c.id.desc()).limit(max(0, limit))
+        try:
+            with self._lock, self._engine.connect() as conn:
+                rows: Sequence[sa.RowMapping] = conn.execute(query).mappings().all()
+        except SQLAlchemyError as exc:
+            raise DiaryError(f"cannot read {what} from {self.url}: {exc}") from exc
+        return rows
 
     def ping(self) -> None:
         """Raise ``DiaryError`` when the database cannot be reached."""
