@@ -27,6 +27,8 @@ __all__ = [
     "Backcare",
     "build_model",
     "default_encoder",
+    "pack_index",
+    "pack_index_dir",
     "plan_care",
     "prepare_query",
     "triage_text",
@@ -205,11 +207,16 @@ class Backcare:
         return index
 
 
+def pack_index_dir(pack: KnowledgePack, encoder: Encoder, cache_dir: Path) -> Path:
+    """Where the pack's index is cached: one folder per pack content and model."""
+    return cache_dir / f"pack-{pack.content_hash}-{encoder.model_id}"
+
+
 def pack_index(pack: KnowledgePack, encoder: Encoder, cache_dir: Path | None) -> KnowledgeBase:
     """The pack's knowledge base, from the cache when it matches the pack and model."""
     if cache_dir is None:
         return KnowledgeBase.build(pack.label, pack.entries, encoder)
-    folder = cache_dir / f"pack-{pack.content_hash}-{encoder.model_id}"
+    folder = pack_index_dir(pack, encoder, cache_dir)
     try:
         return KnowledgeBase.load(folder, model_id=encoder.model_id)
     except KnowledgePackError:

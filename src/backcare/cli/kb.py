@@ -51,11 +51,13 @@ def model_build(
 def index_build(
     kb: Annotated[
         Path | None,
-        typer.Option("--out", help="Also save the index to this folder.", file_okay=False),
+        typer.Option(
+            "--out", help="Save the index to this folder instead of the cache.", file_okay=False
+        ),
     ] = None,
 ) -> None:
     """Build (or refresh) the cached search index of the shipped pack."""
-    from backcare import KnowledgeBase, load_pack
+    from backcare import KnowledgeBase, load_pack, pack_index_dir
 
     settings = _settings()
     try:
@@ -70,7 +72,7 @@ def index_build(
                 encoder,
                 progress=lambda n: progress.update(task, completed=n),
             )
-        target = kb or settings.index_dir / f"pack-{pack.content_hash}-{encoder.model_id}"
+        target = kb or pack_index_dir(pack, encoder, settings.index_dir)
         built.save(target)
     except BackcareError as exc:
         raise _fail(str(exc)) from exc
