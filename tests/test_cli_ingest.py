@@ -88,6 +88,16 @@ def test_reingesting_adds_nothing(seed_kb: Path) -> None:
     assert _entries(seed_kb) == before
 
 
+def test_ann_flag_adds_an_ann_index_that_ask_uses(tmp_path: Path) -> None:
+    kb_dir = tmp_path / "kb"
+    code, _, err = _run("ingest", str(SEED), "--kb", str(kb_dir), "--ann")
+    assert code == 0, err
+    assert KnowledgeBase.load(kb_dir).ann is not None
+    code, out, _ = _run("ask", "--json", "--kb", str(kb_dir), "how long do back spasms last")
+    assert code == 0
+    assert json.loads(out)["status"] == "answered"
+
+
 def test_ask_answers_from_the_ingested_kb_with_its_name(seed_kb: Path) -> None:
     code, out, _ = _run("ask", "--json", "--kb", str(seed_kb), "how long do back spasms last")
     assert code == 0

@@ -325,3 +325,20 @@ def test_seed_kb_answers_the_development_queries(
 
 def _question_key(text: str) -> str:
     return " ".join(text.replace("\u2019", "'").lower().split())
+
+
+def test_ann_option_builds_or_drops_the_ann_index(tmp_path: Path, fake_encoder: Encoder) -> None:
+    kb_dir = tmp_path / "kb"
+    ingest_to_kb([SEED], kb_dir, fake_encoder)
+    assert KnowledgeBase.load(kb_dir).ann is None  # 16 entries: far below the threshold
+    version = _current(kb_dir)
+    ingest_to_kb([SEED], kb_dir, fake_encoder, ann=True)  # same content, new index
+    assert _current(kb_dir) != version
+    kb = KnowledgeBase.load(kb_dir)
+    assert kb.ann is not None and len(kb.ann) == len(kb.question_vectors)
+    assert "ann" in kb.manifest
+    ingest_to_kb([SEED], kb_dir, fake_encoder, ann=False)
+    assert KnowledgeBase.load(kb_dir).ann is None
+    version = _current(kb_dir)
+    ingest_to_kb([SEED], kb_dir, fake_encoder)  # no preference: keep what is there
+    assert _current(kb_dir) == version

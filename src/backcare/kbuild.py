@@ -139,6 +139,7 @@ def ingest_to_kb(
     threshold: float = NEAR_DUPLICATE_THRESHOLD,
     progress: IngestProgress | None = None,
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    ann: bool | None = None,
 ) -> IngestReport:
     """Read FAQ files into the knowledge base in ``kb_dir``, creating or updating it.
 
@@ -160,6 +161,9 @@ def ingest_to_kb(
         threshold: cosine similarity at or above which questions are the same.
         progress: told how far each phase has got (see ``IngestProgress``).
         clock: gives the build time recorded in the manifest.
+        ann: build an approximate-nearest-neighbour index over the question
+            vectors (True), never (False), or above ``ANN_THRESHOLD``
+            questions (None, the default).
 
     Returns:
         What happened to every question read: added, merged, skipped or in
@@ -237,6 +241,7 @@ def ingest_to_kb(
         and old.name == label
         and old.manifest.get("content_hash") == content_hash(entries)
         and old.manifest.get("sources") == source_list
+        and (ann is None or ("ann" in old.manifest) == ann)
     ):
         logger.info("knowledge base %s in %s is unchanged; nothing written", label, folder)
         return result.report
@@ -249,6 +254,7 @@ def ingest_to_kb(
         sources=source_list,
         progress=lambda n: emit("encoding", n, total),
         clock=clock,
+        ann=ann,
     )
     emit("saving", 0, None)
     built.save(folder)

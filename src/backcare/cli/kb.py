@@ -130,6 +130,15 @@ def ingest(
             "--show", min=0, help="List at most this many items of each kind (all with --json)."
         ),
     ] = 20,
+    ann: Annotated[
+        bool | None,
+        typer.Option(
+            "--ann/--no-ann",
+            help="Build an approximate nearest-neighbour index for fast search of large "
+            "knowledge bases (default: only above 20,000 questions).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Read FAQ files into a knowledge base that `ask --kb` answers from.
 
@@ -153,7 +162,9 @@ def ingest(
             policy: Literal["keep_first", "keep_both"] = (
                 "keep_both" if on_conflict is _OnConflict.keep_both else "keep_first"
             )
-            report = ingest_to_kb(files, kb, encoder, name=name, on_conflict=policy, progress=step)
+            report = ingest_to_kb(
+                files, kb, encoder, name=name, on_conflict=policy, progress=step, ann=ann
+            )
         info = kb_info(kb)
     except BackcareError as exc:
         raise _fail(str(exc)) from exc
