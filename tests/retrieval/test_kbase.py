@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +10,7 @@ import pytest
 
 from backcare import FaqEntry, HashingEncoder, KnowledgeBase, KnowledgePackError
 from backcare.retrieval import kbase
+from backcare.retrieval.entries import EntryFile
 
 ENTRIES = [
     FaqEntry(id="heat", question="Does heat help a back spasm?", answer="A warm pack can ease it."),
@@ -31,7 +33,9 @@ def test_round_trip_keeps_entries_vectors_and_manifest(
 ) -> None:
     built.save(tmp_path / "kb")
     loaded = KnowledgeBase.load(tmp_path / "kb", model_id=HashingEncoder().model_id)
-    assert loaded.entries == built.entries
+    assert isinstance(built.entries, tuple)
+    assert isinstance(loaded.entries, EntryFile)
+    assert tuple(loaded.entries) == built.entries
     assert np.allclose(loaded.question_vectors, built.question_vectors)
     assert loaded.question_starts.tolist() == [0, 1]
     assert loaded.manifest["entries"] == 2
@@ -61,6 +65,137 @@ def test_damaged_entries_are_refused(tmp_path: Path, built: KnowledgeBase) -> No
     (live / "entries.jsonl").write_text("{not json\n", encoding="utf-8")
     with pytest.raises(KnowledgePackError, match="damaged"):
         KnowledgeBase.load(tmp_path / "kb")
+
+
+def _many(count: int) -> list[FaqEntry]:
+    return [
+        FaqEntry(
+            id=f"topic-{n}",
+            question=f"What about back problem number {n}?",
+            alternates=(f"problem {n}",) if n % 2 else (),
+            answer=f"Advice for problem {n}: " + "keep moving. " * (n % 5 + 1),
+        )
+        for n in range(count)
+    ]
+
+
+@pytest.fixture
+def saved(tmp_path: Path) -> Path:
+    """A saved knowledge base of 30 entries; returns its live version folder."""
+    KnowledgeBase.build("many@1", _many(30), HashingEncoder()).save(tmp_path / "kb")
+    return kbase.live_version(tmp_path / "kb")
+
+
+def test_a_loaded_knowledge_base_reads_like_the_built_one(saved: Path) -> None:
+    built = _many(30)
+    loaded = KnowledgeBase.load(saved.parent)
+    assert len(loaded) == len(loaded.entries) == 30
+    assert list(loaded.entries) == built
+    assert [e.id for e in loaded.entries] == [e.id for e in built]
+    assert loaded.entries[-1] == built[-1]
+    assert loaded.entries[10:15] == built[10:15]
+    assert loaded.entries[25:100] == built[25:]
+    for index, entry in enumerate(built):
+        assert loaded.index_of(entry.id) == index
+        assert loaded.entries[index] == entry
+    assert loaded.index_of("no-such-entry") is None
+
+
+def test_loading_and_looking_up_ids_parse_no_entry(
+    saved: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parsed: list[object] = []
+    original = FaqEntry.model_validate_json
+
+    def counting(data: object, *args: object, **kwargs: object) -> FaqEntry:
+        parsed.append(data)
+        return original(data, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(FaqEntry, "model_validate_json", counting)
+    loaded = KnowledgeBase.load(saved.parent)
+    assert loaded.index_of("topic-29") == 29
+    assert parsed == []
+    # A query's hits: only those entries are parsed, and a repeated hit is cached.
+    assert loaded.entries[29].id == "topic-29"
+    assert loaded.entries[29].id == "topic-29"
+    assert loaded.entries[3].id == "topic-3"
+    assert len(parsed) == 2
+
+
+def test_a_damaged_line_is_refused_when_read(saved: Path) -> None:
+    path = saved / "entries.jsonl"
+    lines = path.read_bytes().splitlines(keepends=True)
+    lines[4] = b"{" + b"x" * (len(lines[4]) - 2) + b"\n"
+    path.write_bytes(b"".join(lines))
+    loaded = KnowledgeBase.load(saved.parent)
+    assert loaded.entries[3].id == "topic-3"
+    with pytest.raises(KnowledgePackError, match=r"entry 4 .*damaged.*rebuild") as err:
+        loaded.entries[4]
+    assert str(saved) in str(err.value)
+
+
+@pytest.mark.parametrize("name", ["entry_offsets.npy", "entry_ids.json", "entries.jsonl"])
+def test_a_missing_entries_file_is_refused(saved: Path, name: str) -> None:
+    (saved / name).unlink()
+    with pytest.raises(KnowledgePackError, match="damaged.*rebuild"):
+        KnowledgeBase.load(saved.parent)
+
+
+def _drop_last_entry_from(saved: Path, names: set[str]) -> None:
+    if "ids" in names:
+        ids = json.loads((saved / "entry_ids.json").read_text(encoding="utf-8"))
+        (saved / "entry_ids.json").write_text(json.dumps(ids[:-1]), encoding="utf-8")
+    if "offsets" in names:
+        np.save(saved / "entry_offsets.npy", np.load(saved / "entry_offsets.npy")[:-1])
+    if "answers" in names:
+        np.save(saved / "answer_vectors.npy", np.load(saved / "answer_vectors.npy")[:-1])
+    if "starts" in names:
+        np.save(saved / "question_starts.npy", np.load(saved / "question_starts.npy")[:-1])
+    if "manifest" in names:
+        manifest = json.loads((saved / "manifest.json").read_text(encoding="utf-8"))
+        manifest["entries"] -= 1
+        (saved / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        {"ids"},
+        {"offsets"},
+        {"answers"},
+        {"starts"},
+        {"manifest"},
+        # The entry files agree with each other, but not with the vectors and manifest.
+        {"ids", "offsets"},
+    ],
+    ids=lambda names: "+".join(sorted(names)),
+)
+def test_counts_that_disagree_are_refused(saved: Path, names: set[str]) -> None:
+    _drop_last_entry_from(saved, names)
+    with pytest.raises(KnowledgePackError, match="inconsistent.*rebuild"):
+        KnowledgeBase.load(saved.parent)
+
+
+def test_a_format_2_folder_is_refused(saved: Path) -> None:
+    manifest = json.loads((saved / "manifest.json").read_text(encoding="utf-8"))
+    manifest["format_version"] = 2
+    (saved / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    # A format-2 folder had no offsets or ids; it must be refused for its
+    # version, with the way out, not for the missing files.
+    (saved / "entry_offsets.npy").unlink()
+    (saved / "entry_ids.json").unlink()
+    with pytest.raises(KnowledgePackError, match="format 2 is not 3; rebuild it"):
+        KnowledgeBase.load(saved.parent)
+
+
+def test_a_served_version_stays_readable_after_a_rebuild(
+    tmp_path: Path, built: KnowledgeBase
+) -> None:
+    built.save(tmp_path / "kb")
+    serving = KnowledgeBase.load(tmp_path / "kb")
+    KnowledgeBase.build("test@2", _many(3), HashingEncoder()).save(tmp_path / "kb")
+    assert KnowledgeBase.load(tmp_path / "kb").name == "test@2"
+    assert tuple(serving.entries) == built.entries
 
 
 def test_half_written_version_is_refused(tmp_path: Path, built: KnowledgeBase) -> None:
