@@ -108,12 +108,12 @@ class KnowledgeBase:
 
     def __post_init__(self) -> None:
         # A loaded knowledge base knows its ids without parsing any entry.
-        ids = (
+        self.ids: Sequence[str] = (
             self.entries.ids
             if isinstance(self.entries, EntryFile)
-            else (entry.id for entry in self.entries)
+            else tuple(entry.id for entry in self.entries)
         )
-        self._by_id = {entry_id: index for index, entry_id in enumerate(ids)}
+        self._by_id = {entry_id: index for index, entry_id in enumerate(self.ids)}
 
     def __len__(self) -> int:
         return len(self.entries)

@@ -205,7 +205,7 @@ class HybridRetriever:
         top = top[np.argsort(-fused[top], kind="stable")]
         hits = tuple(
             Hit(
-                entry_id=self.kb.entries[i].id,
+                entry_id=self.kb.ids[i],
                 score=float(conf[i]),
                 bm25=float(signals["bm25"][i]),
                 dense=float(signals["dense"][i]),
