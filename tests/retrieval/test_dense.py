@@ -14,20 +14,27 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from backcare.errors import ConfigError, ModelUnavailableError
-from backcare.retrieval import onnx_export
+from backcare.retrieval import dense, onnx_export
 from backcare.retrieval.dense import Encoder, HashingEncoder, OnnxMiniLM
 from backcare.retrieval.onnx_export import (
     MANIFEST_NAME,
     MODEL_DIR_NAME,
+    ONNX_DATA_NAME,
     ONNX_NAME,
     SAFETENSORS_SHA256,
     TOKENIZER_NAME,
     build_onnx_model,
+    compute_model_id,
     ensure_model,
     file_sha256,
 )
 
 MIN_COSINE = 0.9999
+# The id knowledge bases stored their MiniLM vectors under since format 1 (one
+# model.onnx); moving the tensors to an external data file must not change it.
+MODEL_ID = "94066ded001d0810"
+# encode_query("Lower back spasm")[:6] from the format-1 single-file build.
+PINNED = [0.009668, -0.031266, 0.00565, 0.056598, -0.087574, -0.047386]
 
 SENTENCES = [
     "a",
@@ -94,25 +101,66 @@ def _leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
 
 
+def _model_copy(model_dir: Path, tmp_path: Path, *, link: tuple[str, ...] = ()) -> Path:
+    """A fresh folder with the build's files: links for ``link``, copies for the rest."""
+    copy = tmp_path / "model-copy"
+    copy.mkdir()
+    for name in (ONNX_NAME, ONNX_DATA_NAME, TOKENIZER_NAME, MANIFEST_NAME):
+        if name in link:
+            (copy / name).symlink_to(model_dir / name)
+        else:
+            shutil.copyfile(model_dir / name, copy / name)
+    return copy
+
+
 # --- the build ---------------------------------------------------------------------
 
 
 def test_build_writes_model_tokenizer_and_manifest(model_dir: Path) -> None:
     manifest = json.loads((model_dir / MANIFEST_NAME).read_text(encoding="utf-8"))
 
+    assert manifest["format_version"] == 2
     assert manifest["safetensors_sha256"] == SAFETENSORS_SHA256
     assert manifest["onnx_sha256"] == file_sha256(model_dir / ONNX_NAME)
+    assert manifest["onnx_data_sha256"] == file_sha256(model_dir / ONNX_DATA_NAME)
     assert manifest["dim"] == 384
     assert manifest["max_seq_length"] == 256
     assert (model_dir / TOKENIZER_NAME).is_file()
     assert _leftovers(model_dir.parent) == []
 
 
+def test_weights_live_in_one_external_data_file_at_aligned_offsets(model_dir: Path) -> None:
+    import onnx
+
+    model = onnx.load(str(model_dir / ONNX_NAME), load_external_data=False)
+    external: dict[str, dict[str, str]] = {}
+    for tensor in model.graph.initializer:
+        if tensor.data_location == onnx.TensorProto.EXTERNAL:
+            external[tensor.name] = {entry.key: entry.value for entry in tensor.external_data}
+        else:  # only small constants stay inline
+            assert len(tensor.raw_data) < 64 * 1024, tensor.name
+
+    assert {info["location"] for info in external.values()} == {ONNX_DATA_NAME}
+    assert all(int(info["offset"]) % (64 * 1024) == 0 for info in external.values())
+    assert "word_embeddings" in external
+    assert sum(int(info["length"]) for info in external.values()) > 85_000_000
+    assert (model_dir / ONNX_NAME).stat().st_size < 1_000_000
+    assert (model_dir / ONNX_DATA_NAME).stat().st_size > 85_000_000
+
+
+def test_model_id_is_unchanged_by_the_folder_layout(model_dir: Path) -> None:
+    manifest = json.loads((model_dir / MANIFEST_NAME).read_text(encoding="utf-8"))
+
+    assert MODEL_DIR_NAME == "all-minilm-l6-v2-onnx-v2"
+    assert compute_model_id(SAFETENSORS_SHA256, 256) == MODEL_ID
+    assert manifest["model_id"] == MODEL_ID
+
+
 def test_ensure_model_reuses_a_complete_build(model_cache: Path, model_dir: Path) -> None:
-    before = (model_dir / ONNX_NAME).stat().st_mtime_ns
+    before = [(model_dir / name).stat().st_mtime_ns for name in (ONNX_NAME, ONNX_DATA_NAME)]
 
     assert ensure_model(model_cache) == model_dir
-    assert (model_dir / ONNX_NAME).stat().st_mtime_ns == before
+    assert [(model_dir / name).stat().st_mtime_ns for name in (ONNX_NAME, ONNX_DATA_NAME)] == before
 
 
 def test_onnx_graph_uses_no_torch_only_standard_ops(model_dir: Path) -> None:
@@ -195,6 +243,7 @@ def _copy_without_onnx(model_dir: Path, tmp_path: Path) -> Path:
     broken.mkdir()
     shutil.copyfile(model_dir / TOKENIZER_NAME, broken / TOKENIZER_NAME)
     shutil.copyfile(model_dir / MANIFEST_NAME, broken / MANIFEST_NAME)
+    (broken / ONNX_DATA_NAME).symlink_to(model_dir / ONNX_DATA_NAME)  # read, never written
     return broken
 
 
@@ -222,6 +271,71 @@ def test_corrupt_onnx_with_matching_manifest_is_wrapped(model_dir: Path, tmp_pat
     assert caught.value.__cause__ is not None
 
 
+def test_missing_data_file_is_refused_naming_it(model_dir: Path, tmp_path: Path) -> None:
+    copy = _model_copy(model_dir, tmp_path, link=(ONNX_NAME, ONNX_DATA_NAME))
+    (copy / ONNX_DATA_NAME).unlink()
+
+    with pytest.raises(ModelUnavailableError, match="cannot read the ONNX encoder data") as caught:
+        OnnxMiniLM.load(copy)
+
+    assert str(copy / ONNX_DATA_NAME) in str(caught.value)
+    assert "backcare model build" in str(caught.value)
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip"])
+def test_damaged_data_file_fails_its_checksum_even_after_a_warm_start(
+    model_dir: Path, tmp_path: Path, damage: str
+) -> None:
+    copy = _model_copy(model_dir, tmp_path, link=(ONNX_NAME,))
+    data = copy / ONNX_DATA_NAME
+    OnnxMiniLM.load(copy, threads=1)  # verified once: a stamp now skips the hash
+    assert (copy / f".{ONNX_DATA_NAME}.verified").is_file()
+
+    with data.open("r+b") as handle:
+        if damage == "truncate":
+            handle.truncate(data.stat().st_size // 2)
+        else:  # same size, one weight altered in place
+            handle.seek(40_000_000)
+            byte = handle.read(1)
+            handle.seek(40_000_000)
+            handle.write(bytes([byte[0] ^ 0xFF]))
+
+    with pytest.raises(ModelUnavailableError, match="fails its checksum") as caught:
+        OnnxMiniLM.load(copy, threads=1)
+
+    assert f"ONNX encoder data {data}" in str(caught.value)
+    assert "backcare model build" in str(caught.value)
+
+
+def test_warm_load_hashes_neither_model_file(
+    model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copy = _model_copy(model_dir, tmp_path, link=(ONNX_NAME, ONNX_DATA_NAME))
+    hashed: list[str] = []
+
+    def counting_sha256(path: Path) -> str:
+        hashed.append(path.name)
+        return file_sha256(path)
+
+    monkeypatch.setattr(dense, "file_sha256", counting_sha256)
+    OnnxMiniLM.load(copy, threads=1)
+    assert sorted(hashed) == sorted([ONNX_NAME, ONNX_DATA_NAME])
+
+    hashed.clear()
+    OnnxMiniLM.load(copy, threads=1)
+    assert hashed == []
+
+
+def test_manifest_without_the_data_checksum_is_refused(model_dir: Path, tmp_path: Path) -> None:
+    copy = _model_copy(model_dir, tmp_path, link=(ONNX_NAME, ONNX_DATA_NAME))
+    manifest = json.loads((copy / MANIFEST_NAME).read_text(encoding="utf-8"))
+    del manifest["onnx_data_sha256"]
+    (copy / MANIFEST_NAME).write_text(json.dumps(manifest), encoding="utf-8")
+
+    with pytest.raises(ModelUnavailableError, match="lacks 'onnx_data_sha256'"):
+        OnnxMiniLM.load(copy)
+
+
 def test_missing_manifest_and_old_format_are_refused(model_dir: Path, tmp_path: Path) -> None:
     broken = _copy_without_onnx(model_dir, tmp_path)
     (broken / MANIFEST_NAME).unlink()
@@ -230,6 +344,11 @@ def test_missing_manifest_and_old_format_are_refused(model_dir: Path, tmp_path: 
 
     (broken / MANIFEST_NAME).write_text(json.dumps({"format_version": 0}), encoding="utf-8")
     with pytest.raises(ModelUnavailableError, match="format version"):
+        OnnxMiniLM.load(broken)
+
+    # A format-1 folder (one model.onnx, no data file) is not misread as the new layout.
+    (broken / MANIFEST_NAME).write_text(json.dumps({"format_version": 1}), encoding="utf-8")
+    with pytest.raises(ModelUnavailableError, match="format version 1"):
         OnnxMiniLM.load(broken)
 
 
@@ -258,6 +377,32 @@ def test_matches_sentence_transformers(
     assert ours.shape == expected.shape == (len(SENTENCES), 384)
     assert _cosines(ours, expected).min() >= MIN_COSINE
     assert _cosines(queries, expected).min() >= MIN_COSINE
+
+
+def test_external_data_gives_the_vectors_of_the_single_file_graph(
+    minilm: OnnxMiniLM, model_dir: Path, tmp_path: Path
+) -> None:
+    import onnx
+
+    # The format-1 layout: the same graph with every tensor inside model.onnx.
+    single = tmp_path / "single.onnx"
+    onnx.save_model(onnx.load(str(model_dir / ONNX_NAME)), str(single))
+    assert single.stat().st_size > 85_000_000
+    inline = OnnxMiniLM(
+        dense._load_session(single, 2),
+        minilm._tokenizer,
+        dim=minilm.dim,
+        max_seq_length=minilm.max_seq_length,
+        model_id=minilm.model_id,
+        model_dir=tmp_path,
+    )
+
+    batches = inline.encode(SENTENCES, batch_size=3), minilm.encode(SENTENCES, batch_size=3)
+    assert np.abs(batches[0] - batches[1]).max() < 1e-6
+    for text in SENTENCES:
+        assert np.abs(inline._encode_one(text) - minilm._encode_one(text)).max() < 1e-6
+    assert np.allclose(minilm.encode_query("Lower back spasm")[:6], PINNED, atol=1e-5)
+    assert minilm.model_id == MODEL_ID
 
 
 def test_batch_equals_single_queries_whatever_the_padding(minilm: OnnxMiniLM) -> None:

@@ -23,6 +23,7 @@ import numpy.typing as npt
 from backcare.errors import ConfigError, ModelUnavailableError
 from backcare.retrieval.onnx_export import (
     MANIFEST_NAME,
+    ONNX_DATA_NAME,
     ONNX_NAME,
     TOKENIZER_NAME,
     compute_model_id,
@@ -131,10 +132,12 @@ class OnnxMiniLM:
     def load(cls, model_dir: Path, *, threads: int | None = None) -> OnnxMiniLM:
         """Open a model folder written by `build_onnx_model`.
 
-        The ONNX file is checked against the sha256 in its manifest before it is loaded.
+        The graph and its external data file are checked against the sha256s in the
+        manifest before they are loaded; onnxruntime then memory-maps the data file.
 
         Args:
-            model_dir: Folder with ``model.onnx``, ``tokenizer.json`` and ``manifest.json``.
+            model_dir: Folder with ``model.onnx``, ``model.onnx.data``, ``tokenizer.json``
+                and ``manifest.json``.
             threads: onnxruntime intra-op threads; defaults to the CPU count (at most 4,
                 more only adds synchronisation for a model this small).
 
@@ -150,19 +153,11 @@ class OnnxMiniLM:
             raise ConfigError(f"encoder threads must be at least 1, got {threads}")
         manifest = read_manifest(model_dir)
         onnx_path = model_dir / ONNX_NAME
-        expected = manifest.get("onnx_sha256")
-        try:
-            found = _verified_sha256(onnx_path, expected)
-        except OSError as exc:
-            raise ModelUnavailableError(
-                f"cannot read the ONNX encoder {onnx_path}: {exc}. Rebuild it with `{_BUILD_HINT}`."
-            ) from exc
-        if found != expected:
-            raise ModelUnavailableError(
-                f"ONNX encoder {onnx_path} fails its checksum: sha256 is {found}, "
-                f"{model_dir / MANIFEST_NAME} expects {expected}. "
-                f"Rebuild it with `{_BUILD_HINT}`."
-            )
+        _check_file(onnx_path, "ONNX encoder", manifest, "onnx_sha256", model_dir)
+        # onnxruntime reads this file by the name model.onnx gives, which is only
+        # trustworthy because model.onnx passed its own checksum just above.
+        data_path = model_dir / ONNX_DATA_NAME
+        _check_file(data_path, "ONNX encoder data", manifest, "onnx_data_sha256", model_dir)
         try:
             dim = int(manifest["dim"])
             max_seq_length = int(manifest["max_seq_length"])
@@ -390,10 +385,32 @@ def _load_tokenizer(path: Path, max_seq_length: int) -> Tokenizer:
     return tokenizer
 
 
-def _verified_sha256(path: Path, expected: object) -> str:
+def _check_file(path: Path, what: str, manifest: dict[str, Any], key: str, model_dir: Path) -> None:
+    """Raise unless ``path`` has the sha256 that ``manifest[key]`` records."""
+    expected = manifest.get(key)
+    if not isinstance(expected, str):
+        raise ModelUnavailableError(
+            f"encoder manifest {model_dir / MANIFEST_NAME} lacks {key!r}. "
+            f"Rebuild it with `{_BUILD_HINT}`."
+        )
+    try:
+        found = _verified_sha256(path, expected)
+    except OSError as exc:
+        raise ModelUnavailableError(
+            f"cannot read the {what} {path}: {exc}. Rebuild it with `{_BUILD_HINT}`."
+        ) from exc
+    if found != expected:
+        raise ModelUnavailableError(
+            f"{what} {path} fails its checksum: sha256 is {found}, "
+            f"{model_dir / MANIFEST_NAME} expects {expected}. "
+            f"Rebuild it with `{_BUILD_HINT}`."
+        )
+
+
+def _verified_sha256(path: Path, expected: str) -> str:
     """The file's sha256, skipping the read when it was verified unchanged before.
 
-    Hashing the 90 MB graph took a sixth of the cold start. After a successful
+    Hashing the 90 MB of weights took a sixth of the cold start. After a successful
     check a stamp beside it records the hash with the file's size, mtime and
     inode; while all match, the file is the one that was hashed. Any rewrite
     changes the mtime, so a replaced or corrupted file is hashed again.
@@ -408,7 +425,7 @@ def _verified_sha256(path: Path, expected: object) -> str:
     stamp = path.with_name(f".{path.name}.verified")
     try:
         if json.loads(stamp.read_text(encoding="utf-8")) == key:
-            return str(expected)
+            return expected
     except (OSError, ValueError):
         pass
     found = file_sha256(path)
