@@ -163,6 +163,30 @@ def test_ensure_model_reuses_a_complete_build(model_cache: Path, model_dir: Path
     assert [(model_dir / name).stat().st_mtime_ns for name in (ONNX_NAME, ONNX_DATA_NAME)] == before
 
 
+def test_a_new_build_removes_builds_of_older_formats_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prefix = MODEL_DIR_NAME.rsplit("-v", 1)[0] + "-v"
+    older = tmp_path / f"{prefix}{onnx_export.FORMAT_VERSION - 1}"
+    not_a_build = tmp_path / f"{prefix}0"  # no manifest: not ours to delete
+    newer = tmp_path / f"{prefix}{onnx_export.FORMAT_VERSION + 1}"
+    for folder in (older, not_a_build, newer):
+        folder.mkdir()
+    (older / MANIFEST_NAME).write_text("{}", encoding="utf-8")
+    (newer / MANIFEST_NAME).write_text("{}", encoding="utf-8")
+
+    def fake_build(out_dir: Path, weights_dir: Path | None = None) -> Path:
+        out_dir.mkdir()
+        return out_dir
+
+    monkeypatch.setattr(onnx_export, "build_onnx_model", fake_build)
+    assert ensure_model(tmp_path) == tmp_path / MODEL_DIR_NAME
+
+    assert not older.exists()
+    assert not_a_build.is_dir() and newer.is_dir()
+    assert (tmp_path / MODEL_DIR_NAME).is_dir()
+
+
 def test_onnx_graph_uses_no_torch_only_standard_ops(model_dir: Path) -> None:
     import onnx
 

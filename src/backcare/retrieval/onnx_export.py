@@ -287,7 +287,27 @@ def ensure_model(cache_dir: Path, *, rebuild: bool = False) -> Path:
         else:
             return model_dir
     logger.info("encoder not found in %s; building it from the weights package", model_dir)
-    return build_onnx_model(model_dir)
+    built = build_onnx_model(model_dir)
+    _remove_older_builds(cache_dir)
+    return built
+
+
+def _remove_older_builds(cache_dir: Path) -> None:
+    """Delete builds of earlier folder formats (about 90 MB each) once the current one exists.
+
+    Only folders named like ours with a lower version and a manifest inside are
+    touched; a process still running an old build keeps its open files.
+    """
+    prefix = MODEL_DIR_NAME.rsplit("-v", 1)[0] + "-v"
+    for folder in cache_dir.glob(f"{prefix}*"):
+        version = folder.name.removeprefix(prefix)
+        if (
+            version.isdigit()
+            and int(version) < FORMAT_VERSION
+            and (folder / MANIFEST_NAME).is_file()
+        ):
+            logger.info("removing the older encoder build %s", folder)
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _read_json(path: Path) -> dict[str, Any]:
