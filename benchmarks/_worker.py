@@ -320,7 +320,7 @@ def task_big(kb16: str, out: str) -> None:
 
     from backcare import KnowledgeBase, default_encoder
     from backcare.model import FaqEntry, Source
-    from backcare.retrieval.kbase import _ANSWER_CHARS
+    from backcare.retrieval.kbase import answer_for_vector
     from backcare.settings import Settings
 
     settings = Settings()
@@ -334,7 +334,7 @@ def task_big(kb16: str, out: str) -> None:
         for q in entry.questions():
             known[q] = qv[row]
             row += 1
-        known[entry.answer[:_ANSWER_CHARS]] = av[i]
+        known[answer_for_vector(entry)] = av[i]
     entries = []
     seen: set[str] = set()
     for row_ in medquad_rows():
@@ -520,13 +520,13 @@ def task_encoder() -> None:
 def task_throughput(sample: int) -> None:
     """Batched encode throughput on the same MedQuAD texts (questions and answers alike)."""
     from backcare import default_encoder
-    from backcare.retrieval.kbase import _ANSWER_CHARS
+    from backcare.retrieval.kbase import ANSWER_CHARS
     from backcare.settings import Settings
 
     rows = [r for r in medquad_rows() if r.get("answer")]
     rng = random.Random(3)
     picked = rng.sample(rows, sample // 2)
-    texts = [r["question"] for r in picked] + [r["answer"][:_ANSWER_CHARS] for r in picked]
+    texts = [r["question"] for r in picked] + [r["answer"][:ANSWER_CHARS] for r in picked]
     settings = Settings()
     encoder = default_encoder(settings.model_dir, threads=settings.threads)
     encoder.encode(texts[:32])
