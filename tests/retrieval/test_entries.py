@@ -49,20 +49,6 @@ def lazy(folder: Path) -> Iterator[EntryFile]:
     entries.close()
 
 
-@pytest.fixture
-def parses(monkeypatch: pytest.MonkeyPatch) -> list[object]:
-    """Every line FaqEntry.model_validate_json is asked to parse, from now on."""
-    seen: list[object] = []
-    original = FaqEntry.model_validate_json
-
-    def counting(data: object, *args: object, **kwargs: object) -> FaqEntry:
-        seen.append(data)
-        return original(data, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(FaqEntry, "model_validate_json", counting)
-    return seen
-
-
 def test_the_files_hold_one_line_an_entry_and_its_start(folder: Path) -> None:
     data = (folder / ENTRIES_FILE).read_bytes()
     offsets = np.load(folder / OFFSETS_FILE)
