@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -34,6 +36,14 @@ _ANCHOR_SHARE = 0.6
 # the dense ranking from 0.982 to 0.991 (benchmarks/run.py).
 ANN_CANDIDATES = 200
 LEXICAL_CANDIDATES = 1000
+
+
+@functools.cache
+def _blas() -> Any:
+    """The process's BLAS thread pools (found once: the scan takes milliseconds)."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
 
 
 def focus_sentence(text: str) -> str | None:
@@ -145,7 +155,12 @@ class HybridRetriever:
         else:
             bm25 = np.zeros(len(kb), dtype=np.float32)
         query = self.encoder.encode_query(repaired)
-        dense, dense_answer = self._dense(query, bm25)
+        # One query is a matrix-vector product: memory-bound, so BLAS threads
+        # gain nothing, and OpenBLAS's keep spinning after it returns, taking a
+        # core from the next encode (exact search at 14k entries: 24 ms p50 with
+        # them, 11 ms without; docs/performance.md). 8 us a query.
+        with _blas().limit(limits=1, user_api="blas"):
+            dense, dense_answer = self._dense(query, bm25)
         known = sum(
             kb.bm25_questions.idf(t)
             for t in terms
