@@ -58,10 +58,16 @@ def confidences(
     """Confidence of every entry at once; the margin is taken over the best *other* entry."""
     if fused.size == 0:
         return np.zeros(0)
-    order = np.argsort(-fused, kind="stable")
-    best = fused[order[0]]
-    second = fused[order[1]] if fused.size > 1 else 0.0
-    others_best = np.where(np.arange(fused.size) == order[0], second, best)
+    # Only the best two matter; a full sort of 47k scores cost 0.3 ms a query.
+    first = int(np.argmax(fused))  # the first of equal maxima, as a stable sort gives
+    best = fused[first]
+    second = 0.0
+    if fused.size > 1:
+        rest = fused.copy()
+        rest[first] = -np.inf
+        second = rest.max()
+    others_best = np.full(fused.shape, best, dtype=fused.dtype)
+    others_best[first] = second
     z = (
         params.intercept
         + params.coef_score * fused

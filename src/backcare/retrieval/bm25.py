@@ -99,10 +99,12 @@ class BM25Index:
         try:
             params = json.loads((folder / _PARAMS).read_text(encoding="utf-8"))
             vocab = json.loads((folder / _VOCAB).read_text(encoding="utf-8"))
+            # Plain ndarray views: np.memmap's per-slice wrapping costs more than
+            # the slices themselves.
             matrix = (
-                np.load(folder / _DATA, mmap_mode=mode),
-                np.load(folder / _INDICES, mmap_mode=mode),
-                np.load(folder / _INDPTR, mmap_mode=mode),
+                np.load(folder / _DATA, mmap_mode=mode).view(np.ndarray),
+                np.load(folder / _INDICES, mmap_mode=mode).view(np.ndarray),
+                np.load(folder / _INDPTR, mmap_mode=mode).view(np.ndarray),
             )
             payload = json.loads((folder / _DF_FILE).read_text(encoding="utf-8"))
             if params.get("method") != "lucene":
