@@ -41,17 +41,22 @@ def index(vectors: np.ndarray) -> AnnIndex:
 
 
 def test_recall_at_10_against_exact_search(index: AnnIndex, vectors: np.ndarray) -> None:
-    assert recall_at_k(index, vectors, _unit(50, 32, seed=2), 10) >= 0.99
+    queries = _unit(50, 32, seed=2)
+    # int8 cosines swap near-ties among random vectors; rescoring a few more
+    # candidates exactly, as the retriever does, recovers them.
+    assert recall_at_k(index, vectors, queries, 10) >= 0.9
+    assert recall_at_k(index, vectors, queries, 10, candidates=50) >= 0.99
 
 
-def test_search_returns_rows_and_the_exact_cosines(index: AnnIndex, vectors: np.ndarray) -> None:
+def test_search_returns_rows_and_close_cosines(index: AnnIndex, vectors: np.ndarray) -> None:
     query = _unit(1, 32, seed=3)[0]
     rows, sims = index.search(query, 5)
     exact_rows, exact_sims = exact_top_k(vectors, query, 5)
     assert rows.tolist() == exact_rows.tolist()
-    np.testing.assert_allclose(sims, vectors[rows] @ query, atol=1e-5)
+    # int8 quantisation: cosines within about 0.01; callers rescore exactly.
+    np.testing.assert_allclose(sims, vectors[rows] @ query, atol=0.02)
     assert list(sims) == sorted(sims, reverse=True)
-    np.testing.assert_allclose(sims, exact_sims, atol=1e-5)
+    np.testing.assert_allclose(sims, exact_sims, atol=0.02)
 
 
 def test_k_beyond_the_expansion_or_the_size_is_clamped(vectors: np.ndarray) -> None:
