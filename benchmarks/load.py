@@ -20,7 +20,7 @@ table and writes ``benchmarks/results/load-<time>.json`` (git-ignored).
 
 Run: ``.venv/bin/python benchmarks/load.py [--rate 200] [--duration 60] [--workers 2]``
 or, against a server already running on loopback, ``--url http://127.0.0.1:8000``.
-``--rates 50,100,150,200`` runs a ladder of 60 s stages against one server and
+``--rates 50,75,100,150,200`` runs a ladder of 60 s stages against one server and
 reports the highest rate that meets the target (``make bench`` runs this).
 """
 
