@@ -33,7 +33,8 @@ _ANCHOR_SHARE = 0.6
 # entries become the candidates that get exact dense scores. The lexical ones
 # are nearly free (BM25 is computed anyway) and catch the neighbours HNSW
 # misses in clustered data: on MedQuAD's 47k questions the dense ranking
-# reaches recall@10 0.992 with 1,000 of them, 0.987 with 200 (benchmarks/run.py).
+# reaches recall@10 0.992 with 1,000 of them (benchmarks/run.py); with 200, a
+# sweep on a float32 index gave 0.982-0.988 (ef 256-512).
 ANN_CANDIDATES = 200
 LEXICAL_CANDIDATES = 1000
 
