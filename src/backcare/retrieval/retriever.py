@@ -158,8 +158,8 @@ class HybridRetriever:
         query = self.encoder.encode_query(repaired)
         # One query is a matrix-vector product: memory-bound, so BLAS threads
         # gain nothing, and OpenBLAS's keep spinning after it returns, taking a
-        # core from the next encode (exact search at 14k entries: 24 ms p50 with
-        # them, 11 ms without; docs/performance.md). 8 us a query.
+        # core from the next encode (exact search at 14k entries: 23.1 ms p50
+        # with them, 9.9 ms without; docs/performance.md). Costs 8 us a query.
         with _blas().limit(limits=1, user_api="blas"):
             dense, dense_answer = self._dense(query, bm25)
         known = sum(
