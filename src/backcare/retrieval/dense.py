@@ -473,8 +473,8 @@ def _load_session(path: Path, threads: int | None) -> Any:
     options.intra_op_num_threads = threads if threads is not None else _default_threads()
     options.inter_op_num_threads = 1
     # With two or more threads, letting the helpers spin between the graph's
-    # ~60 small kernels instead of sleeping on a futex saves about 1 ms of a
-    # 4 ms query (measured on 2 cores, docs/performance.md). With one thread
+    # ~60 small kernels instead of sleeping on a futex took a 10-token encode
+    # from 3.66 to 3.14 ms (make bench, 2 cores, docs/performance.md). With one thread
     # there is no pool to spin; servers that run several workers set threads=1.
     options.add_session_config_entry("session.intra_op.allow_spinning", "1")
     try:
