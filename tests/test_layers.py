@@ -1,4 +1,4 @@
-"""The import rules of STYLE.md section 2, checked with ast over src/backcare."""
+"""The import rules of docs/architecture.md section 2, checked with ast over src/backcare."""
 
 from __future__ import annotations
 

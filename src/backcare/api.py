@@ -1,7 +1,7 @@
 """The HTTP API and the web page: a thin FastAPI shell over the ``Backcare`` facade.
 
 Routes parse the request, call the facade and return its pydantic types, so
-``POST /v1/ask`` answers with exactly the JSON contract of DESIGN.md section 2.
+``POST /v1/ask`` answers with exactly the JSON contract of docs/architecture.md.
 Every error, expected or not, leaves through ``_error_response`` (one table,
 one handler, as datasette's ``handle_exception.py``) as
 ``{"error": {"code": "...", "message": "..."}}``: 422 for bad input, 413 for
@@ -333,7 +333,7 @@ def _describe(exc: Exception) -> tuple[int, str, str]:
                 return status, code, "a storage backend is unavailable; try again shortly"
             return status, code, str(exc)
     # Where it failed, but not the message: a message can quote the question or a
-    # diary note, which is never logged above DEBUG (STYLE.md). The whole of it is
+    # diary note, which is never logged above DEBUG (tests/test_log_privacy.py). The whole of it is
     # at DEBUG.
     logger.error(
         "unhandled %s, raised at:\n%s",

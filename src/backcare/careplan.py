@@ -1,7 +1,7 @@
 """A day-by-day self-care plan from the day the back went, and its calendar export.
 
 Pure: the clock comes in as ``now``. The phases, check-in days and texts are
-the pack's care table (``content/careplan.yaml``, CONTENT.md section 4).
+the pack's care table (``content/careplan.yaml``, each phase citing its sources).
 Triage leads: an emergency puts the plan on hold; urgent and doctor levels
 head it and bring the see-a-doctor date forward.
 

@@ -4,8 +4,8 @@
 summary with warnings, export and import. Plain reads and writes of rows go to
 ``Diary.store`` (a ``DiaryStore``), which already scopes every row to its user.
 
-``review_feedback`` is the maintainer's side of the feedback loop (DESIGN.md
-section 4): unanswered questions clustered by meaning, and the entries whose
+``review_feedback`` is the maintainer's side of the feedback loop
+(docs/architecture.md): unanswered questions clustered by meaning, and the entries whose
 answers were rated worst.
 """
 

@@ -1,6 +1,6 @@
 """Ratings of replies (helpful / not helpful / wrong), kept for the review loop.
 
-DESIGN.md section 4: every reply can be rated, so a maintainer can see which
+The feedback loop (docs/architecture.md): every reply can be rated, so a maintainer can see which
 questions went unanswered or were answered badly. A row holds the time, the
 question text, the entry shown (None when the reply abstained), the rating and
 the knowledge-base label: no personal data beyond the text itself.

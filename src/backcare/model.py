@@ -1,6 +1,6 @@
 """The shared vocabulary: frozen pydantic types every part of backcare speaks.
 
-``Reply`` is the JSON contract of DESIGN.md section 2; its field names and
+``Reply`` is the JSON contract (docs/architecture.md section 3); its field names and
 order are the wire format of the CLI (``--json``/``--jsonl``) and the HTTP API.
 """
 
@@ -236,7 +236,7 @@ class TriageResult(_Frozen):
 
 
 class CarePhase(_Frozen):
-    """One phase of the care timeline (CONTENT.md section 4), counted in days since onset.
+    """One phase of the care timeline (``content/careplan.yaml``), counted in days since onset.
 
     ``end_day`` is the last day of the phase (inclusive); ``None`` means open-ended.
     ``focus`` is the one line shown on each day of the phase.

@@ -1,7 +1,7 @@
 """The ``backcare`` command line: parse, call the library, print.
 
 Library errors become a message and exit code 1; an unusable question
-(empty, too long, not text) exits with 2, as DESIGN.md section 2 says.
+(empty, too long, not text) exits with 2 (docs/architecture.md section 3).
 Each module registers its commands on ``app`` when imported; the import
 order below is the order ``backcare --help`` lists them.
 """

@@ -150,7 +150,7 @@ def eval_(
     """Score query sets through the same code path as `ask`.
 
     Reports top-1/top-3 accuracy, abstention rate, the triage confusion matrix
-    and p50/p95 latency. Example: backcare eval ../shared/eval/*.jsonl
+    and p50/p95 latency. Example: backcare eval tuning/validation.jsonl
     """
     backcare = _open(kb)
     reports = []

@@ -2,7 +2,7 @@
 
 Pure: episodes, check-ins, the time now and a triage function in; warnings
 out, most urgent first. Triage is passed in because the diary may not import
-it (STYLE.md layers). Each warning names its rule and lists the data behind it.
+it (docs/architecture.md section 2). Each warning names its rule and lists the data behind it.
 
 The rules and where their numbers come from:
 

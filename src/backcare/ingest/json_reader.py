@@ -1,5 +1,5 @@
 """JSON and JSON Lines FAQs: ``question``, ``answer``, optional ``id``/``qid``, ``alternates``,
-``url``, ``source`` (DESIGN.md), plus the key spellings of ``records.FIELD_NAMES``.
+``url``, ``source`` (README: Ingest), plus the key spellings of ``records.FIELD_NAMES``.
 
 JSONL is read one line at a time and a bad line is reported, not fatal, so a
 large export such as MedQuAD (47k rows, 31k with a null answer) streams
