@@ -537,14 +537,34 @@ class DiarySummary(_Frozen):
     warnings: tuple[DiaryWarning, ...] = ()
 
 
+class Proposal(_Frozen):
+    """The entry a cluster of unanswered questions most likely belongs to.
+
+    ``score`` is the retriever's mean confidence for that entry over the
+    cluster's examples; a maintainer accepts the proposal (the examples become
+    alternates of the entry) or rejects it (``backcare review accept|reject``).
+    """
+
+    entry_id: str
+    question: str
+    score: float = Field(ge=0.0, le=1.0)
+
+
 class UnansweredCluster(_Frozen):
-    """Questions that went unanswered and mean about the same, most frequent first."""
+    """Questions that went unanswered and mean about the same, most frequent first.
+
+    ``id`` names the cluster for ``backcare review accept CLUSTER ENTRY``: a
+    hash of its leading question, so it stays the same while that question
+    leads it.
+    """
 
     question: str
     count: int
     examples: tuple[str, ...] = ()
     kbs: tuple[str, ...] = ()
     last_asked: AwareDatetime
+    id: str = ""
+    proposal: Proposal | None = None
 
 
 class RatedEntry(_Frozen):
