@@ -360,12 +360,13 @@ class RetrievalParams(_Frozen):
 
     The fused score of an entry is ``dense_weight * dense + answer_weight *
     dense_answer + bm25_weight * bm25`` (each signal in [0, 1]). Its confidence
-    is a logistic function of the fused score, its margin over the best other
-    entry, the query's vocabulary coverage, and whether the query names one
-    of the knowledge base's anchor terms (words most of its questions share,
-    such as "back" and "spasm" in the pack). The values are
-    fitted on hand-written tuning data (``tuning/fit.py``); below
-    ``threshold`` the reply abstains.
+    is a logistic function of the fused score and its margin over the best
+    other entry (both scaled by the knowledge base's calibration, see
+    ``backcare.retrieval.calibration``), the query's vocabulary coverage, and
+    whether the query names one of the knowledge base's anchor terms (words
+    most of its questions share, such as "back" and "spasm" in the pack). The
+    values are fitted on three kinds of knowledge base (``tuning/fit.py``);
+    below ``threshold`` the reply abstains.
     """
 
     dense_weight: float = 0.6

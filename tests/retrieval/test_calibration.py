@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -102,6 +105,21 @@ def test_confidence_depends_only_on_scores_relative_to_the_calibration(
 def test_the_background_is_sizeable_and_distinct() -> None:
     assert len(BACKGROUND) >= 50
     assert len({q.casefold() for q in BACKGROUND}) == len(BACKGROUND)
+
+
+def test_the_background_shares_no_question_with_tuning_or_evaluation_sets() -> None:
+    # Off-topic abstention is measured on these files; a question calibrated on
+    # would flatter it.
+    root = Path(__file__).resolve().parents[2]
+    files = [*(root / "tuning").glob("*.jsonl"), *(root.parent / "shared" / "eval").glob("*.jsonl")]
+    assert files
+    seen = {
+        " ".join(str(json.loads(line)["q"]).casefold().split())
+        for path in files
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    }
+    assert not {" ".join(q.casefold().split()) for q in BACKGROUND} & seen
 
 
 def _kb() -> KnowledgeBase:

@@ -55,7 +55,7 @@ BACKGROUND: tuple[str, ...] = (
     "how to keep bread fresh for longer",
     "hi there",
     "ok thanks bye",
-    "what can you do",
+    "what is your favourite colour",
     "tell me something interesting",
     "how do I replace a light bulb",
     "which team won the world cup in 2010",
