@@ -323,9 +323,10 @@ def test_seed_kb_answers_the_development_queries(
         top1 += bool(found) and found[0] in ok
         top3 += bool(ok & set(found))
         assert reply.kb == "kb"
-    # measured: top-1 24/27, top-3 27/27 (the shipped pack: 27/27 for both)
+    # measured: top-1 26/27, top-3 27/27 (issue 15's target: top-1 >= 0.90 with
+    # no hand-added alternates; 24/27 before the passage vectors and calibration)
     assert top3 / len(queries) >= 0.95
-    assert top1 / len(queries) >= 0.85
+    assert top1 / len(queries) >= 0.90
 
 
 def _question_key(text: str) -> str:
