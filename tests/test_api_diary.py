@@ -319,7 +319,9 @@ class TestDiaryRoutes:
 
 
 class TestReview:
-    def test_abstained_questions_are_logged_and_clustered(self, server: Server) -> None:
+    def test_abstained_questions_are_logged_and_clustered(
+        self, server: Server, fake_backcare: Backcare
+    ) -> None:
         _, maintainer = server.user("max", maintainer=True)
         asked = ["what is the capital of France?"] * 3 + ["What is the capital of France"]
         asked += ["how do I bake sourdough bread"]
@@ -333,6 +335,9 @@ class TestReview:
         assert report["abstained_total"] == 5
         top = report["unanswered"][0]
         assert top["count"] == 4 and "capital of France" in top["question"]
+        # Each cluster names the entry it most likely belongs to, for `review accept`.
+        assert len(top["id"]) == 12
+        assert fake_backcare.kb.index_of(top["proposal"]["entry_id"]) is not None
 
     def test_worst_rated_answers_come_first(self, server: Server) -> None:
         _, maintainer = server.user("max", maintainer=True)

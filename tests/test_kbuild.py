@@ -15,6 +15,7 @@ from backcare import (
     Backcare,
     ConfigError,
     Encoder,
+    FaqEntry,
     HashingEncoder,
     IngestError,
     KnowledgeBase,
@@ -26,7 +27,7 @@ from backcare import (
     kb_info,
 )
 from backcare.retrieval.dense import Vector, Vectors
-from backcare.retrieval.kbase import FORMAT_VERSION
+from backcare.retrieval.kbase import FORMAT_VERSION, answer_for_vector
 from tests.conftest import read_jsonl, shared_path
 
 SEED = Path(__file__).parent / "ingest" / "cases" / "back-spasms-faq.txt"
@@ -244,14 +245,18 @@ def test_vectors_already_in_the_knowledge_base_are_not_encoded_again(tmp_path: P
     encoder = CountingEncoder()
     kb_dir = tmp_path / "kb"
     ingest_to_kb([SEED], kb_dir, encoder)
-    # merging embeds the 16 questions; indexing reuses them and adds the answers
+    # merging embeds the 16 questions; indexing reuses them and adds the passages
     assert len(encoder.seen) == 32
     encoder.seen.clear()
     more = _jsonl(tmp_path / "more.jsonl", RECORDS)
     ingest_to_kb([more], kb_dir, encoder)
     new_texts = {str(r["question"]) for r in RECORDS} | {"Should I use a heat pack on my back?"}
     new_texts |= {"warmth for back cramp"}
-    assert set(encoder.seen) == new_texts | {str(r["answer"]) for r in RECORDS}
+    passages = {
+        answer_for_vector(FaqEntry(id="x", question=str(r["question"]), answer=str(r["answer"])))
+        for r in RECORDS
+    }
+    assert set(encoder.seen) == new_texts | passages
     kb = KnowledgeBase.load(kb_dir)
     fresh = HashingEncoder(dim=32).encode([q for e in kb.entries for q in e.questions()])
     np.testing.assert_allclose(kb.question_vectors, fresh, atol=1e-6)
@@ -318,9 +323,10 @@ def test_seed_kb_answers_the_development_queries(
         top1 += bool(found) and found[0] in ok
         top3 += bool(ok & set(found))
         assert reply.kb == "kb"
-    # measured: top-1 24/27, top-3 27/27 (the shipped pack: 27/27 for both)
+    # measured: top-1 26/27, top-3 27/27 (issue 15's target: top-1 >= 0.90 with
+    # no hand-added alternates; 24/27 before the passage vectors and calibration)
     assert top3 / len(queries) >= 0.95
-    assert top1 / len(queries) >= 0.85
+    assert top1 / len(queries) >= 0.90
 
 
 def _question_key(text: str) -> str:

@@ -1,97 +1,158 @@
-"""Fit the fusion weights and the abstention threshold on our own tuning data.
+"""Fit the fusion weights and the confidence model on three kinds of knowledge base.
 
-Never on ../shared/eval: those sets only check the result.
+Never on ../shared/eval or the RQE test split: those only check the result
+(``benchmarks/quality.py``). The knowledge bases and their *fit* questions
+come from ``benchmarks/quality_sets.py``:
+
+- the shipped pack: the 70 % split (by a hash of the query) of our
+  hand-written ``in_scope.jsonl``, ``out_of_scope.jsonl`` and
+  ``validation.jsonl``;
+- the seed page ingested (no alternates): the same 70 %, mapped to its entries;
+- MedQuAD + RQE FAQ questions: 800 consumer questions of the RQE *train*
+  split, and the 70 % split of ``off_topic_general.jsonl``.
 
 Steps (all measured, nothing hand-set):
-1. Pool ``in_scope.jsonl``, ``out_of_scope.jsonl`` and ``validation.jsonl``
-   (written later, blind to the pack, after the pack's vocabulary pass had
-   looked at misses in the first two files) and split them 70/30 by a hash of
-   the query text (stable across runs).
-2. Grid-search the fusion weights (dense over questions, dense over answers,
-   BM25, and BM25's answer share) for top-1 accuracy on the 70 % split.
-3. Fit a logistic regression (numpy, Newton's method, small L2) that predicts
-   "the top entry is right" from the fused score, its margin over the runner-up,
-   the query's vocabulary coverage and whether it names an anchor term.
-   Positives: in-scope queries whose top-1 is right; negatives: out-of-scope
-   queries and in-scope queries ranked wrong.
-4. Pick the threshold that maximises a cost-weighted accuracy on the 70 %
-   split, where answering an out-of-scope query costs twice as much as
-   abstaining on an in-scope one (a confident wrong answer is the worse error).
-5. Report the same figures on the held-out 30 %, then refit on everything and
-   write ``content/retrieval.yaml``.
 
-Run: ``.venv/bin/python tuning/fit.py`` (about a minute on 2 cores).
+1. Compute every fit question's signals once per BM25 answer share.
+2. Grid-search the fusion weights (dense over questions, dense over the
+   question + answer passage, BM25, BM25's answer share) for top-1 plus MRR,
+   averaged over the three knowledge bases, so no single one dominates.
+3. Calibrate each knowledge base as indexing does (``calibration.py``: the
+   best fused scores of the background questions and of its own questions).
+4. Fit a logistic regression (numpy, Newton's method, small L2; a feature
+   whose weight comes out negative is dropped and the rest refitted) that
+   predicts "the top entry is right" from the calibrated score and margin,
+   coverage and anchor. Each knowledge base weighs the same in the fit.
+   Positives: in-scope questions whose top-1 is right; negatives: off-topic
+   questions and in-scope questions ranked wrong.
+5. Pick the threshold that maximises a cost-weighted accuracy, where
+   answering an off-topic question costs twice as much as abstaining on an
+   in-scope one (a confident wrong answer is the worse error).
+6. Write ``content/retrieval.yaml``, with the fit figures in its header.
+
+Run: ``.venv/bin/python tuning/fit.py`` (minutes on 2 cores once the
+benchmark's knowledge bases are built; builds them first otherwise).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import itertools
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from backcare import RetrievalParams, default_encoder, load_pack
-from backcare.retrieval.fusion import linear_blend
-from backcare.retrieval.retriever import HybridRetriever
-from backcare.service import pack_index, prepare_query
-from backcare.settings import get_settings
-
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from benchmarks.quality_sets import Suite, suites  # noqa: E402
+
+from backcare import load_pack  # noqa: E402
+from backcare.retrieval.background import BACKGROUND  # noqa: E402
+from backcare.retrieval.calibration import Calibration, from_scores, own_sample  # noqa: E402
+from backcare.retrieval.dense import Encoder  # noqa: E402
+from backcare.retrieval.retriever import HybridRetriever  # noqa: E402
+from backcare.service import prepare_query  # noqa: E402
+
 OUT = HERE.parent / "content" / "retrieval.yaml"
 OOS_COST = 2.0
+SHARES = (0.0, 0.2, 0.4)
+# Entries outside every signal's top this-many cannot come first under any
+# non-negative blend worth considering; keeping only these keeps 20k-entry
+# signal arrays out of memory.
+CANDIDATES = 60
 
 
-def _rows(name: str) -> list[dict[str, object]]:
-    lines = (HERE / name).read_text(encoding="utf-8").splitlines()
-    return [json.loads(line) for line in lines if line.strip()]
+@dataclass
+class Sample:
+    """One question's signals over its candidate entries."""
+
+    candidates: np.ndarray
+    signals: dict[str, np.ndarray]  # dense, dense_answer, bm25_q, bm25_a
+    coverage: float
+    anchor: float
+    ok: frozenset[int] | None  # None: off-topic
+
+    def fused(self, weights: tuple[float, float, float], share: float) -> np.ndarray:
+        s = self.signals
+        bm25 = np.clip((1 - share) * s["bm25_q"] + share * s["bm25_a"], 0.0, 1.0)
+        return weights[0] * s["dense"] + weights[1] * s["dense_answer"] + weights[2] * bm25
 
 
-def _is_holdout(text: str) -> bool:
-    return int(hashlib.sha256(text.encode()).hexdigest(), 16) % 10 < 3
-
-
-def _signals(retriever: HybridRetriever, queries: list[str], share: float) -> list[tuple]:
-    retriever.params = retriever.params.model_copy(update={"bm25_answer_share": share})
+def _samples(suite: Suite, encoder: Encoder, texts: list[tuple[str, frozenset[str] | None]]):
+    params = load_pack().params
+    only_q = HybridRetriever(suite.kb, encoder, params.model_copy(update={"bm25_answer_share": 0}))
+    only_a = HybridRetriever(suite.kb, encoder, params.model_copy(update={"bm25_answer_share": 1}))
+    position = {entry_id: n for n, entry_id in enumerate(suite.kb.ids)}
     out = []
-    for q in queries:
-        text = prepare_query(q)
-        query = retriever.signals(text)
-        out.append((query.signals, (query.coverage, query.anchor)))
+    for raw, ok in texts:
+        text = prepare_query(raw)
+        q, a = only_q.signals(text), only_a.signals(text)
+        full = {
+            "dense": q.signals["dense"],
+            "dense_answer": q.signals["dense_answer"],
+            "bm25_q": q.signals["bm25"],
+            "bm25_a": a.signals["bm25"],
+        }
+        keep: set[int] = set()
+        for values in full.values():
+            k = min(CANDIDATES, len(values))
+            keep.update(np.argpartition(-values, k - 1)[:k].tolist())
+        right = None if ok is None else frozenset(position[i] for i in ok if i in position)
+        keep.update(right or ())
+        cands = np.array(sorted(keep))
+        out.append(
+            Sample(cands, {k: v[cands] for k, v in full.items()}, q.coverage, q.anchor, right)
+        )
     return out
 
 
-def _features(fused: np.ndarray, extra: tuple[float, float]) -> tuple[int, list[float]]:
+def _ranking_score(samples: list[Sample], weights, share) -> tuple[float, float]:
+    top1 = rr = 0.0
+    for sample in samples:
+        order = sample.candidates[np.argsort(-sample.fused(weights, share), kind="stable")][:10]
+        rank = next((n for n, i in enumerate(order, 1) if i in sample.ok), None)
+        top1 += rank == 1
+        rr += 1.0 / rank if rank else 0.0
+    return top1 / len(samples), rr / len(samples)
+
+
+def _features(sample: Sample, weights, share, cal: Calibration) -> tuple[list[float], bool]:
+    fused = sample.fused(weights, share)
     order = np.argsort(-fused, kind="stable")
-    best = float(fused[order[0]])
-    second = float(fused[order[1]]) if fused.size > 1 else 0.0
-    return int(order[0]), [best, best - second, *extra]
+    best, second = float(fused[order[0]]), float(fused[order[1]]) if len(order) > 1 else 0.0
+    right = sample.ok is not None and int(sample.candidates[order[0]]) in sample.ok
+    return [
+        (best - cal.mean) / cal.spread,
+        (best - second) / cal.spread,
+        sample.coverage,
+        sample.anchor,
+    ], right
 
 
-def _logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-2) -> np.ndarray:
-    """Logistic regression; a feature whose weight comes out negative is dropped and
-    the rest refitted, so confidence always rises with score, margin and coverage
-    (the order of the ranking is then kept by the confidences)."""
-    w = _newton(x, y, l2)
+def _logistic(x: np.ndarray, y: np.ndarray, weight: np.ndarray, l2: float = 1e-2) -> np.ndarray:
+    """Weighted logistic regression; a feature whose weight comes out negative is
+    dropped and the rest refitted, so confidence never falls as score, margin,
+    coverage or anchor rise (the confidences then keep the ranking's order)."""
+    w = _newton(x, y, weight, l2)
     while (w[1:] < 0).any():
         x = x.copy()
         x[:, int(np.argmin(w[1:]))] = 0.0
-        w = _newton(x, y, l2)
+        w = _newton(x, y, weight, l2)
     return w
 
 
-def _newton(x: np.ndarray, y: np.ndarray, l2: float) -> np.ndarray:
+def _newton(x: np.ndarray, y: np.ndarray, weight: np.ndarray, l2: float) -> np.ndarray:
     design = np.hstack([np.ones((len(x), 1)), x])
     w = np.zeros(design.shape[1])
+    ridge = l2 * np.diag(np.r_[0, np.ones(len(w) - 1)])
     for _ in range(100):
         p = 1 / (1 + np.exp(-design @ w))
-        grad = design.T @ (p - y) + l2 * np.r_[0, w[1:]]
-        hess = design.T @ (design * (p * (1 - p))[:, None]) + l2 * np.diag(
-            np.r_[0, np.ones(len(w) - 1)]
-        )
+        grad = design.T @ (weight * (p - y)) + ridge @ w
+        hess = design.T @ (design * (weight * p * (1 - p))[:, None]) + ridge
         step = np.linalg.solve(hess, grad)
         w -= step
         if np.abs(step).max() < 1e-8:
@@ -100,141 +161,116 @@ def _newton(x: np.ndarray, y: np.ndarray, l2: float) -> np.ndarray:
 
 
 def main() -> int:
-    settings = get_settings()
-    pack = load_pack()
-    encoder = default_encoder(settings.model_dir)
-    kb = pack_index(pack, encoder, settings.index_dir)
-    retriever = HybridRetriever(kb, encoder, RetrievalParams())
-    ids = [entry.id for entry in kb.entries]
-    rows = [*_rows("in_scope.jsonl"), *_rows("out_of_scope.jsonl")]
-    if (HERE / "validation.jsonl").exists():
-        rows += _rows("validation.jsonl")
-    in_rows = [row for row in rows if row.get("ok")]
-    oos_rows = [row for row in rows if not row.get("ok")]
-    in_q = [str(r["q"]) for r in in_rows]
-    in_ok = [set(r["ok"]) for r in in_rows]  # type: ignore[call-overload]
-    oos_q = [str(r["q"]) for r in oos_rows]
-    in_train = [not _is_holdout(q) for q in in_q]
-    oos_train = [not _is_holdout(q) for q in oos_q]
+    encoder, built = suites()
+    data = {}
+    for suite in built:
+        texts = [(c.q, c.ok) for c in suite.fit_in] + [(q, None) for q in suite.fit_oos]
+        own = [(suite.kb.entries[i].question, None) for i in own_sample(len(suite.kb))]
+        samples = _samples(suite, encoder, [*texts, *((q, None) for q in BACKGROUND), *own])
+        n_in, n_oos = len(suite.fit_in), len(suite.fit_oos)
+        n_bg = n_in + n_oos + len(BACKGROUND)
+        data[suite.name] = (
+            samples[:n_in],
+            samples[n_in : n_in + n_oos],
+            samples[n_in + n_oos : n_bg],
+            samples[n_bg:],
+        )
+        print(f"{suite.name}: {n_in} in-scope, {n_oos} off-topic fit questions", flush=True)
 
-    shares = [0.0, 0.2, 0.35, 0.5]
-    cache = {s: (_signals(retriever, in_q, s), _signals(retriever, oos_q, s)) for s in shares}
-    grid = [round(0.05 * i, 2) for i in range(17)]
-
-    def top1(share: float, weights: dict[str, float], mask: list[bool]) -> float:
-        hits = [
-            ids[int(np.argmax(linear_blend(sig, weights)))] in ok
-            for (sig, _), ok, use in zip(cache[share][0], in_ok, mask, strict=True)
-            if use
-        ]
-        return sum(hits) / len(hits)
-
-    def mrr(share: float, weights: dict[str, float], mask: list[bool]) -> float:
-        ranks = []
-        for (sig, _), ok, use in zip(cache[share][0], in_ok, mask, strict=True):
-            if use:
-                order = [ids[i] for i in np.argsort(-linear_blend(sig, weights), kind="stable")]
-                ranks.append(1.0 / (1 + min(order.index(i) for i in ok if i in order)))
-        return sum(ranks) / len(ranks)
-
-    best = (-1.0, 0.0, {})
-    for share, wd, wa in itertools.product(shares, grid, [0.0, 0.05, 0.1, 0.2]):
+    grid = [round(0.05 * i, 2) for i in range(21)]
+    best: tuple[float, tuple[float, float, float], float] = (-1.0, (0.0, 0.0, 1.0), 0.0)
+    for share, wd, wa in itertools.product(SHARES, grid, grid):
         wb = round(1.0 - wd - wa, 3)
         if wb < 0:
             continue
-        weights = {"dense": wd, "dense_answer": wa, "bm25": wb}
-        # Mean reciprocal rank breaks near-ties between weightings smoothly.
-        acc = top1(share, weights, in_train) + mrr(share, weights, in_train)
-        if acc > best[0] + 1e-9:
-            best = (acc, share, weights)
-    _, share, weights = best
-    acc = top1(share, weights, in_train)
-    print(f"fusion: share={share} weights={weights} train top-1={acc:.3f}")
+        weights = (wd, wa, wb)
+        # MRR breaks near-ties between weightings smoothly.
+        objective = float(
+            np.mean([sum(_ranking_score(d[0], weights, share)) for d in data.values()])
+        )
+        if objective > best[0] + 1e-9:
+            best = (objective, weights, share)
+    _, weights, share = best
+    ranking = {n: _ranking_score(d[0], weights, share) for n, d in data.items()}
+    print(f"fusion: weights={weights} share={share} (top-1, MRR) {ranking}")
 
-    def design(
-        mask_in: list[bool], mask_oos: list[bool]
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        xs, ys, is_oos = [], [], []
-        for (sig, cov), ok, use in zip(cache[share][0], in_ok, mask_in, strict=True):
-            if use:
-                top, feats = _features(linear_blend(sig, weights), cov)
-                xs.append(feats)
-                ys.append(float(ids[top] in ok))
-                is_oos.append(False)
-        for (sig, cov), use in zip(cache[share][1], mask_oos, strict=True):
-            if use:
-                _, feats = _features(linear_blend(sig, weights), cov)
-                xs.append(feats)
-                ys.append(0.0)
-                is_oos.append(True)
-        return np.array(xs), np.array(ys), np.array(is_oos)
-
-    def choose_threshold(p: np.ndarray, y: np.ndarray, oos: np.ndarray) -> float:
-        best_t, best_score = 0.5, -1.0
-        for t in np.linspace(0.05, 0.95, 91):
-            answer = p >= t
-            # in-scope & right: answer is good; OOS answered costs OOS_COST;
-            # in-scope wrong answered counts as an error too.
-            good = np.sum(answer & (y == 1)) + np.sum(~answer & oos)
-            bad = (
-                np.sum(~answer & (y == 1))
-                + OOS_COST * np.sum(answer & oos)
-                + np.sum(answer & (y == 0) & ~oos)
-            )
-            score = good - bad
-            if score > best_score:
-                best_t, best_score = float(t), float(score)
-        return round(best_t, 3)
-
-    def report(
-        w: np.ndarray, t: float, x: np.ndarray, y: np.ndarray, oos: np.ndarray, label: str
-    ) -> dict:
-        p = 1 / (1 + np.exp(-(w[0] + x @ w[1:])))
-        answer = p >= t
-        stats = {
-            "in_scope_answered_right": round(float(np.mean(answer[~oos] & (y[~oos] == 1))), 3),
-            "in_scope_abstained": round(float(np.mean(~answer[~oos])), 3),
-            "out_of_scope_abstained": round(float(np.mean(~answer[oos])), 3),
+    params = load_pack().params.model_copy(
+        update={
+            "dense_weight": weights[0],
+            "answer_weight": weights[1],
+            "bm25_weight": weights[2],
+            "bm25_answer_share": share,
         }
-        print(f"{label}: {stats}")
-        return stats
-
-    x, y, oos = design(in_train, oos_train)
-    w = _logistic(x, y)
-    p = 1 / (1 + np.exp(-(w[0] + x @ w[1:])))
-    t = choose_threshold(p, y, oos)
-    train_stats = report(w, t, x, y, oos, "train (70%)")
-    hx, hy, hoos = design([not m for m in in_train], [not m for m in oos_train])
-    held_top1 = top1(share, weights, [not m for m in in_train])
-    held_stats = report(w, t, hx, hy, hoos, f"held-out (30%), top-1={held_top1:.3f}")
-
-    # Refit on everything for the shipped values; weights stay as chosen on 70 %.
-    ax, ay, aoos = design([True] * len(in_q), [True] * len(oos_q))
-    w = _logistic(ax, ay)
-    p = 1 / (1 + np.exp(-(w[0] + ax @ w[1:])))
-    t = choose_threshold(p, ay, aoos)
-    params = RetrievalParams(
-        dense_weight=weights["dense"],
-        answer_weight=weights["dense_answer"],
-        bm25_weight=weights["bm25"],
-        bm25_answer_share=share,
-        intercept=round(float(w[0]), 4),
-        coef_score=round(float(w[1]), 4),
-        coef_margin=round(float(w[2]), 4),
-        coef_coverage=round(float(w[3]), 4),
-        coef_anchor=round(float(w[4]), 4),
-        threshold=t,
     )
+    rows, ys, sample_weight, is_oos, suite_of = [], [], [], [], []
+    for name, (fit_in, fit_oos, background, own) in data.items():
+        cal = from_scores(
+            [float(b.fused(weights, share).max()) for b in background],
+            params,
+            [float(o.fused(weights, share).max()) for o in own],
+        )
+        for group, oos in ((fit_in, False), (fit_oos, True)):
+            for sample in group:
+                x, right = _features(sample, weights, share, cal)
+                rows.append(x)
+                ys.append(float(right))
+                sample_weight.append(1.0 / len(group))  # each KB and side weighs the same
+                is_oos.append(oos)
+                suite_of.append(name)
+    x, y = np.array(rows), np.array(ys)
+    sw, oos_mask, names = np.array(sample_weight), np.array(is_oos), np.array(suite_of)
+    w = _logistic(x, y, sw)
+    p = 1 / (1 + np.exp(-(w[0] + x @ w[1:])))
+    threshold, best_value = 0.5, -np.inf
+    for t in np.linspace(0.05, 0.95, 91):
+        answer = p >= t
+        good = np.sum(sw * (answer & (y == 1))) + np.sum(sw * (~answer & oos_mask))
+        bad = (
+            np.sum(sw * (~answer & (y == 1)))
+            + OOS_COST * np.sum(sw * (answer & oos_mask))
+            + np.sum(sw * (answer & (y == 0) & ~oos_mask))
+        )
+        if good - bad > best_value:
+            threshold, best_value = round(float(t), 3), float(good - bad)
+    stats = {}
+    for name in data:
+        mine = names == name
+        answer = (p >= threshold) & mine
+        stats[name] = {
+            "top1": round(ranking[name][0], 3),
+            "answered_right": round(
+                float(np.sum(answer & (y == 1) & ~oos_mask) / np.sum(mine & ~oos_mask)), 3
+            ),
+            "abstained_in": round(
+                float(np.sum(~answer & mine & ~oos_mask) / np.sum(mine & ~oos_mask)), 3
+            ),
+            "abstained_off": round(
+                float(np.sum(~answer & mine & oos_mask) / np.sum(mine & oos_mask)), 3
+            ),
+        }
+    print(f"confidence: {np.round(w, 4).tolist()} threshold {threshold}; fit figures {stats}")
+    fitted = params.model_copy(
+        update={
+            "intercept": round(float(w[0]), 4),
+            "coef_score": round(float(w[1]), 4),
+            "coef_margin": round(float(w[2]), 4),
+            "coef_coverage": round(float(w[3]), 4),
+            "coef_anchor": round(float(w[4]), 4),
+            "threshold": threshold,
+        }
+    )
+    sizes = {n: (len(d[0]), len(d[1])) for n, d in data.items()}
     header = [
         "# Written by tuning/fit.py; do not edit by hand (rerun the script instead).",
-        f"# Fitted {dt.date.today().isoformat()} on tuning/*.jsonl: {len(in_q)} in-scope and",
-        f"# {len(oos_q)} out-of-scope queries; never on shared/eval.",
-        f"# 70% split: {json.dumps(train_stats)}",
-        f"# held-out 30% (top-1 {held_top1:.3f}): {json.dumps(held_stats)}",
+        f"# Fitted {dt.date.today().isoformat()}: (in-scope, off-topic) fit questions per",
+        f"# knowledge base {json.dumps(sizes)};",
+        "# never on ../shared/eval or the RQE test split (benchmarks/quality.py checks those).",
+        "# Score and margin are in units of each knowledge base's calibration.",
+        f"# On the fit questions: {json.dumps(stats)}",
     ]
-    body = "\n".join(f"{key}: {value}" for key, value in params.model_dump().items())
+    body = "\n".join(f"{key}: {value}" for key, value in fitted.model_dump().items())
     OUT.write_text("\n".join(header) + "\n" + body + "\n", encoding="utf-8")
-    print(f"wrote {OUT}: {params.model_dump()}")
+    print(f"wrote {OUT}")
     return 0
 
 

@@ -8,7 +8,7 @@ import typing as _typing
 if _typing.TYPE_CHECKING:
     from backcare.careplan import care_plan_to_ics, make_care_plan
     from backcare.diary import DiaryStore, SqlDiaryStore, diary_warnings
-    from backcare.diary_service import Diary, review_feedback
+    from backcare.diary_service import Diary, cluster_id, review_feedback
     from backcare.errors import (
         BackcareError,
         CarePlanError,
@@ -36,7 +36,16 @@ if _typing.TYPE_CHECKING:
         StoredFeedback,
     )
     from backcare.ingest import IngestReport
-    from backcare.kbuild import KbInfo, export_kb, ingest_to_kb, kb_info
+    from backcare.kbuild import (
+        KbInfo,
+        ReviewDecisions,
+        accept_proposal,
+        export_kb,
+        ingest_to_kb,
+        kb_info,
+        reject_proposal,
+        review_decisions,
+    )
     from backcare.knowledge.pack import KnowledgePack, load_pack
     from backcare.model import (
         Alternative,
@@ -54,6 +63,7 @@ if _typing.TYPE_CHECKING:
         Hit,
         NewCheckIn,
         NewEpisode,
+        Proposal,
         QueryErrorInfo,
         RatedEntry,
         RedFlagRule,
@@ -143,6 +153,7 @@ _LAZY = {
     "TriageLevel": "backcare.model",
     "TriageResult": "backcare.model",
     "UnansweredCluster": "backcare.model",
+    "Proposal": "backcare.model",
     "UnsupportedFormatError": "backcare.errors",
     "User": "backcare.model",
     "build_model": "backcare.service",
@@ -152,6 +163,10 @@ _LAZY = {
     "export_kb": "backcare.kbuild",
     "ingest_to_kb": "backcare.kbuild",
     "kb_info": "backcare.kbuild",
+    "ReviewDecisions": "backcare.kbuild",
+    "accept_proposal": "backcare.kbuild",
+    "reject_proposal": "backcare.kbuild",
+    "review_decisions": "backcare.kbuild",
     "load_pack": "backcare.knowledge.pack",
     "make_care_plan": "backcare.careplan",
     "pack_index_dir": "backcare.service",
@@ -159,6 +174,7 @@ _LAZY = {
     "prepare_query": "backcare.service",
     "read_cases": "backcare.evaluate",
     "review_feedback": "backcare.diary_service",
+    "cluster_id": "backcare.diary_service",
     "triage_text": "backcare.service",
 }
 
@@ -225,6 +241,7 @@ __all__ = [
     "NewCheckIn",
     "NewEpisode",
     "PackValidationError",
+    "Proposal",
     "QueryError",
     "QueryErrorInfo",
     "RatedEntry",
@@ -233,6 +250,7 @@ __all__ = [
     "Reply",
     "RetrievalError",
     "RetrievalParams",
+    "ReviewDecisions",
     "ReviewReport",
     "Source",
     "SqlDiaryStore",
@@ -246,8 +264,10 @@ __all__ = [
     "UnansweredCluster",
     "UnsupportedFormatError",
     "User",
+    "accept_proposal",
     "build_model",
     "care_plan_to_ics",
+    "cluster_id",
     "default_encoder",
     "diary_warnings",
     "evaluate",
@@ -260,6 +280,8 @@ __all__ = [
     "plan_care",
     "prepare_query",
     "read_cases",
+    "reject_proposal",
+    "review_decisions",
     "review_feedback",
     "triage_text",
 ]

@@ -619,6 +619,7 @@ def create_app(
             feedback=store,
             encoder=backcare.retriever.encoder,
             clock=clock,
+            retriever=backcare.retriever,
         )
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")

@@ -42,6 +42,7 @@ from backcare import (
     User,
     review_feedback,
 )
+from backcare.retrieval.retriever import HybridRetriever
 
 __all__ = ["diary_router"]
 
@@ -142,6 +143,7 @@ def diary_router(
     feedback: FeedbackStore,
     encoder: Encoder,
     clock: Callable[[], dt.datetime],
+    retriever: HybridRetriever | None = None,
 ) -> APIRouter:
     """The ``/v1/diary`` and ``/v1/review`` routes over ``diary``, behind bearer tokens.
 
@@ -150,6 +152,8 @@ def diary_router(
         feedback: where ratings and unanswered questions are, for the review.
         encoder: the sentence encoder that clusters unanswered questions.
         clock: the current time (tests freeze it).
+        retriever: the served knowledge base's retriever; when given, each
+            review cluster carries a proposal (the entry it likely belongs to).
     """
     store = diary.store
 
@@ -330,6 +334,6 @@ def diary_router(
         top: Annotated[int, Query(ge=1, le=200)] = 20,
     ) -> ReviewReport:
         """The most frequent unanswered questions and the worst-rated answers."""
-        return review_feedback(feedback, encoder, top=top)
+        return review_feedback(feedback, encoder, top=top, retriever=retriever)
 
     return router

@@ -31,7 +31,8 @@ from pydantic import BaseModel, ConfigDict
 from backcare.errors import ConfigError, IngestError, KnowledgePackError
 from backcare.ingest import IngestReport, ingest_files
 from backcare.ingest.merge import OnConflict
-from backcare.model import FaqEntry
+from backcare.knowledge.pack import load_pack
+from backcare.model import FaqEntry, RetrievalParams
 from backcare.retrieval.dense import Encoder, Vector, Vectors
 from backcare.retrieval.kbase import (
     KnowledgeBase,
@@ -40,16 +41,22 @@ from backcare.retrieval.kbase import (
     live_version,
     read_manifest,
 )
+from backcare.retrieval.retriever import HybridRetriever
 
 __all__ = [
     "EXPORT_FORMATS",
     "NEAR_DUPLICATE_THRESHOLD",
+    "REVIEW_FILE",
     "ExportFormat",
     "IngestProgress",
     "KbInfo",
+    "ReviewDecisions",
+    "accept_proposal",
     "export_kb",
     "ingest_to_kb",
     "kb_info",
+    "reject_proposal",
+    "review_decisions",
 ]
 
 logger = logging.getLogger(__name__)
@@ -81,6 +88,8 @@ IngestProgress = Callable[[str, int, int | None], None]
 index's vectors) and ``saving``. ``total`` is None when not known in advance."""
 
 _CURRENT = "CURRENT"
+REVIEW_FILE = "review.json"
+"""A maintainer's accepted and rejected review proposals, beside the versions it outlives."""
 _EXPORT_COLUMNS = ("id", "question", "alternates", "answer", "url", "source")
 
 
@@ -140,6 +149,7 @@ def ingest_to_kb(
     progress: IngestProgress | None = None,
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     ann: bool | None = None,
+    params: RetrievalParams | None = None,
 ) -> IngestReport:
     """Read FAQ files into the knowledge base in ``kb_dir``, creating or updating it.
 
@@ -164,6 +174,8 @@ def ingest_to_kb(
         ann: build an approximate-nearest-neighbour index over the question
             vectors (True), never (False), or above ``ANN_THRESHOLD``
             questions (None, the default).
+        params: the retrieval parameters the knowledge base is calibrated for
+            (``backcare.retrieval.calibration``); default: the shipped pack's.
 
     Returns:
         What happened to every question read: added, merged, skipped or in
@@ -256,10 +268,132 @@ def ingest_to_kb(
         clock=clock,
         ann=ann,
     )
+    # Calibrated before the switch, so the new version goes live with its own
+    # abstention scale (docs/retrieval.md).
+    retriever = HybridRetriever(built, reuse, params if params is not None else load_pack().params)
+    built.manifest = retriever.calibrated()
     emit("saving", 0, None)
     built.save(folder)
     emit("saving", 1, 1)
     return result.report
+
+
+class ReviewDecisions(BaseModel):
+    """What a maintainer decided about review proposals for one knowledge base.
+
+    ``accepted`` maps a cluster id to the entry its questions joined;
+    ``rejected`` lists ``[cluster id, entry id]`` pairs never to propose again.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    accepted: dict[str, str] = {}
+    rejected: tuple[tuple[str, str], ...] = ()
+
+
+def review_decisions(kb_dir: str | os.PathLike[str]) -> ReviewDecisions:
+    """The decisions recorded for the knowledge base in ``kb_dir`` (none yet: empty).
+
+    Raises:
+        KnowledgePackError: the decisions file is unreadable or malformed.
+    """
+    path = Path(kb_dir) / REVIEW_FILE
+    try:
+        return ReviewDecisions.model_validate_json(path.read_bytes())
+    except FileNotFoundError:
+        return ReviewDecisions()
+    except (OSError, ValueError) as exc:
+        raise KnowledgePackError(
+            f"{path}: unreadable review decisions ({exc}); fix or delete the file"
+        ) from exc
+
+
+def reject_proposal(kb_dir: str | os.PathLike[str], cluster: str, entry_id: str) -> None:
+    """Record that the questions of ``cluster`` do not belong to ``entry_id``.
+
+    Raises:
+        KnowledgePackError: ``kb_dir`` holds no knowledge base, or no such entry.
+    """
+    folder = Path(kb_dir)
+    kb = KnowledgeBase.load(folder)
+    if kb.index_of(entry_id) is None:
+        raise KnowledgePackError(f"no entry '{entry_id}' in {kb.name} ({folder})")
+    old = review_decisions(folder)
+    pair = (cluster, entry_id)
+    if pair not in old.rejected:
+        _save_decisions(folder, old.model_copy(update={"rejected": (*old.rejected, pair)}))
+
+
+def accept_proposal(
+    kb_dir: str | os.PathLike[str],
+    cluster: str,
+    entry_id: str,
+    questions: Sequence[str],
+    encoder: Encoder,
+    *,
+    params: RetrievalParams | None = None,
+) -> int:
+    """Add ``questions`` (a review cluster's) as alternates of ``entry_id`` and switch to it.
+
+    The new version is indexed, calibrated and made live by the same atomic
+    switch as ingest, so a failure leaves the previous version live. Questions
+    the knowledge base already has (any entry's, case and spacing ignored) are
+    not added again, so accepting twice changes nothing.
+
+    Returns:
+        How many questions were added.
+
+    Raises:
+        ConfigError: no questions.
+        KnowledgePackError: ``kb_dir`` holds no knowledge base, or no such entry.
+    """
+    texts = [" ".join(q.split()) for q in questions if q.strip()]
+    if not texts:
+        raise ConfigError("accepting a proposal needs at least one question")
+    folder = Path(kb_dir)
+    old = _existing(folder)
+    if old is None:
+        raise KnowledgePackError(f"{folder}: no knowledge base here to add alternates to")
+    index = old.index_of(entry_id)
+    if index is None:
+        raise KnowledgePackError(f"no entry '{entry_id}' in {old.name} ({folder})")
+    entries = list(old.entries)
+    known = {" ".join(q.casefold().split()) for entry in entries for q in entry.questions()}
+    added: list[str] = []
+    for text in texts:
+        key = " ".join(text.casefold().split())
+        if key not in known:
+            known.add(key)
+            added.append(text)
+    if added:
+        target = entries[index]
+        entries[index] = target.model_copy(update={"alternates": (*target.alternates, *added)})
+        same_model = old.manifest.get("model_id") == encoder.model_id
+        reuse = _ReusingEncoder(encoder, _known_vectors(old) if same_model else {})
+        built = KnowledgeBase.build(
+            old.name,
+            entries,
+            reuse,
+            sources=_manifest_sources(old.manifest),
+            ann=old.ann is not None,
+        )
+        retriever = HybridRetriever(
+            built, reuse, params if params is not None else load_pack().params
+        )
+        built.manifest = retriever.calibrated()
+        built.save(folder)
+        logger.info("added %d alternates to %s in %s", len(added), entry_id, folder)
+    decisions = review_decisions(folder)
+    _save_decisions(
+        folder, decisions.model_copy(update={"accepted": {**decisions.accepted, cluster: entry_id}})
+    )
+    return len(added)
+
+
+def _save_decisions(folder: Path, decisions: ReviewDecisions) -> None:
+    tmp = folder / f".{REVIEW_FILE}.tmp-{os.getpid()}"
+    tmp.write_text(decisions.model_dump_json(indent=2), encoding="utf-8")
+    os.replace(tmp, folder / REVIEW_FILE)
 
 
 def export_kb(kb_dir: str | os.PathLike[str], format: ExportFormat = "jsonl") -> str:

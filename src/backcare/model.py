@@ -360,12 +360,13 @@ class RetrievalParams(_Frozen):
 
     The fused score of an entry is ``dense_weight * dense + answer_weight *
     dense_answer + bm25_weight * bm25`` (each signal in [0, 1]). Its confidence
-    is a logistic function of the fused score, its margin over the best other
-    entry, the query's vocabulary coverage, and whether the query names one
-    of the knowledge base's anchor terms (words most of its questions share,
-    such as "back" and "spasm" in the pack). The values are
-    fitted on hand-written tuning data (``tuning/fit.py``); below
-    ``threshold`` the reply abstains.
+    is a logistic function of the fused score and its margin over the best
+    other entry (both scaled by the knowledge base's calibration, see
+    ``backcare.retrieval.calibration``), the query's vocabulary coverage, and
+    whether the query names one of the knowledge base's anchor terms (words
+    most of its questions share, such as "back" and "spasm" in the pack). The
+    values are fitted on three kinds of knowledge base (``tuning/fit.py``);
+    below ``threshold`` the reply abstains.
     """
 
     dense_weight: float = 0.6
@@ -537,14 +538,34 @@ class DiarySummary(_Frozen):
     warnings: tuple[DiaryWarning, ...] = ()
 
 
+class Proposal(_Frozen):
+    """The entry a cluster of unanswered questions most likely belongs to.
+
+    ``score`` is the retriever's mean confidence for that entry over the
+    cluster's examples; a maintainer accepts the proposal (the examples become
+    alternates of the entry) or rejects it (``backcare review accept|reject``).
+    """
+
+    entry_id: str
+    question: str
+    score: float = Field(ge=0.0, le=1.0)
+
+
 class UnansweredCluster(_Frozen):
-    """Questions that went unanswered and mean about the same, most frequent first."""
+    """Questions that went unanswered and mean about the same, most frequent first.
+
+    ``id`` names the cluster for ``backcare review accept CLUSTER ENTRY``: a
+    hash of its leading question, so it stays the same while that question
+    leads it.
+    """
 
     question: str
     count: int
     examples: tuple[str, ...] = ()
     kbs: tuple[str, ...] = ()
     last_asked: AwareDatetime
+    id: str = ""
+    proposal: Proposal | None = None
 
 
 class RatedEntry(_Frozen):

@@ -222,5 +222,6 @@ def pack_index(pack: KnowledgePack, encoder: Encoder, cache_dir: Path | None) ->
     except KnowledgePackError:
         logger.info("building the pack index in %s", folder)
     kb = KnowledgeBase.build(pack.label, pack.entries, encoder)
+    kb.manifest = HybridRetriever(kb, encoder, pack.params).calibrated()
     kb.save(folder)
     return kb

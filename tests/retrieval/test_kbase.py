@@ -175,7 +175,19 @@ def test_a_format_2_folder_is_refused(saved: Path) -> None:
     # version, with the way out, not for the missing files.
     (saved / "entry_offsets.npy").unlink()
     (saved / "entry_ids.json").unlink()
-    with pytest.raises(KnowledgePackError, match="format 2 is not 3; rebuild it"):
+    with pytest.raises(
+        KnowledgePackError, match=f"format 2 is not {kbase.FORMAT_VERSION}; rebuild it"
+    ):
+        KnowledgeBase.load(saved.parent)
+
+
+def test_a_format_3_folder_is_refused(saved: Path) -> None:
+    # Format 3's answer vectors encoded the answer alone; read as passages they
+    # would silently rank worse, so the folder must be rebuilt.
+    manifest = json.loads((saved / "manifest.json").read_text(encoding="utf-8"))
+    manifest["format_version"] = 3
+    (saved / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(KnowledgePackError, match="format 3 is not 4; rebuild it"):
         KnowledgeBase.load(saved.parent)
 
 

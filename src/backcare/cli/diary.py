@@ -22,7 +22,7 @@ from backcare import (
 )
 
 if TYPE_CHECKING:  # imported where used: the diary pulls in SQLAlchemy
-    from backcare import Diary, User
+    from backcare import Diary, ReviewReport, User
 
 from backcare.cli._common import (
     _LEVEL_STYLE,
@@ -31,6 +31,7 @@ from backcare.cli._common import (
     _diary_store,
     _fail,
     _feedback_url,
+    _open,
     _settings,
     app,
     console,
@@ -399,34 +400,70 @@ def users_list() -> None:
         console.print(f"{user.id}\t{escape(user.name)}{role}\t{_local(user.created_at)}")
 
 
-@app.command()
-def review(
-    top: Annotated[int, typer.Option("--top", min=1, help="How many of each to list.")] = 20,
-    threshold: Annotated[
-        float,
-        typer.Option(
-            "--threshold", min=0.0, max=1.0, help="Cosine similarity that joins two questions."
-        ),
-    ] = 0.8,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
-) -> None:
-    """The most frequent unanswered questions and the worst-rated answers.
+review_app = typer.Typer(
+    help="Unanswered and badly rated questions, with the entries they likely belong to."
+)
+app.add_typer(review_app, name="review")
 
-    Use it to add alternate questions or new entries to the knowledge base.
-    """
-    from backcare import SqlFeedbackStore, review_feedback
+KbOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--kb",
+        help="An ingested knowledge base (proposals come from it; accept/reject write to it).",
+    ),
+]
+ThresholdOption = Annotated[
+    float,
+    typer.Option(
+        "--threshold", min=0.0, max=1.0, help="Cosine similarity that joins two questions."
+    ),
+]
+
+
+def _review_report(kb: Path | None, *, top: int, threshold: float) -> ReviewReport:
+    """The review over the feedback store, with proposals from ``kb`` (or the pack)."""
+    from backcare import SqlFeedbackStore, review_decisions, review_feedback
 
     settings = _settings()
+    kb = kb if kb is not None else settings.kb
+    backcare = _open(kb)
     try:
+        decisions = review_decisions(kb) if kb is not None else None
         _diary_store().close()  # the schema is migrated before the feedback store reads it
         store = SqlFeedbackStore(_feedback_url(settings))
         try:
-            encoder = default_encoder(settings.model_dir, threads=settings.threads)
-            report = review_feedback(store, encoder, top=top, threshold=threshold)
+            return review_feedback(
+                store,
+                backcare.retriever.encoder,
+                top=top,
+                threshold=threshold,
+                retriever=backcare.retriever,
+                accepted=decisions.accepted if decisions else (),
+                rejected=decisions.rejected if decisions else (),
+            )
         finally:
             store.close()
     except BackcareError as exc:
         raise _fail(str(exc)) from exc
+
+
+@review_app.callback(invoke_without_command=True)
+def review(
+    ctx: typer.Context,
+    top: Annotated[int, typer.Option("--top", min=1, help="How many of each to list.")] = 20,
+    threshold: ThresholdOption = 0.8,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    kb: KbOption = None,
+) -> None:
+    """The most frequent unanswered questions and the worst-rated answers.
+
+    Each cluster of unanswered questions comes with the entry it most likely
+    belongs to; accept with `backcare review accept CLUSTER ENTRY --kb DIR`
+    (its questions become alternates of ENTRY) or reject the proposal.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    report = _review_report(kb, top=top, threshold=threshold)
     if as_json:
         print(report.model_dump_json())
         return
@@ -434,9 +471,18 @@ def review(
         f"[bold]Unanswered questions[/] ({report.abstained_total} logged), most frequent first:"
     )
     for cluster in report.unanswered:
-        console.print(f"  {cluster.count:>4} × “{escape(cluster.question)}”", soft_wrap=True)
+        console.print(
+            f"  {cluster.count:>4} × “{escape(cluster.question)}”  [dim]cluster {cluster.id}[/]",
+            soft_wrap=True,
+        )
         for example in cluster.examples[1:]:
             console.print(f"         also: “{escape(example)}”", soft_wrap=True)
+        if cluster.proposal is not None:
+            console.print(
+                f"         proposed: {escape(cluster.proposal.entry_id)} "
+                f"(“{escape(cluster.proposal.question)}”, {cluster.proposal.score:.2f})",
+                soft_wrap=True,
+            )
     console.print(f"[bold]Worst-rated answers[/] ({report.ratings_total} ratings):")
     for entry in report.worst_rated:
         console.print(
@@ -446,3 +492,54 @@ def review(
         )
         for example in entry.examples:
             console.print(f"      “{escape(example)}”", soft_wrap=True)
+
+
+def _decision_kb(kb: Path | None) -> Path:
+    kb = kb if kb is not None else _settings().kb
+    if kb is None:
+        raise _fail(
+            "accepting or rejecting needs an ingested knowledge base (--kb DIR or BACKCARE_KB); "
+            "the shipped pack is edited in content/entries/"
+        )
+    return kb
+
+
+@review_app.command("accept")
+def review_accept(
+    cluster: Annotated[str, typer.Argument(help="The cluster id `backcare review` shows.")],
+    entry: Annotated[str, typer.Argument(help="The entry its questions belong to.")],
+    kb: KbOption = None,
+    threshold: ThresholdOption = 0.8,
+) -> None:
+    """Add a cluster's questions as alternates of ENTRY (a new version, switched in atomically)."""
+    from backcare import accept_proposal
+
+    folder = _decision_kb(kb)
+    report = _review_report(folder, top=10_000, threshold=threshold)
+    found = next((c for c in report.unanswered if c.id == cluster), None)
+    if found is None:
+        raise _fail(f"no open cluster '{cluster}'; run `backcare review --kb {folder}` for ids")
+    settings = _settings()
+    try:
+        encoder = default_encoder(settings.model_dir, threads=settings.threads)
+        added = accept_proposal(folder, cluster, entry, found.examples, encoder)
+    except BackcareError as exc:
+        raise _fail(str(exc)) from exc
+    err_console.print(f"added {added} alternate question(s) to {escape(entry)} in {folder}")
+
+
+@review_app.command("reject")
+def review_reject(
+    cluster: Annotated[str, typer.Argument(help="The cluster id `backcare review` shows.")],
+    entry: Annotated[str, typer.Argument(help="The proposed entry it does not belong to.")],
+    kb: KbOption = None,
+) -> None:
+    """Never propose ENTRY for this cluster again."""
+    from backcare import reject_proposal
+
+    folder = _decision_kb(kb)
+    try:
+        reject_proposal(folder, cluster, entry)
+    except BackcareError as exc:
+        raise _fail(str(exc)) from exc
+    err_console.print(f"rejected {escape(entry)} for cluster {cluster}")

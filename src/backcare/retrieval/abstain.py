@@ -1,13 +1,14 @@
 """Pure: turn retrieval scores into a calibrated confidence and decide to abstain.
 
-The confidence is a logistic regression over four features, fitted on
-hand-written tuning data (``tuning/fit.py``): the fused score of the entry,
-its margin over the best other entry, how much of the query's vocabulary the
-knowledge base knows at all, and whether the query names an anchor term of
-the knowledge base (a word most of its questions share). The fit keeps every
-weight non-negative, so the confidences keep the ranking's order. Logistic
-outputs are probabilities by construction, so the threshold reads as "answer
-only when at least this likely to be right".
+The confidence is a logistic regression over four features (``tuning/fit.py``):
+the fused score of the entry and its margin over the best other entry, both
+in units of the knowledge base's own off-topic spread (``calibration.py``),
+how much of the query's vocabulary the knowledge base knows at all, and
+whether the query names an anchor term of the knowledge base (a word most of
+its questions share). The fit keeps every weight non-negative, so the
+confidences keep the ranking's order. Logistic outputs are probabilities by
+construction, so the threshold reads as "answer only when at least this
+likely to be right".
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from backcare.model import RetrievalParams
+from backcare.retrieval.calibration import Calibration
 
 __all__ = ["Features", "confidence", "confidences", "should_answer"]
 
@@ -32,19 +34,24 @@ class Features:
     anchor: float = 1.0
 
 
-def _logit(params: RetrievalParams, features: Features) -> float:
+_IDENTITY = Calibration()
+
+
+def _logit(params: RetrievalParams, features: Features, calibration: Calibration) -> float:
     return (
         params.intercept
-        + params.coef_score * features.score
-        + params.coef_margin * features.margin
+        + params.coef_score * (features.score - calibration.mean) / calibration.spread
+        + params.coef_margin * features.margin / calibration.spread
         + params.coef_coverage * features.coverage
         + params.coef_anchor * features.anchor
     )
 
 
-def confidence(params: RetrievalParams, features: Features) -> float:
+def confidence(
+    params: RetrievalParams, features: Features, calibration: Calibration = _IDENTITY
+) -> float:
     """Probability in [0, 1] that the entry answers the query."""
-    z = _logit(params, features)
+    z = _logit(params, features, calibration)
     # Split by sign so exp never overflows for extreme logits.
     if z >= 0:
         return 1.0 / (1.0 + math.exp(-z))
@@ -53,9 +60,17 @@ def confidence(params: RetrievalParams, features: Features) -> float:
 
 
 def confidences(
-    params: RetrievalParams, fused: np.ndarray, coverage: float, anchor: float = 1.0
+    params: RetrievalParams,
+    fused: np.ndarray,
+    coverage: float,
+    anchor: float = 1.0,
+    calibration: Calibration = _IDENTITY,
 ) -> np.ndarray:
-    """Confidence of every entry at once; the margin is taken over the best *other* entry."""
+    """Confidence of every entry at once; the margin is taken over the best *other* entry.
+
+    ``calibration`` is the knowledge base's (``calibration.py``); the identity
+    default reads scores as they are.
+    """
     if fused.size == 0:
         return np.zeros(0)
     # Only the best two matter; a full sort of 47k scores cost 0.3 ms a query.
@@ -70,8 +85,8 @@ def confidences(
     others_best[first] = second
     z = (
         params.intercept
-        + params.coef_score * fused
-        + params.coef_margin * (fused - others_best)
+        + params.coef_score * (fused - calibration.mean) / calibration.spread
+        + params.coef_margin * (fused - others_best) / calibration.spread
         + params.coef_coverage * coverage
         + params.coef_anchor * anchor
     )

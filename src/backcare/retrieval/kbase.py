@@ -12,7 +12,8 @@ version, and one subfolder per version::
     bm25_answers/        BM25 over each entry's answer
     question_vectors.npy one unit vector per question or alternate, grouped by entry
     question_starts.npy  where each entry's group starts in question_vectors
-    answer_vectors.npy   one unit vector per answer
+    answer_vectors.npy   one unit vector per entry's passage: its question, then its
+                         answer (as much as the encoder reads)
     words.json           the surface vocabulary with counts, for spelling repair
     question_ann.usearch HNSW index over question_vectors (only above ANN_THRESHOLD
                          questions, or when asked for; its settings are in the manifest)
@@ -64,18 +65,26 @@ logger = logging.getLogger(__name__)
 
 # 2: answer vectors encode the first ANSWER_CHARS characters (was 1,000).
 # 3: entry_offsets.npy and entry_ids.json, so entries load lazily.
-FORMAT_VERSION = 3
+# 4: answer vectors encode the question followed by the answer.
+FORMAT_VERSION = 4
 _MANIFEST = "manifest.json"
 _CURRENT = "CURRENT"
-# An answer's opening says what it is about, and its vector weighs little in
-# the fusion (docs/retrieval.md); 300 characters (~64 word pieces) instead of
-# the model's 256 cut MedQuAD's ingest time roughly in three.
-ANSWER_CHARS = 300
+# The passage encoded for an entry is cut here: the encoder reads at most 256
+# word pieces (~1,000 characters of English) anyway, and tokenising a whole
+# MedQuAD answer only to drop most of it cost time. On the seed page, the whole
+# window ranked 3-4 points of top-1 better than the first 300 characters
+# (tuning/fit.py, issue 15), at about three times MedQuAD's answer-encoding time.
+ANSWER_CHARS = 1500
 
 
 def answer_for_vector(entry: FaqEntry) -> str:
-    """The part of an entry's answer that its answer vector encodes."""
-    return entry.answer[:ANSWER_CHARS]
+    """The passage an entry's answer vector encodes: its question, then its answer.
+
+    The question makes the passage say what the answer is about: on knowledge
+    bases without alternate phrasings (an ingested FAQ page) cosine over the
+    pair ranks better than over the answer alone (docs/retrieval.md).
+    """
+    return f"{entry.question} {entry.answer}"[:ANSWER_CHARS]
 
 
 def content_hash(entries: Sequence[FaqEntry]) -> str:

@@ -12,6 +12,13 @@ import numpy as np
 
 from backcare.model import Hit, RetrievalParams
 from backcare.retrieval.abstain import confidences, should_answer
+from backcare.retrieval.calibration import (
+    MANIFEST_KEY,
+    Calibration,
+    calibrate,
+    fusion_key,
+    own_sample,
+)
 from backcare.retrieval.dense import Encoder
 from backcare.retrieval.fusion import linear_blend
 from backcare.retrieval.kbase import KnowledgeBase
@@ -110,6 +117,32 @@ class HybridRetriever:
         self._analyzer = Analyzer()
         self._speller = SpellFixer(kb.vocabulary)
         self._anchors = kb.bm25_questions.frequent_terms(_ANCHOR_SHARE)
+        self._calibration: Calibration | None = None
+        self.calibration()
+
+    def calibration(self) -> Calibration:
+        """The knowledge base's calibration for the current fusion weights.
+
+        Read from the manifest when it was computed there (at ingest or index
+        time, see ``calibrated``) under the same weights, else computed now and
+        kept: ``tuning/fit.py`` changes ``params`` between searches.
+        """
+        current = self._calibration
+        if current is not None and current.fusion == fusion_key(self.params):
+            return current
+        found = Calibration.from_manifest(self.kb.manifest, self.params)
+        if found is None:
+            logger.info(
+                "calibrating knowledge base %s for %s", self.kb.name, fusion_key(self.params)
+            )
+            own = [self.kb.entries[i].question for i in own_sample(len(self.kb))]
+            found = calibrate(lambda text: float(self.fused(text)[1].max()), self.params, own)
+        self._calibration = found
+        return found
+
+    def calibrated(self) -> dict[str, object]:
+        """The knowledge base's manifest with this retriever's calibration in it (for saving)."""
+        return {**self.kb.manifest, MANIFEST_KEY: self.calibration().as_dict()}
 
     def _anchor(self, terms: list[str]) -> float:
         """1.0 when ``terms`` include an anchor term (or the knowledge base has none), else 0.0."""
@@ -155,7 +188,12 @@ class HybridRetriever:
             bm25 = np.clip(raw / bound, 0.0, 1.0)
         else:
             bm25 = np.zeros(len(kb), dtype=np.float32)
-        query = self.encoder.encode_query(repaired)
+        # The encoder reads the words as typed: its word pieces cope with most
+        # typos, while repairs towards a small knowledge base's vocabulary
+        # also "fix" ordinary words it lacks (324 of 520 tuning questions were
+        # changed on the seed page), which cost the dense signals 5 points of
+        # top-1 there (tuning/fit.py, issue 15).
+        query = self.encoder.encode_query(text)
         # One query is a matrix-vector product: memory-bound, so BLAS threads
         # gain nothing, and OpenBLAS's keep spinning after it returns, taking a
         # core from the next encode (exact search at 14k entries: 23.1 ms p50
@@ -206,16 +244,22 @@ class HybridRetriever:
         dense_answer[candidates] = np.asarray(kb.answer_vectors[candidates]) @ query
         return dense, dense_answer
 
-    def search(self, text: str, *, top_k: int = 3) -> SearchResult:
-        """Rank the entries for ``text`` (already normalised) and decide whether to answer."""
+    def fused(self, text: str) -> tuple[QuerySignals, np.ndarray]:
+        """The signals of ``text`` and the fused score of every entry."""
         query = self.signals(text)
-        signals, coverage, repaired = query.signals, query.coverage, query.repaired
         p = self.params
         fused = linear_blend(
-            signals,
+            query.signals,
             {"dense": p.dense_weight, "dense_answer": p.answer_weight, "bm25": p.bm25_weight},
         )
-        conf = confidences(p, fused, coverage, query.anchor)
+        return query, fused
+
+    def search(self, text: str, *, top_k: int = 3) -> SearchResult:
+        """Rank the entries for ``text`` (already normalised) and decide whether to answer."""
+        query, fused = self.fused(text)
+        signals, coverage, repaired = query.signals, query.coverage, query.repaired
+        p = self.params
+        conf = confidences(p, fused, coverage, query.anchor, self.calibration())
         k = max(1, min(top_k, len(fused)))
         top = np.argpartition(-fused, k - 1)[:k] if k < len(fused) else np.arange(len(fused))
         top = top[np.argsort(-fused[top], kind="stable")]

@@ -1,0 +1,154 @@
+"""Per-knowledge-base calibration: how high an off-topic question scores *here*.
+
+The same fused score means different things in different knowledge bases: a
+26-entry pack with many alternate phrasings, a 16-entry FAQ page with none,
+and 20,000 MedQuAD questions give off-topic questions, and so right answers,
+different typical scores. A confidence fitted on one of them therefore
+abstained on 40 % of answerable questions on the seed page (issue 15).
+
+So when a knowledge base is indexed, two groups of questions are asked of it:
+the everyday questions of ``background.py`` (off-topic anywhere) and up to
+100 of its own questions (a right answer at its easiest). The mean best fused
+score of each is kept in its manifest: ``mean`` (off-topic level) and
+``spread`` (own-question level minus off-topic level). The confidence model
+(``abstain.py``) reads a score as ``(score - mean) / spread`` and a margin as
+``margin / spread``: 0 is "as good as an off-topic question", 1 "as good as
+asking one of its own questions verbatim". Its coefficients were fitted on
+that scale, pooled over three kinds of knowledge base (``tuning/fit.py``).
+The result depends on the fusion weights, so it records them; a knowledge
+base calibrated under other weights is recalibrated when opened.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from backcare.model import RetrievalParams
+from backcare.retrieval.background import BACKGROUND
+
+__all__ = [
+    "MANIFEST_KEY",
+    "MIN_SPREAD",
+    "OWN_QUESTIONS",
+    "Calibration",
+    "calibrate",
+    "from_scores",
+    "fusion_key",
+    "own_sample",
+]
+
+MANIFEST_KEY = "calibration"
+# A spread this small would turn rounding noise into huge scaled scores; fused
+# scores are in [0, 1], and real knowledge bases measure 0.3-0.6.
+MIN_SPREAD = 0.05
+# Own questions asked per knowledge base: enough for a stable mean, few enough
+# that calibrating 47k entries takes seconds.
+OWN_QUESTIONS = 100
+
+
+def fusion_key(params: RetrievalParams) -> str:
+    """The fusion settings a calibration is only valid for, as a short string."""
+    return (
+        f"dense={params.dense_weight:g};answer={params.answer_weight:g};"
+        f"bm25={params.bm25_weight:g};share={params.bm25_answer_share:g}"
+    )
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Where off-topic questions and a knowledge base's own questions score in it.
+
+    ``mean`` is the off-topic level, ``spread`` the distance from it to the
+    own-question level. The identity (mean 0, spread 1) leaves scores as they are.
+    """
+
+    mean: float = 0.0
+    spread: float = 1.0
+    fusion: str = ""
+    questions: int = 0
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.mean) and math.isfinite(self.spread)) or self.spread <= 0:
+            raise ValueError(f"calibration needs a finite mean and a positive spread, got {self}")
+
+    def as_dict(self) -> dict[str, object]:
+        """The manifest form."""
+        return {
+            "mean": round(self.mean, 6),
+            "spread": round(self.spread, 6),
+            "fusion": self.fusion,
+            "questions": self.questions,
+        }
+
+    @classmethod
+    def from_manifest(
+        cls, manifest: Mapping[str, object], params: RetrievalParams
+    ) -> Calibration | None:
+        """The calibration a manifest holds for ``params``' fusion; None when absent or stale.
+
+        A malformed entry counts as absent: it is recomputed, never trusted.
+        """
+        raw = manifest.get(MANIFEST_KEY)
+        if not isinstance(raw, dict) or raw.get("fusion") != fusion_key(params):
+            return None
+        try:
+            return cls(
+                mean=float(raw["mean"]),
+                spread=float(raw["spread"]),
+                fusion=str(raw["fusion"]),
+                questions=int(raw.get("questions", 0)),
+            )
+        except (KeyError, TypeError, ValueError):
+            return None
+
+
+def own_sample(entries: int, limit: int = OWN_QUESTIONS) -> list[int]:
+    """Indexes of up to ``limit`` entries, spread evenly over ``entries`` (deterministic).
+
+    Indexes, not questions: a loaded knowledge base parses an entry only when
+    it is read, and reading 47k to keep 100 would cost ~170 MB.
+    """
+    if entries <= limit:
+        return list(range(entries))
+    step = entries / limit
+    return [int(n * step) for n in range(limit)]
+
+
+def calibrate(
+    best_score: Callable[[str], float],
+    params: RetrievalParams,
+    own: Sequence[str],
+    questions: Sequence[str] = BACKGROUND,
+) -> Calibration:
+    """Ask the background ``questions`` and some of the KB's ``own`` questions.
+
+    Args:
+        best_score: the best fused score of any entry for a question (the
+            retriever's, with ``params``' fusion).
+        params: the retrieval parameters whose fusion ``best_score`` uses.
+        own: questions of the knowledge base itself (see ``own_sample``).
+        questions: the off-topic background.
+    """
+    if not questions or not own:
+        raise ValueError("calibration needs at least one background and one own question")
+    return from_scores([best_score(q) for q in questions], params, [best_score(q) for q in own])
+
+
+def from_scores(
+    background: Sequence[float], params: RetrievalParams, own: Sequence[float]
+) -> Calibration:
+    """The calibration from the best fused scores of background and own questions."""
+    if not len(background) or not len(own):
+        raise ValueError("calibration needs at least one background and one own score")
+    low = float(np.mean(np.asarray(background, dtype=np.float64)))
+    high = float(np.mean(np.asarray(own, dtype=np.float64)))
+    return Calibration(
+        mean=low,
+        spread=max(high - low, MIN_SPREAD),
+        fusion=fusion_key(params),
+        questions=len(background) + len(own),
+    )
