@@ -421,7 +421,9 @@ def review(
         _diary_store().close()  # the schema is migrated before the feedback store reads it
         store = SqlFeedbackStore(_feedback_url(settings))
         try:
-            encoder = default_encoder(settings.model_dir, threads=settings.threads)
+            encoder = default_encoder(
+                settings.model_dir, threads=settings.threads, variant=settings.encoder
+            )
             report = review_feedback(store, encoder, top=top, threshold=threshold)
         finally:
             store.close()
