@@ -545,9 +545,7 @@ def test_int8_stored_vectors_equal_query_vectors_whatever_the_batch(
     assert np.allclose(np.linalg.norm(singles, axis=1), 1.0, atol=1e-5)
 
 
-def test_int8_ranks_the_pack_as_well_as_fp32(
-    minilm: OnnxMiniLM, minilm_int8: OnnxMiniLM
-) -> None:
+def test_int8_ranks_the_pack_as_well_as_fp32(minilm: OnnxMiniLM, minilm_int8: OnnxMiniLM) -> None:
     from backcare import load_pack
 
     entries = load_pack().entries
