@@ -17,6 +17,7 @@ from backcare.errors import ConfigError, ModelUnavailableError
 from backcare.retrieval import dense, onnx_export
 from backcare.retrieval.dense import Encoder, HashingEncoder, OnnxMiniLM
 from backcare.retrieval.onnx_export import (
+    INT8_ONNX_DATA_NAME,
     INT8_ONNX_NAME,
     MANIFEST_NAME,
     MODEL_DIR_NAME,
@@ -115,7 +116,14 @@ def _model_copy(model_dir: Path, tmp_path: Path, *, link: tuple[str, ...] = ()) 
     """A fresh folder with the build's files: links for ``link``, copies for the rest."""
     copy = tmp_path / "model-copy"
     copy.mkdir()
-    for name in (ONNX_NAME, ONNX_DATA_NAME, INT8_ONNX_NAME, TOKENIZER_NAME, MANIFEST_NAME):
+    for name in (
+        ONNX_NAME,
+        ONNX_DATA_NAME,
+        INT8_ONNX_NAME,
+        INT8_ONNX_DATA_NAME,
+        TOKENIZER_NAME,
+        MANIFEST_NAME,
+    ):
         if name in link:
             (copy / name).symlink_to(model_dir / name)
         else:
@@ -134,6 +142,7 @@ def test_build_writes_model_tokenizer_and_manifest(model_dir: Path) -> None:
     assert manifest["onnx_sha256"] == file_sha256(model_dir / ONNX_NAME)
     assert manifest["onnx_data_sha256"] == file_sha256(model_dir / ONNX_DATA_NAME)
     assert manifest["int8_onnx_sha256"] == file_sha256(model_dir / INT8_ONNX_NAME)
+    assert manifest["int8_onnx_data_sha256"] == file_sha256(model_dir / INT8_ONNX_DATA_NAME)
     assert manifest["dim"] == 384
     assert manifest["max_seq_length"] == 256
     assert (model_dir / TOKENIZER_NAME).is_file()
@@ -406,13 +415,13 @@ def test_corrupt_int8_graph_fails_its_checksum_and_fp32_still_loads(
     model_dir: Path, tmp_path: Path
 ) -> None:
     copy = _model_copy(model_dir, tmp_path, link=(ONNX_NAME, ONNX_DATA_NAME))
-    with (copy / INT8_ONNX_NAME).open("r+b") as handle:
+    with (copy / INT8_ONNX_DATA_NAME).open("r+b") as handle:
         handle.seek(1_000_000)
         byte = handle.read(1)
         handle.seek(1_000_000)
         handle.write(bytes([byte[0] ^ 0xFF]))
 
-    with pytest.raises(ModelUnavailableError, match="int8 ONNX encoder .* fails its checksum"):
+    with pytest.raises(ModelUnavailableError, match="int8 ONNX encoder data .* fails its checksum"):
         OnnxMiniLM.load(copy, threads=1, variant="int8")
     assert OnnxMiniLM.load(copy, threads=1).variant == "fp32"
 

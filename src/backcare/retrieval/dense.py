@@ -22,6 +22,7 @@ import numpy.typing as npt
 
 from backcare.errors import ConfigError, ModelUnavailableError
 from backcare.retrieval.onnx_export import (
+    INT8_ONNX_DATA_NAME,
     INT8_ONNX_NAME,
     MANIFEST_NAME,
     ONNX_DATA_NAME,
@@ -140,13 +141,14 @@ class OnnxMiniLM:
     ) -> OnnxMiniLM:
         """Open a model folder written by `build_onnx_model`.
 
-        The graph (and, for fp32, its external data file) is checked against the
-        sha256s in the manifest before it is loaded; onnxruntime then memory-maps
-        the data file.
+        The variant's graph and its external data file are checked against the
+        sha256s in the manifest before they are loaded; onnxruntime then
+        memory-maps the data file.
 
         Args:
             model_dir: Folder with ``model.onnx``, ``model.onnx.data``,
-                ``model.int8.onnx``, ``tokenizer.json`` and ``manifest.json``.
+                ``model.int8.onnx``, ``model.int8.onnx.data``, ``tokenizer.json``
+                and ``manifest.json``.
             threads: onnxruntime intra-op threads; defaults to the CPU count (at most 4,
                 more only adds synchronisation for a model this small).
             variant: ``"fp32"``, the exact graph (the default, as it matches the
@@ -168,16 +170,17 @@ class OnnxMiniLM:
                 f"unknown encoder variant {variant!r}; choose one of {', '.join(VARIANTS)}"
             )
         manifest = read_manifest(model_dir)
-        if variant == "int8":
-            onnx_path = model_dir / INT8_ONNX_NAME
-            _check_file(onnx_path, "int8 ONNX encoder", manifest, "int8_onnx_sha256", model_dir)
-        else:
-            onnx_path = model_dir / ONNX_NAME
-            _check_file(onnx_path, "ONNX encoder", manifest, "onnx_sha256", model_dir)
-            # onnxruntime reads this file by the name model.onnx gives, which is only
-            # trustworthy because model.onnx passed its own checksum just above.
-            data_path = model_dir / ONNX_DATA_NAME
-            _check_file(data_path, "ONNX encoder data", manifest, "onnx_data_sha256", model_dir)
+        names, what, key = (
+            ((INT8_ONNX_NAME, INT8_ONNX_DATA_NAME), "int8 ONNX encoder", "int8_onnx")
+            if variant == "int8"
+            else ((ONNX_NAME, ONNX_DATA_NAME), "ONNX encoder", "onnx")
+        )
+        onnx_path = model_dir / names[0]
+        _check_file(onnx_path, what, manifest, f"{key}_sha256", model_dir)
+        # onnxruntime reads the data file by the name the graph gives, which is only
+        # trustworthy because the graph passed its own checksum just above.
+        data_path = model_dir / names[1]
+        _check_file(data_path, f"{what} data", manifest, f"{key}_data_sha256", model_dir)
         try:
             dim = int(manifest["dim"])
             max_seq_length = int(manifest["max_seq_length"])
