@@ -283,7 +283,9 @@ class KnowledgeBase:
         if model_id is not None and manifest.get("model_id") != model_id:
             raise KnowledgePackError(
                 f"{folder}: built with model {manifest.get('model_id')}, but the encoder is "
-                f"{model_id}; rebuild it with 'backcare ingest ... --kb {folder}'"
+                f"{model_id}; rebuild it with 'backcare ingest ... --kb {folder}', or "
+                "query it with the encoder it was built with (BACKCARE_ENCODER=int8 or "
+                "fp32 name the two variants of the shipped model)"
             )
         entries = EntryFile.open(folder)
         try:
