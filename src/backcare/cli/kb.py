@@ -36,7 +36,7 @@ from backcare.cli._render import _render_report
 def model_build(
     force: Annotated[bool, typer.Option("--force", help="Rebuild even if cached.")] = False,
 ) -> None:
-    """Verify the pinned weights and convert them to ONNX, once (cached)."""
+    """Verify the pinned weights and convert them to ONNX (fp32 and int8), once (cached)."""
     from backcare import build_model
 
     settings = _settings()
