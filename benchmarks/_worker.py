@@ -9,7 +9,11 @@ Tasks:
 
 - ``backcare KB``: open backcare (``pack`` or a knowledge-base folder), answer
   the queries (each once, so the query-embedding cache never helps, then all
-  again, cached), score the dev sets when KB is the pack.
+  again, cached), score the dev sets when KB is the pack. The encoder variant
+  is ``BACKCARE_ENCODER``'s; a folder built with the other variant is queried
+  anyway (labelled ``vectors_from``): latency and memory only, never accuracy.
+- ``accuracy VARIANT``: ``benchmarks/accuracy.py`` for one encoder variant.
+- ``cascade VARIANT``: ``benchmarks/cascade.py`` (would a BM25-first cascade pay?).
 - ``bm25 KB``: the BM25-only baseline (bm25s alone over question + answer text).
 - ``st KB``: the usual sentence-transformers + torch pipeline, exact cosine top-k.
 - ``ingest OUT``: ingest MedQuAD into OUT with ``backcare.ingest_to_kb``.
@@ -45,6 +49,30 @@ PLACEHOLDER = (
 
 def peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def memory_mb() -> dict[str, float]:
+    """Resident memory now, split (``/proc/self/smaps_rollup``, Linux only).
+
+    ``private_anonymous`` is the heap and every other page no file backs: what
+    each worker process costs on its own. ``file_backed`` is mapped files (the
+    vector matrices, the ANN index, the encoder's data file, libraries): shared
+    between processes that map the same files, and reclaimable by the kernel.
+    """
+    fields: dict[str, float] = {}
+    try:
+        for line in Path("/proc/self/smaps_rollup").read_text().splitlines():
+            parts = line.split()
+            if len(parts) == 3 and parts[2] == "kB":
+                fields[parts[0].rstrip(":")] = int(parts[1]) / 1024
+    except OSError:
+        return {}
+    rss, anon = fields.get("Rss", 0.0), fields.get("Anonymous", 0.0)
+    return {
+        "rss": round(rss, 1),
+        "private_anonymous": round(anon, 1),
+        "file_backed": round(rss - anon, 1),
+    }
 
 
 def summary(times_ms: list[float]) -> dict[str, float]:
@@ -98,12 +126,19 @@ def task_backcare(kb: str, queries_file: str, started: float) -> None:
 
     imported = time.perf_counter()
     settings = Settings()
-    encoder = default_encoder(settings.model_dir, threads=settings.threads)
+    encoder = default_encoder(
+        settings.model_dir, threads=settings.threads, variant=settings.encoder
+    )
     loaded = time.perf_counter()
+    vectors_from = encoder.model_id
     if kb == "pack":
         app = Backcare.open(encoder, cache_dir=settings.index_dir)
     else:
-        app = Backcare.open(encoder, kb_dir=Path(kb))
+        from backcare import KnowledgeBase, load_pack
+
+        base = KnowledgeBase.load(Path(kb))
+        vectors_from = str(base.manifest.get("model_id"))
+        app = Backcare(load_pack(), base, encoder)
     opened = time.perf_counter()
     first = app.ask("my back locked up this morning, what now?")
     first_at = time.time()
@@ -121,6 +156,9 @@ def task_backcare(kb: str, queries_file: str, started: float) -> None:
         repeated.append((time.perf_counter() - t) * 1000)
     result: dict[str, Any] = {
         "kb": app.kb_label,
+        "encoder": settings.encoder,
+        "model_id": encoder.model_id,
+        "vectors_from": vectors_from,
         "entries": len(app.kb),
         "ann": app.kb.ann is not None,
         "first_answer_s": round(first_at - started, 3),
@@ -144,8 +182,23 @@ def task_backcare(kb: str, queries_file: str, started: float) -> None:
         result["top1"] = top.top1
         result["top3"] = top.top3
         result["abstention_oos"] = out.abstention_rate
+    result["memory_mb"] = memory_mb()
     result["peak_rss_mb"] = peak_rss_mb()
     emit(result)
+
+
+def task_accuracy(variant: str) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from accuracy import measure
+
+    emit(measure(variant))
+
+
+def task_cascade(variant: str) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from cascade import measure
+
+    emit(measure(variant))
 
 
 def _entry_text(entry: Any) -> str:
@@ -223,8 +276,9 @@ def task_st(kb: str, queries_file: str, started: float) -> None:
     else:
         from backcare.retrieval.kbase import live_version
 
-        vectors = np.load(live_vect := live_version(Path(kb)) / "question_vectors.npy")
-        del live_vect
+        # float32, as this pipeline holds them (backcare may store float16).
+        path = live_version(Path(kb)) / "question_vectors.npy"
+        vectors = np.load(path).astype(np.float32)
     ids = [e.id for e in entries]
 
     def top1(q: str) -> str:
@@ -263,7 +317,9 @@ def task_ingest(out: str) -> None:
     from backcare.settings import Settings
 
     settings = Settings()
-    encoder = default_encoder(settings.model_dir, threads=settings.threads)
+    encoder = default_encoder(
+        settings.model_dir, threads=settings.threads, variant=settings.encoder
+    )
     phases: dict[str, float] = {}
     t0 = time.perf_counter()
     last = [t0]
@@ -324,7 +380,9 @@ def task_big(kb16: str, out: str) -> None:
     from backcare.settings import Settings
 
     settings = Settings()
-    encoder = default_encoder(settings.model_dir, threads=settings.threads)
+    encoder = default_encoder(
+        settings.model_dir, threads=settings.threads, variant=settings.encoder
+    )
     small = KnowledgeBase.load(Path(kb16))
     known: dict[str, Any] = {}
     qv = np.asarray(small.question_vectors)
@@ -388,7 +446,9 @@ def task_ann(kb: str) -> None:
     from backcare.settings import Settings
 
     settings = Settings()
-    encoder = default_encoder(settings.model_dir, threads=settings.threads)
+    encoder = default_encoder(
+        settings.model_dir, threads=settings.threads, variant=settings.encoder
+    )
     base = KnowledgeBase.load(Path(kb))
     assert base.ann is not None, "the 47k knowledge base should have an ANN index"
     rng = random.Random(5)
@@ -396,7 +456,8 @@ def task_ann(kb: str) -> None:
     sample = rng.sample(range(len(base)), 300)
     texts += [base.entries[i].question.lower().rstrip("?") for i in sample]
     queries = np.stack([encoder.encode_query(t) for t in texts])
-    vectors = np.asarray(base.question_vectors)
+    # Converted once: the stored matrix may be float16.
+    vectors = np.asarray(base.question_vectors, dtype=np.float32)
 
     def recall(exact_scores: Any, got: Any, k: int = 10) -> int:
         kth = np.sort(exact_scores)[-k]
@@ -468,16 +529,18 @@ def task_encoder() -> None:
     import onnxruntime as ort
 
     from backcare.retrieval.dense import OnnxMiniLM
-    from backcare.retrieval.onnx_export import ONNX_NAME, ensure_model
+    from backcare.retrieval.onnx_export import INT8_ONNX_NAME, ONNX_NAME, ensure_model
     from backcare.settings import Settings
 
     model_dir = ensure_model(Settings().model_dir)
     base = OnnxMiniLM.load(model_dir, threads=1)
     variants: dict[str, Any] = {}
-    for name, threads, spin in [
-        ("threads=1", 1, "0"),
-        ("threads=2,no-spin", 2, "0"),
-        ("threads=2,spin (default)", 2, "1"),
+    for name, graph, threads, spin in [
+        ("fp32 threads=1", ONNX_NAME, 1, "0"),
+        ("fp32 threads=2,no-spin", ONNX_NAME, 2, "0"),
+        ("fp32 threads=2,spin (default)", ONNX_NAME, 2, "1"),
+        ("int8 threads=1", INT8_ONNX_NAME, 1, "0"),
+        ("int8 threads=2,spin (default)", INT8_ONNX_NAME, 2, "1"),
     ]:
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
@@ -486,7 +549,7 @@ def task_encoder() -> None:
         options.inter_op_num_threads = 1
         options.add_session_config_entry("session.intra_op.allow_spinning", spin)
         variants[name] = ort.InferenceSession(
-            str(model_dir / ONNX_NAME), sess_options=options, providers=["CPUExecutionProvider"]
+            str(model_dir / graph), sess_options=options, providers=["CPUExecutionProvider"]
         )
     texts = [r["q"] for r in dev_sets()[0]] * 3
     tokenizer = base._tokenizer
@@ -518,7 +581,10 @@ def task_encoder() -> None:
 
 
 def task_throughput(sample: int) -> None:
-    """Batched encode throughput on the same MedQuAD texts (questions and answers alike)."""
+    """Batched encode throughput on the same MedQuAD texts (questions and answers alike).
+
+    The int8 variant encodes one text a call (see ``OnnxMiniLM._encode_each``).
+    """
     from backcare import default_encoder
     from backcare.retrieval.kbase import ANSWER_CHARS
     from backcare.settings import Settings
@@ -528,11 +594,13 @@ def task_throughput(sample: int) -> None:
     picked = rng.sample(rows, sample // 2)
     texts = [r["question"] for r in picked] + [r["answer"][:ANSWER_CHARS] for r in picked]
     settings = Settings()
-    encoder = default_encoder(settings.model_dir, threads=settings.threads)
-    encoder.encode(texts[:32])
-    t = time.perf_counter()
-    encoder.encode(texts, batch_size=64)
-    ours = len(texts) / (time.perf_counter() - t)
+    ours = {}
+    for variant in ("fp32", "int8"):
+        encoder = default_encoder(settings.model_dir, threads=settings.threads, variant=variant)
+        encoder.encode(texts[:32])
+        t = time.perf_counter()
+        encoder.encode(texts, batch_size=64)
+        ours[variant] = round(len(texts) / (time.perf_counter() - t), 1)
     model = _st_model()
     model.encode(texts[:32], show_progress_bar=False)
     t = time.perf_counter()
@@ -541,7 +609,8 @@ def task_throughput(sample: int) -> None:
     emit(
         {
             "texts": len(texts),
-            "backcare_texts_per_s": round(ours, 1),
+            "backcare_texts_per_s": ours["fp32"],
+            "backcare_int8_texts_per_s": ours["int8"],
             "sentence_transformers_texts_per_s": round(theirs, 1),
         }
     )
@@ -562,6 +631,10 @@ def main(argv: list[str]) -> None:
         task_big(args[0], args[1])
     elif task == "ann":
         task_ann(args[0])
+    elif task == "accuracy":
+        task_accuracy(args[0])
+    elif task == "cascade":
+        task_cascade(args[0])
     elif task == "encoder":
         task_encoder()
     elif task == "throughput":

@@ -76,7 +76,7 @@ def bench_in_process(queries: list[str]) -> dict[str, object]:
     settings = get_settings()
     pack = load_pack()
     backcare = Backcare.open(
-        default_encoder(settings.model_dir, threads=settings.threads),
+        default_encoder(settings.model_dir, threads=settings.threads, variant=settings.encoder),
         pack=pack,
         cache_dir=settings.index_dir,
     )

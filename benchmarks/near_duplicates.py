@@ -49,7 +49,9 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=0, help="MedQuAD answered rows (0: all)")
     args = parser.parse_args()
     settings = Settings()
-    encoder = default_encoder(settings.model_dir, threads=settings.threads)
+    encoder = default_encoder(
+        settings.model_dir, threads=settings.threads, variant=settings.encoder
+    )
 
     entries = [
         yaml.safe_load(p.read_text(encoding="utf-8"))

@@ -17,7 +17,12 @@ What it measures, each in a fresh process (``benchmarks/_worker.py``):
 - recall@10 of the ANN index against exact search;
 - the same work by two baselines: BM25 alone (bm25s) and the usual
   sentence-transformers + torch pipeline with exact cosine top-k, with
-  backcare's speed and top-1 (``../shared/eval/dev_queries.jsonl``) as ratios.
+  backcare's speed and top-1 (``../shared/eval/dev_queries.jsonl``) as ratios;
+- whether a BM25-first cascade would pay (``benchmarks/cascade.py``);
+- every backcare figure for both encoder variants (fp32 and int8), and their
+  accuracy side by side (``benchmarks/accuracy.py``: dev sets, the held-out
+  validation set, the RQE test split, the seed-page knowledge base), with the
+  largest loss of int8 against fp32, which decides the default.
 
 MedQuAD (Ben Abacha and Demner-Fushman, BMC Bioinformatics 2019; CC BY 4.0)
 is read from ``../shared/data/medquad.jsonl``; it is never shipped. The built
@@ -44,6 +49,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from backcare.retrieval.onnx_export import DEFAULT_VARIANT
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 RESULTS = HERE / "results"
@@ -57,9 +64,14 @@ def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def _worker(*args: str, timeout: float = 1800) -> dict[str, Any]:
-    """Run one worker task in a fresh interpreter and return its JSON line."""
+def _worker(*args: str, timeout: float = 1800, encoder: str | None = None) -> dict[str, Any]:
+    """Run one worker task in a fresh interpreter and return its JSON line.
+
+    ``encoder`` sets ``BACKCARE_ENCODER`` (int8 or fp32) for it.
+    """
     env = {**os.environ, "BENCH_STARTED": repr(time.time()), "HF_HUB_OFFLINE": "1"}
+    if encoder is not None:
+        env["BACKCARE_ENCODER"] = encoder
     done = subprocess.run(
         [PYTHON, str(WORKER), *args],
         capture_output=True,
@@ -253,9 +265,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         queries = _queries("pack" if kb == "pack" else "medquad", args.queries)
         qfile = RESULTS / f"queries-{name}.json"
         qfile.write_text(json.dumps(queries))
-        row: dict[str, Any] = {"size_on_disk_mb": _size_mb(kb)}
-        _log(f"{name}: backcare in-process")
-        row["backcare"] = _worker("backcare", kb, str(qfile))
+        row: dict[str, Any] = {"size_on_disk_mb": _size_mb(kb), "backcare_by_encoder": {}}
+        for variant in args.variants:
+            _log(f"{name}: backcare in-process, {variant} encoder")
+            row["backcare_by_encoder"][variant] = _worker(
+                "backcare", kb, str(qfile), encoder=variant
+            )
+        row["backcare"] = row["backcare_by_encoder"].get(
+            DEFAULT_VARIANT, next(iter(row["backcare_by_encoder"].values()))
+        )
         _log(f"{name}: BM25-only baseline")
         row["bm25_only"] = _worker("bm25", kb, str(qfile))
         _log(f"{name}: sentence-transformers baseline")
@@ -263,6 +281,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if not args.no_http:
             _log(f"{name}: HTTP")
             row["http"] = _http(kb, queries, args.http_requests)
+        theirs = row["sentence_transformers"]["ask_distinct"]["p50_ms"]
+        row["speedup_p50_by_encoder"] = {
+            variant: _ratio(theirs, result["ask_distinct"]["p50_ms"])
+            for variant, result in row["backcare_by_encoder"].items()
+        }
         ours = row["backcare"]["ask_distinct"]["p50_ms"]
         row["speedup_p50"] = {
             "vs_sentence_transformers": _ratio(
@@ -277,6 +300,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 "vs_bm25_only": _ratio(top1, row["bm25_only"]["top1"]),
             }
         results["kbs"][name] = row
+    results["accuracy"] = {}
+    for variant in args.variants:
+        _log(f"accuracy, {variant} encoder")
+        results["accuracy"][variant] = _worker("accuracy", variant)
+    results["accuracy_loss_int8"] = _losses(results["accuracy"])
+    results["cascade"] = {}
+    for variant in args.variants:
+        _log(f"BM25-first cascade, {variant} encoder")
+        results["cascade"][variant] = _worker("cascade", variant)
     _log("ANN recall")
     results["ann"] = _worker("ann", kbs["medquad-47k"])
     _log("encoder settings and throughput")
@@ -284,6 +316,62 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     results["throughput"] = _worker("throughput", str(args.throughput_sample))
     results["machine"]["load_avg_end"] = os.getloadavg()
     return results
+
+
+def _scores(result: dict[str, Any]) -> dict[str, float]:
+    """The accuracy figures of one variant, flattened to ``set.metric``."""
+    flat: dict[str, float] = {}
+    for name, values in [*result["pack"].items(), ("rqe_test", result["rqe_test"])]:
+        for metric, value in values.items():
+            if metric not in ("n", "pairs", "candidates", "queries_with_a_positive"):
+                flat[f"{name}.{metric}"] = value
+    for name, values in result["seed_kb"].items():
+        for metric in ("top1", "top3", "answered_correct"):
+            flat[f"{name}.{metric}"] = values[metric]
+    return flat
+
+
+def _losses(accuracy: dict[str, Any]) -> dict[str, Any] | None:
+    """int8's change on every figure (negative = worse) and its largest loss outside the fit set."""
+    if not {"fp32", "int8"} <= accuracy.keys():
+        return None
+    fp32, int8 = _scores(accuracy["fp32"]), _scores(accuracy["int8"])
+    deltas = {key: round(int8[key] - fp32[key], 4) for key in fp32}
+    judged = {k: v for k, v in deltas.items() if not k.startswith("fit_")}
+    worst = min(judged, key=judged.__getitem__)
+    return {
+        "deltas": deltas,
+        "worst": worst,
+        "worst_delta": judged[worst],
+        "within_0.01": judged[worst] >= -0.01,
+    }
+
+
+def accuracy_table(results: dict[str, Any]) -> str:
+    """fp32 and int8 accuracy side by side (Markdown)."""
+    accuracy = results.get("accuracy") or {}
+    if not accuracy:
+        return ""
+    flat = {variant: _scores(result) for variant, result in accuracy.items()}
+    variants = list(flat)
+    lines = [
+        "| set.metric | "
+        + " | ".join(variants)
+        + (" | int8 - fp32 |" if len(variants) > 1 else " |"),
+        "|---|" + "---|" * len(variants) + ("---|" if len(variants) > 1 else ""),
+    ]
+    loss = results.get("accuracy_loss_int8")
+    for key in flat[variants[0]]:
+        cells = " | ".join(_fmt(flat[v][key]) for v in variants)
+        delta = f" | {loss['deltas'][key]:+.4f}" if loss else ""
+        lines.append(f"| {key} | {cells}{delta} |")
+    if loss:
+        lines.append("")
+        lines.append(
+            f"- int8's largest loss outside the fit set: {loss['worst']} "
+            f"{loss['worst_delta']:+.4f} ({'within' if loss['within_0.01'] else 'NOT within'} 0.01)"
+        )
+    return "\n".join(lines)
 
 
 def _fmt(value: Any, unit: str = "") -> str:
@@ -297,27 +385,36 @@ def _fmt(value: Any, unit: str = "") -> str:
 def table(results: dict[str, Any]) -> str:
     """The results as a Markdown table (what docs/performance.md shows)."""
     lines = [
-        "| knowledge base | system | p50 / p95 / p99 ms | HTTP p50 / p95 ms | first answer s "
-        "| peak RSS MB | top-1 | abstains OOS |",
-        "|---|---|---|---|---|---|---|---|",
+        "| knowledge base | system | p50 / p95 / p99 ms | x faster than s-t | HTTP p50 / p95 ms "
+        "| first answer s | peak RSS MB | RSS private / file-backed MB | top-1 | abstains OOS |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, row in results["kbs"].items():
-        for label, key in (
-            ("backcare", "backcare"),
-            ("BM25 only", "bm25_only"),
-            ("sentence-transformers", "sentence_transformers"),
-        ):
-            r = row[key]
+        systems = [
+            (f"backcare {variant}", result, row["speedup_p50_by_encoder"][variant])
+            for variant, result in row["backcare_by_encoder"].items()
+        ]
+        systems += [
+            ("BM25 only", row["bm25_only"], None),
+            ("sentence-transformers", row["sentence_transformers"], None),
+        ]
+        for label, r, speedup in systems:
             ask = r["ask_distinct"]
-            http = row.get("http") if key == "backcare" else None
+            http = row.get("http") if r is row["backcare"] else None
+            memory = r.get("memory_mb") or {}
+            split = (
+                f"{_fmt(memory['private_anonymous'])} / {_fmt(memory['file_backed'])}"
+                if memory
+                else "-"
+            )
             lines.append(
                 f"| {name} ({r['entries']:,}) | {label} | {_fmt(ask['p50_ms'])} / "
-                f"{_fmt(ask['p95_ms'])} / {_fmt(ask['p99_ms'])} | "
+                f"{_fmt(ask['p95_ms'])} / {_fmt(ask['p99_ms'])} | {_fmt(speedup)} | "
                 + (f"{_fmt(http['p50_ms'])} / {_fmt(http['p95_ms'])}" if http else "-")
-                + f" | {_fmt(r['first_answer_s'])} | {_fmt(r['peak_rss_mb'])} | "
+                + f" | {_fmt(r['first_answer_s'])} | {_fmt(r['peak_rss_mb'])} | {split} | "
                 f"{_fmt(r.get('top1'))} | {_fmt(r.get('abstention_oos'))} |"
             )
-    out = ["\n".join(lines), ""]
+    out = ["\n".join(lines), "", accuracy_table(results), ""]
     for name, row in results["kbs"].items():
         speed = row["speedup_p50"]
         cached = row["backcare"]["ask_repeated_cached"]["p50_ms"]
@@ -346,9 +443,9 @@ def table(results: dict[str, Any]) -> str:
         + (" (reused from an earlier run)" if build.get("reused_from_an_earlier_run") else "")
     )
     out.append(
-        f"- encode throughput on {tp['texts']:,} MedQuAD texts: backcare "
-        f"{tp['backcare_texts_per_s']}/s, sentence-transformers "
-        f"{tp['sentence_transformers_texts_per_s']}/s"
+        f"- encode throughput on {tp['texts']:,} MedQuAD texts: backcare fp32 "
+        f"{tp['backcare_texts_per_s']}/s, int8 {tp['backcare_int8_texts_per_s']}/s "
+        f"(one text a call), sentence-transformers {tp['sentence_transformers_texts_per_s']}/s"
     )
     ann = results["ann"]
     sweep = ", ".join(
@@ -375,6 +472,20 @@ def table(results: dict[str, Any]) -> str:
         f"- single-query encode p50 ({enc['median_tokens']:.0f} tokens): {variants}; "
         f"tokenizer alone {enc['tokenize_only']['p50_ms']} ms"
     )
+    for variant, cascade in results.get("cascade", {}).items():
+        chosen, held_out = cascade["chosen_on_fit"], cascade["validation"]
+        if chosen is None:
+            out.append(f"- cascade ({variant}): no gate is lossless on the fit set")
+            continue
+        out.append(
+            f"- cascade ({variant}): gate chosen on the fit set (BM25 >= {chosen['score']}, "
+            f"runner-up <= {chosen['ratio']}x) fires on {chosen['fired']}/{chosen['queries']} "
+            f"fit queries; on validation {held_out['fired']}/{held_out['queries']} "
+            f"({cascade['validation_share_fired']:.0%}), {held_out['worse']} replies worse, "
+            f"{held_out['better']} better; would save {cascade['mean_saving_ms']} ms a query "
+            f"on average (encode p50 {cascade['encode_p50_ms']} ms), "
+            f"{'helps' if cascade['helps_p50'] else 'cannot help'} p50"
+        )
     imp = results["import_s"]
     out.append(
         f"- import backcare {imp['backcare']} s, "
@@ -395,6 +506,12 @@ def main() -> int:
     parser.add_argument("--http-requests", type=int, default=200, help="requests per kb")
     parser.add_argument("--no-http", action="store_true", help="skip the HTTP measurements")
     parser.add_argument("--throughput-sample", type=int, default=1000, help="texts to encode")
+    parser.add_argument(
+        "--variants",
+        type=lambda text: [v for v in text.split(",") if v],
+        default=["fp32", "int8"],
+        help="encoder variants to measure backcare with, comma-separated (default fp32,int8)",
+    )
     args = parser.parse_args()
     results = run(args)
     RESULTS.mkdir(parents=True, exist_ok=True)

@@ -18,6 +18,7 @@ from backcare.knowledge.pack import KnowledgePack, load_pack
 from backcare.model import Alternative, Answer, CarePlan, Reply, TriageResult
 from backcare.retrieval.dense import Encoder, OnnxMiniLM
 from backcare.retrieval.kbase import KnowledgeBase
+from backcare.retrieval.onnx_export import DEFAULT_VARIANT, Variant
 from backcare.retrieval.retriever import HybridRetriever
 from backcare.retrieval.tokenize import normalise_text
 from backcare.triage import triage as run_triage
@@ -74,11 +75,17 @@ def build_model(model_dir: Path, *, force: bool = False) -> Path:
     return ensure_model(model_dir, rebuild=force)
 
 
-def default_encoder(model_dir: Path, *, threads: int | None = None) -> Encoder:
-    """The all-MiniLM-L6-v2 ONNX encoder, built into ``model_dir`` on first use."""
+def default_encoder(
+    model_dir: Path, *, threads: int | None = None, variant: Variant = DEFAULT_VARIANT
+) -> Encoder:
+    """The all-MiniLM-L6-v2 ONNX encoder, built into ``model_dir`` on first use.
+
+    ``variant`` picks the int8 or the fp32 graph (``BACKCARE_ENCODER`` in the
+    shells); `DEFAULT_VARIANT` is the one ``make bench`` found as accurate.
+    """
     from backcare.retrieval.onnx_export import ensure_model
 
-    return OnnxMiniLM.load(ensure_model(model_dir), threads=threads)
+    return OnnxMiniLM.load(ensure_model(model_dir), threads=threads, variant=variant)
 
 
 def triage_text(pack: KnowledgePack, text: str) -> TriageResult:

@@ -9,6 +9,8 @@ import platformdirs
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from backcare.retrieval.onnx_export import DEFAULT_VARIANT, Variant
+
 __all__ = ["Settings", "get_settings"]
 
 
@@ -36,6 +38,11 @@ class Settings(BaseSettings):
     )
     kb: Path | None = Field(default=None, description="answer from this ingested knowledge base")
     threads: int | None = Field(default=None, ge=1, description="onnxruntime threads")
+    encoder: Variant = Field(
+        default=DEFAULT_VARIANT,
+        description="which graph of the encoder to run: int8 (quantised, faster) or fp32 "
+        "(exact); each has its own model id, so knowledge bases are built per variant",
+    )
     rate_limit: float = Field(
         default=20.0,
         ge=0,

@@ -17,6 +17,8 @@ from backcare.errors import ConfigError, ModelUnavailableError
 from backcare.retrieval import dense, onnx_export
 from backcare.retrieval.dense import Encoder, HashingEncoder, OnnxMiniLM
 from backcare.retrieval.onnx_export import (
+    INT8_ONNX_DATA_NAME,
+    INT8_ONNX_NAME,
     MANIFEST_NAME,
     MODEL_DIR_NAME,
     ONNX_DATA_NAME,
@@ -30,6 +32,9 @@ from backcare.retrieval.onnx_export import (
 )
 
 MIN_COSINE = 0.9999
+# The int8 variant is not the reference model: its vectors for SENTENCES came out at
+# cosine 0.988-0.997 to fp32's (per-channel dynamic quantisation, 2026-12-04).
+INT8_MIN_COSINE = 0.98
 # The id knowledge bases stored their MiniLM vectors under since format 1 (one
 # model.onnx); moving the tensors to an external data file must not change it.
 MODEL_ID = "94066ded001d0810"
@@ -86,6 +91,12 @@ def minilm(model_dir: Path) -> OnnxMiniLM:
     return OnnxMiniLM.load(model_dir, threads=2)
 
 
+@pytest.fixture(scope="session")
+def minilm_int8(model_dir: Path) -> OnnxMiniLM:
+    """The int8 variant of the same build."""
+    return OnnxMiniLM.load(model_dir, threads=2, variant="int8")
+
+
 def _fake_weights(tmp_path: Path, weights_dir: Path, *, skip: str = "") -> Path:
     """A weights folder of links to the real files, leaving out ``skip``."""
     fake = tmp_path / "weights"
@@ -105,7 +116,14 @@ def _model_copy(model_dir: Path, tmp_path: Path, *, link: tuple[str, ...] = ()) 
     """A fresh folder with the build's files: links for ``link``, copies for the rest."""
     copy = tmp_path / "model-copy"
     copy.mkdir()
-    for name in (ONNX_NAME, ONNX_DATA_NAME, TOKENIZER_NAME, MANIFEST_NAME):
+    for name in (
+        ONNX_NAME,
+        ONNX_DATA_NAME,
+        INT8_ONNX_NAME,
+        INT8_ONNX_DATA_NAME,
+        TOKENIZER_NAME,
+        MANIFEST_NAME,
+    ):
         if name in link:
             (copy / name).symlink_to(model_dir / name)
         else:
@@ -119,10 +137,12 @@ def _model_copy(model_dir: Path, tmp_path: Path, *, link: tuple[str, ...] = ()) 
 def test_build_writes_model_tokenizer_and_manifest(model_dir: Path) -> None:
     manifest = json.loads((model_dir / MANIFEST_NAME).read_text(encoding="utf-8"))
 
-    assert manifest["format_version"] == 2
+    assert manifest["format_version"] == 3
     assert manifest["safetensors_sha256"] == SAFETENSORS_SHA256
     assert manifest["onnx_sha256"] == file_sha256(model_dir / ONNX_NAME)
     assert manifest["onnx_data_sha256"] == file_sha256(model_dir / ONNX_DATA_NAME)
+    assert manifest["int8_onnx_sha256"] == file_sha256(model_dir / INT8_ONNX_NAME)
+    assert manifest["int8_onnx_data_sha256"] == file_sha256(model_dir / INT8_ONNX_DATA_NAME)
     assert manifest["dim"] == 384
     assert manifest["max_seq_length"] == 256
     assert (model_dir / TOKENIZER_NAME).is_file()
@@ -151,9 +171,14 @@ def test_weights_live_in_one_external_data_file_at_aligned_offsets(model_dir: Pa
 def test_model_id_is_unchanged_by_the_folder_layout(model_dir: Path) -> None:
     manifest = json.loads((model_dir / MANIFEST_NAME).read_text(encoding="utf-8"))
 
-    assert MODEL_DIR_NAME == "all-minilm-l6-v2-onnx-v2"
+    assert MODEL_DIR_NAME == "all-minilm-l6-v2-onnx-v3"
     assert compute_model_id(SAFETENSORS_SHA256, 256) == MODEL_ID
     assert manifest["model_id"] == MODEL_ID
+    assert manifest["model_ids"] == {
+        "fp32": MODEL_ID,
+        "int8": compute_model_id(SAFETENSORS_SHA256, 256, "int8"),
+    }
+    assert manifest["model_ids"]["int8"] != MODEL_ID
 
 
 def test_ensure_model_reuses_a_complete_build(model_cache: Path, model_dir: Path) -> None:
@@ -381,6 +406,26 @@ def test_bad_thread_count_is_a_config_error(model_dir: Path) -> None:
         OnnxMiniLM.load(model_dir, threads=0)
 
 
+def test_unknown_variant_is_a_config_error_naming_the_choices(model_dir: Path) -> None:
+    with pytest.raises(ConfigError, match="int8, fp32"):
+        OnnxMiniLM.load(model_dir, variant="int4")  # type: ignore[arg-type]
+
+
+def test_corrupt_int8_graph_fails_its_checksum_and_fp32_still_loads(
+    model_dir: Path, tmp_path: Path
+) -> None:
+    copy = _model_copy(model_dir, tmp_path, link=(ONNX_NAME, ONNX_DATA_NAME))
+    with (copy / INT8_ONNX_DATA_NAME).open("r+b") as handle:
+        handle.seek(1_000_000)
+        byte = handle.read(1)
+        handle.seek(1_000_000)
+        handle.write(bytes([byte[0] ^ 0xFF]))
+
+    with pytest.raises(ModelUnavailableError, match="int8 ONNX encoder data .* fails its checksum"):
+        OnnxMiniLM.load(copy, threads=1, variant="int8")
+    assert OnnxMiniLM.load(copy, threads=1).variant == "fp32"
+
+
 # --- encoding ----------------------------------------------------------------------
 
 
@@ -478,6 +523,62 @@ def test_encode_rejects_a_bare_string(minilm: OnnxMiniLM) -> None:
         minilm.encode("one string")
     with pytest.raises(ConfigError, match="batch_size"):
         minilm.encode(["a"], batch_size=0)
+
+
+# --- the int8 variant --------------------------------------------------------------
+
+
+def test_int8_has_its_own_model_id_and_stays_close_to_fp32(
+    minilm: OnnxMiniLM, minilm_int8: OnnxMiniLM
+) -> None:
+    assert minilm_int8.variant == "int8" and minilm.variant == "fp32"
+    assert minilm_int8.model_id == compute_model_id(SAFETENSORS_SHA256, 256, "int8")
+    assert minilm_int8.model_id != minilm.model_id == MODEL_ID
+
+    cosines = _cosines(minilm_int8.encode(SENTENCES), minilm.encode(SENTENCES))
+    assert cosines.min() >= INT8_MIN_COSINE
+    # Not the reference model: it must never pass for it.
+    assert cosines.min() < MIN_COSINE
+
+
+def test_int8_stored_vectors_equal_query_vectors_whatever_the_batch(
+    minilm_int8: OnnxMiniLM,
+) -> None:
+    singles = np.stack([minilm_int8.encode_query(text) for text in SENTENCES])
+    seen: list[int] = []
+
+    for batch_size in (1, 3, 64):
+        batch = minilm_int8.encode(SENTENCES, batch_size=batch_size, progress=seen.append)
+        assert np.array_equal(batch, singles)
+    assert sum(seen) == 3 * len(SENTENCES)
+    assert np.allclose(np.linalg.norm(singles, axis=1), 1.0, atol=1e-5)
+
+
+def test_int8_ranks_the_pack_as_well_as_fp32(minilm: OnnxMiniLM, minilm_int8: OnnxMiniLM) -> None:
+    from backcare import load_pack
+
+    entries = load_pack().entries
+    owners = [entry.id for entry in entries for _ in entry.questions()]
+    texts = [text for entry in entries for text in entry.questions()]
+    cases = [
+        ("my back muscles keep seizing up, how do I make it stop", {"stop", "immediate"}),
+        ("is it ok to keep walking with a back spasm", {"walk"}),
+        ("can a massage help my back spasm", {"massage"}),
+        ("should I get an MRI for back spasms", {"imaging"}),
+        ("how long does a back spasm last", {"duration", "go_away"}),
+        ("can I drive with a back spasm", {"driving"}),
+        ("back spasm while pregnant", {"pregnancy"}),
+        ("what medicine helps a back spasm", {"medication"}),
+    ]
+    hits = {}
+    for encoder in (minilm, minilm_int8):
+        vectors = encoder.encode(texts)
+        hits[encoder.variant] = sum(
+            owners[int(np.argmax(vectors @ encoder.encode_query(q)))] in ok for q, ok in cases
+        )
+    # Dense alone, first-question match on queries written for this test.
+    assert hits["fp32"] >= len(cases) - 1
+    assert hits["int8"] >= hits["fp32"]
 
 
 # --- HashingEncoder ----------------------------------------------------------------

@@ -240,3 +240,43 @@ def test_saving_again_replaces_and_cleans_old_versions(
 def test_empty_knowledge_base_cannot_be_built() -> None:
     with pytest.raises(KnowledgePackError, match="no entries"):
         KnowledgeBase.build("empty", [], HashingEncoder())
+
+
+# ---------------------------------------------------------------- stored vector dtype
+
+
+@pytest.mark.parametrize(
+    ("ann", "dtype", "expected"),
+    [(False, None, "float32"), (True, None, "float16"), (False, "float16", "float16")],
+)
+def test_vectors_are_float16_with_an_ann_index_and_survive_a_round_trip(
+    tmp_path: Path, ann: bool, dtype: str | None, expected: str
+) -> None:
+    encoder = HashingEncoder()
+    exact = encoder.encode([q for entry in ENTRIES for q in entry.questions()])
+    built = KnowledgeBase.build("test@1", ENTRIES, encoder, ann=ann, vector_dtype=dtype)
+    built.save(tmp_path / "kb")
+    loaded = KnowledgeBase.load(tmp_path / "kb")
+
+    for kb in (built, loaded):
+        assert kb.question_vectors.dtype == kb.answer_vectors.dtype == np.dtype(expected)
+        assert kb.manifest["vector_dtype"] == expected
+        # float16 keeps a unit vector's cosines to about 1e-3 of float32's.
+        cosines = np.sum(np.asarray(kb.question_vectors, dtype=np.float32) * exact, axis=1)
+        assert np.abs(cosines - 1.0).max() < 1e-3
+    assert (loaded.ann is not None) == ann
+
+
+def test_an_unknown_vector_dtype_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(KnowledgePackError, match="'int4' is not one of float32, float16"):
+        KnowledgeBase.build("test@1", ENTRIES, HashingEncoder(), vector_dtype="int4")
+
+
+def test_mismatched_stored_vector_dtypes_are_damage(tmp_path: Path, built: KnowledgeBase) -> None:
+    built.save(tmp_path / "kb")
+    saved = kbase.live_version(tmp_path / "kb")
+    answers = saved / "answer_vectors.npy"
+    np.save(answers, np.load(answers).astype(np.float64))
+
+    with pytest.raises(KnowledgePackError, match="damaged .*float64.*rebuild it"):
+        KnowledgeBase.load(tmp_path / "kb")

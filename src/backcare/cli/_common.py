@@ -80,7 +80,9 @@ def _open(kb: Path | None) -> Backcare:
     settings = _settings()
     kb = kb if kb is not None else settings.kb
     try:
-        encoder = default_encoder(settings.model_dir, threads=settings.threads)
+        encoder = default_encoder(
+            settings.model_dir, threads=settings.threads, variant=settings.encoder
+        )
         return Backcare.open(encoder, kb_dir=kb, cache_dir=settings.index_dir)
     except BackcareError as exc:
         raise _fail(str(exc)) from exc

@@ -36,7 +36,7 @@ from backcare.cli._render import _render_report
 def model_build(
     force: Annotated[bool, typer.Option("--force", help="Rebuild even if cached.")] = False,
 ) -> None:
-    """Verify the pinned weights and convert them to ONNX, once (cached)."""
+    """Verify the pinned weights and convert them to ONNX (fp32 and int8), once (cached)."""
     from backcare import build_model
 
     settings = _settings()
@@ -61,7 +61,9 @@ def index_build(
 
     settings = _settings()
     try:
-        encoder = default_encoder(settings.model_dir, threads=settings.threads)
+        encoder = default_encoder(
+            settings.model_dir, threads=settings.threads, variant=settings.encoder
+        )
         pack = load_pack()
         total = sum(len(entry.questions()) + 1 for entry in pack.entries)
         with _progress() as progress:
@@ -150,7 +152,9 @@ def ingest(
     """
     settings = _settings()
     try:
-        encoder = default_encoder(settings.model_dir, threads=settings.threads)
+        encoder = default_encoder(
+            settings.model_dir, threads=settings.threads, variant=settings.encoder
+        )
         with _progress() as bar:
             tasks: dict[str, Any] = {}
 

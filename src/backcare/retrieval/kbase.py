@@ -11,9 +11,10 @@ version, and one subfolder per version::
     bm25_questions/      BM25 over each entry's question and alternates
     bm25_answers/        BM25 over each entry's answer
     question_vectors.npy one unit vector per question or alternate, grouped by entry
+                         (float32, or float16 with an ANN index: see VECTOR_DTYPES)
     question_starts.npy  where each entry's group starts in question_vectors
     answer_vectors.npy   one unit vector per entry's passage: its question, then its
-                         answer (as much as the encoder reads)
+                         answer (as much as the encoder reads); same dtype
     words.json           the surface vocabulary with counts, for spelling repair
     question_ann.usearch HNSW index over question_vectors (only above ANN_THRESHOLD
                          questions, or when asked for; its settings are in the manifest)
@@ -54,6 +55,7 @@ from backcare.retrieval.tokenize import Analyzer, words
 __all__ = [
     "ANSWER_CHARS",
     "FORMAT_VERSION",
+    "VECTOR_DTYPES",
     "KnowledgeBase",
     "answer_for_vector",
     "content_hash",
@@ -75,6 +77,18 @@ _CURRENT = "CURRENT"
 # window ranked 3-4 points of top-1 better than the first 300 characters
 # (tuning/fit.py, issue 15), at about three times MedQuAD's answer-encoding time.
 ANSWER_CHARS = 1500
+
+
+VECTOR_DTYPES = ("float32", "float16")
+"""How the question and answer vectors can be stored (the ``.npy`` header says which).
+
+float16 halves the two matrices (47k MedQuAD entries: 69 MB each as float32) and
+moves a cosine by about 1e-4, far below what separates answers. It is the default
+only with an ANN index, where a query scores a few hundred candidate rows and
+converts just those; exact search multiplies the whole matrix, which BLAS does
+only in float32, so converting it every query would cost more than it saves.
+The format is unchanged: numpy reads either dtype, and older folders stay float32.
+"""
 
 
 def answer_for_vector(entry: FaqEntry) -> str:
@@ -143,6 +157,7 @@ class KnowledgeBase:
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
         ann: bool | None = None,
         ann_params: AnnParams | None = None,
+        vector_dtype: str | None = None,
     ) -> KnowledgeBase:
         """Index ``entries``: BM25 over questions and answers, vectors for both.
 
@@ -156,9 +171,18 @@ class KnowledgeBase:
             ann: build an ANN index over the question vectors; None (the
                 default) builds one above ``ANN_THRESHOLD`` questions.
             ann_params: HNSW settings for that index.
+            vector_dtype: one of `VECTOR_DTYPES`; None (the default) stores
+                float16 when there is an ANN index, else float32.
+
+        Raises:
+            KnowledgePackError: no entries, or an unknown ``vector_dtype``.
         """
         if not entries:
             raise KnowledgePackError(f"knowledge base '{name}' has no entries to index")
+        if vector_dtype is not None and vector_dtype not in VECTOR_DTYPES:
+            raise KnowledgePackError(
+                f"vector dtype {vector_dtype!r} is not one of {', '.join(VECTOR_DTYPES)}"
+            )
         analyzer = Analyzer()
         questions = [entry.questions() for entry in entries]
         vocabulary: Counter[str] = Counter()
@@ -198,16 +222,19 @@ class KnowledgeBase:
         question_vectors = np.ascontiguousarray(question_vectors, dtype=np.float32)
         index = None
         if use_ann(len(question_vectors), ann):
+            # From the float32 vectors, before any rounding to float16.
             index = AnnIndex.build(question_vectors, ann_params)
             manifest["ann"] = index.params.as_dict()
+        dtype = np.dtype(vector_dtype or ("float16" if index is not None else "float32"))
+        manifest["vector_dtype"] = dtype.name
         return cls(
             name=name,
             entries=tuple(entries),
             bm25_questions=BM25Index.build(question_terms),
             bm25_answers=BM25Index.build(answer_terms),
-            question_vectors=question_vectors,
+            question_vectors=question_vectors.astype(dtype, copy=False),
             question_starts=starts,
-            answer_vectors=np.ascontiguousarray(answer_vectors, dtype=np.float32),
+            answer_vectors=np.ascontiguousarray(answer_vectors, dtype=dtype),
             vocabulary=vocabulary,
             manifest=manifest,
             ann=index,
@@ -265,7 +292,9 @@ class KnowledgeBase:
         if model_id is not None and manifest.get("model_id") != model_id:
             raise KnowledgePackError(
                 f"{folder}: built with model {manifest.get('model_id')}, but the encoder is "
-                f"{model_id}; rebuild it with 'backcare ingest ... --kb {folder}'"
+                f"{model_id}; rebuild it with 'backcare ingest ... --kb {folder}', or "
+                "query it with the encoder it was built with (BACKCARE_ENCODER=int8 or "
+                "fp32 name the two variants of the shipped model)"
             )
         entries = EntryFile.open(folder)
         try:
@@ -282,6 +311,12 @@ class KnowledgeBase:
             raise KnowledgePackError(
                 f"{folder}: knowledge base is damaged ({exc}); rebuild it"
             ) from exc
+        if vectors.dtype.name not in VECTOR_DTYPES or answers.dtype != vectors.dtype:
+            entries.close()
+            raise KnowledgePackError(
+                f"{folder}: knowledge base is damaged (vectors stored as {vectors.dtype} and "
+                f"{answers.dtype}, expected one of {', '.join(VECTOR_DTYPES)}); rebuild it"
+            )
         if not (len(entries) == len(starts) == len(answers) == manifest.get("entries")):
             entries.close()
             raise KnowledgePackError(
