@@ -57,9 +57,13 @@ from backcare import (
     prepare_query,
 )
 from backcare.api_diary import diary_router
+from backcare.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from backcare.metrics import Metrics
+from backcare.observe import ObserveMiddleware
+from backcare.proxies import ProxyHeader, ProxyHeadersMiddleware, TrustedProxies
 from backcare.ratelimit import RateLimit, RateLimitMiddleware
 
-__all__ = ["CONTENT_SECURITY_POLICY", "RateLimit", "create_app"]
+__all__ = ["CONTENT_SECURITY_POLICY", "RateLimit", "TrustedProxies", "create_app"]
 
 logger = logging.getLogger(__name__)
 
@@ -455,6 +459,9 @@ def create_app(
     rate_limit: RateLimit | None = None,
     diary: DiaryStore | None = None,
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    trusted_proxies: TrustedProxies | None = None,
+    proxy_header: ProxyHeader = "x-forwarded-for",
+    metrics: bool = True,
 ) -> FastAPI:
     """The FastAPI app serving ``backcare``: the JSON API under ``/v1`` and the page at ``/``.
 
@@ -466,6 +473,11 @@ def create_app(
             over it, 429 ``rate_limited`` with ``Retry-After``. None: no limit.
         diary: serve the diary and review routes (bearer tokens) over this store.
         clock: the current time, for care plans and feedback (tests freeze it).
+        trusted_proxies: peers whose ``proxy_header`` names the client's address
+            (``backcare.proxies``); None or empty: the peer is the client.
+        proxy_header: ``x-forwarded-for`` or ``forwarded``: the one header the
+            trusted proxies write.
+        metrics: serve Prometheus metrics at ``GET /metrics``.
     """
     store: FeedbackStore = SqlFeedbackStore("sqlite://") if feedback is None else feedback
     app = FastAPI(
@@ -486,6 +498,18 @@ def create_app(
         # Added first, so it runs inside the shell: a 429 gets the JSON error and the headers.
         app.add_middleware(RateLimitMiddleware, limit=rate_limit)
     app.add_middleware(_ShellMiddleware, max_body_bytes=max_body_bytes)
+    counters = (
+        Metrics(
+            kb_label=backcare.kb_label, kb_entries=len(backcare.kb.entries), version=__version__
+        )
+        if metrics
+        else None
+    )
+    # Outside the shell, so refused requests and 500s are logged and counted too.
+    app.add_middleware(ObserveMiddleware, metrics=counters, routes=app.router.routes)
+    if trusted_proxies:
+        # Outermost: everything inside (logs, the rate limit, routes) sees the client.
+        app.add_middleware(ProxyHeadersMiddleware, trusted=trusted_proxies, header=proxy_header)
 
     errors_422: dict[int | str, dict[str, Any]] = {413: _TOO_LARGE, 422: _BAD_INPUT}
 
@@ -501,6 +525,8 @@ def create_app(
     def ask(request: AskRequest) -> Reply:
         """Triage the question, then answer it from the knowledge base or abstain."""
         reply = backcare.ask(request.q, top_k=request.top_k)
+        if counters is not None:
+            counters.count_ask(reply.status, reply.triage.level)
         if reply.status == "abstained":
             _log_abstained(store, reply, clock())
         return reply
@@ -608,6 +634,14 @@ def create_app(
         except DiaryError as exc:
             raise _ApiError(503, "not_ready", "the feedback database is not reachable") from exc
         return Readiness(kb=backcare.kb_label, entries=len(backcare.kb.entries))
+
+    if counters is not None:
+        exposition = counters.exposition
+
+        # Not in the OpenAPI schema: it is Prometheus' text format, for scrapers.
+        @app.get("/metrics", include_in_schema=False)
+        def metrics_() -> Response:
+            return Response(exposition(), media_type=METRICS_CONTENT_TYPE)
 
     @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
     async def page() -> FileResponse:
