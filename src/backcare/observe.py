@@ -91,6 +91,8 @@ class ObserveMiddleware:
                 status,
                 seconds * 1000,
                 extra={
+                    # Also on the record itself: a handler may format it later, elsewhere.
+                    "request_id": request_id,
                     "method": scope["method"],
                     "route": route,
                     "status": status,
