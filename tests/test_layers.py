@@ -12,6 +12,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "backcare"
 # Lowest layer first; a module may import only from layers before its own (or its own package).
 LAYERS: dict[str, int] = {
     "errors": 1,
+    "csvcells": 1,
     "model": 2,
     "knowledge": 3,
     "ingest": 3,

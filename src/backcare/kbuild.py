@@ -28,6 +28,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
+from backcare.csvcells import neutralise
 from backcare.errors import ConfigError, IngestError, KnowledgePackError
 from backcare.ingest import IngestReport, ingest_files
 from backcare.ingest.merge import OnConflict
@@ -269,7 +270,9 @@ def export_kb(kb_dir: str | os.PathLike[str], format: ExportFormat = "jsonl") ->
     ``source``) are the ones ``backcare ingest`` reads, so ingesting the export
     gives the same entries back (ids, questions, alternates, answers and the
     first source; CSV joins alternates with `` | ``). Only the first source of
-    an entry fits the columns; ``origin`` is not exported.
+    an entry fits the columns; ``origin`` is not exported. CSV cells that a
+    spreadsheet would run as formulas get a leading ``'``, which ``ingest``
+    takes off (``backcare.csvcells``).
 
     Raises:
         ConfigError: ``format`` is not ``csv`` or ``jsonl``.
@@ -294,10 +297,14 @@ def export_kb(kb_dir: str | os.PathLike[str], format: ExportFormat = "jsonl") ->
         # those after them, to keep the order) go on rows of their own under the same
         # id, which the reader folds back in as alternates (the QnA Maker layout).
         cut = next((n for n, q in enumerate(alternates) if "|" in q), len(alternates))
-        writer.writerow({**row, "alternates": " | ".join(alternates[:cut])})
+        writer.writerow(_safe({**row, "alternates": " | ".join(alternates[:cut])}))
         for question in alternates[cut:]:
-            writer.writerow({**row, "question": question, "alternates": ""})
+            writer.writerow(_safe({**row, "question": question, "alternates": ""}))
     return out.getvalue()
+
+
+def _safe(row: dict[str, str | list[str]]) -> dict[str, str]:
+    return {name: neutralise(str(value)) for name, value in row.items()}
 
 
 def _export_row(entry: FaqEntry) -> dict[str, str | list[str]]:

@@ -11,7 +11,9 @@ gives the same text.
 - CSV (for a spreadsheet): one row per check-in, with the episode repeated on
   each row and numbered in the ``episode`` column; an episode without check-ins
   has one row with the check-in columns empty. Lists are joined with ``"; "``
-  (labels cannot contain ``;``).
+  (labels cannot contain ``;``). A cell a spreadsheet would run as a formula
+  (``=``, ``+``, ``-``, ``@``...) is written with a leading ``'`` that reading
+  takes off again (``backcare.csvcells``).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from backcare.csvcells import neutralise, restore
 from backcare.diary.store import EpisodeRecord
 from backcare.errors import ConfigError, DiaryFormatError
 from backcare.model import CheckIn, Episode, NewCheckIn, NewEpisode
@@ -151,6 +154,10 @@ def _dump_csv(diary: Sequence[tuple[Episode, Sequence[CheckIn]]]) -> str:
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
+
+    def write(cells: list[str]) -> None:
+        writer.writerow([neutralise(cell) for cell in cells])
+
     for number, (episode, checkins) in enumerate(diary, start=1):
         head = [
             str(number),
@@ -160,9 +167,9 @@ def _dump_csv(diary: Sequence[tuple[Episode, Sequence[CheckIn]]]) -> str:
         ]
         ordered = sorted(checkins, key=lambda c: (c.at, c.id))
         if not ordered:
-            writer.writerow([*head, "", "", "", "", "", ""])
+            write([*head, "", "", "", "", "", ""])
         for checkin in ordered:
-            writer.writerow(
+            write(
                 [
                     *head,
                     _time(checkin.at),
@@ -194,7 +201,7 @@ def _load_csv(text: str) -> list[EpisodeRecord]:
                 raise DiaryFormatError(
                     f"line {line}: {len(row)} columns, expected {len(CSV_COLUMNS)}"
                 )
-            cells = dict(zip(CSV_COLUMNS, row, strict=True))
+            cells = dict(zip(CSV_COLUMNS, (restore(cell) for cell in row), strict=True))
             key = cells["episode"]
             head = (cells["onset"], cells["end"], cells["episode_note"])
             if key not in groups:
