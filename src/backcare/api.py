@@ -377,9 +377,12 @@ class _ShellMiddleware:
     oversized request gets a clean 413 whatever the route does with it.
     """
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_body_bytes: int, body_limits: dict[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.body_limits = body_limits or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -397,12 +400,11 @@ class _ShellMiddleware:
             await send(message)
 
         if scope["method"] in _BODY_METHODS:
-            body = await self._read_body(scope, receive)
+            limit = self.body_limits.get(scope["path"], self.max_body_bytes)
+            body = await self._read_body(scope, receive, limit)
             if body is None:
                 too_large = _ApiError(
-                    413,
-                    "body_too_large",
-                    f"the request body is over {self.max_body_bytes:,} bytes; send less",
+                    413, "body_too_large", f"the request body is over {limit:,} bytes; send less"
                 )
                 await _error_response(too_large)(scope, receive, send_with_headers)
                 return
@@ -414,10 +416,10 @@ class _ShellMiddleware:
                 raise
             await _error_response(exc)(scope, receive, send_with_headers)
 
-    async def _read_body(self, scope: Scope, receive: Receive) -> bytes | None:
+    async def _read_body(self, scope: Scope, receive: Receive, limit: int) -> bytes | None:
         for name, value in scope.get("headers", []):
             if name == b"content-length" and value.isdigit():
-                if int(value) > self.max_body_bytes:
+                if int(value) > limit:
                     return None
         chunks: list[bytes] = []
         size = 0
@@ -427,7 +429,7 @@ class _ShellMiddleware:
                 break
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_body_bytes:
+            if size > limit:
                 return None
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -497,7 +499,9 @@ def create_app(
     if rate_limit is not None:
         # Added first, so it runs inside the shell: a 429 gets the JSON error and the headers.
         app.add_middleware(RateLimitMiddleware, limit=rate_limit)
-    app.add_middleware(_ShellMiddleware, max_body_bytes=max_body_bytes)
+    # A whole diary export is larger than any other body; the import reads it to its limit.
+    body_limits = {"/v1/diary/import": Diary.max_import_bytes} if diary is not None else {}
+    app.add_middleware(_ShellMiddleware, max_body_bytes=max_body_bytes, body_limits=body_limits)
     counters = (
         Metrics(
             kb_label=backcare.kb_label, kb_entries=len(backcare.kb.entries), version=__version__
