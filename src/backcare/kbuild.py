@@ -10,18 +10,29 @@ knowledge base live and unchanged.
 Vectors the folder already holds for the same model are reused, and questions
 embedded while merging are not embedded again while indexing: adding one file
 to a large knowledge base only encodes what is new.
+
+One ingest at a time per folder: ``ingest_to_kb`` holds an exclusive lock on
+``<kb>/.ingest.lock`` (``flock``, released by the kernel when the process dies,
+so a killed run never leaves the folder locked) from reading the old version
+to making the new one live. Without it a second run would merge into the
+version the first had not yet replaced, and one run's entries would be lost;
+its save would also sweep away the other's half-written version.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
+import fcntl
 import hashlib
 import io
 import json
 import logging
 import os
-from collections.abc import Callable, Iterable, Sequence
+import socket
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -46,6 +57,7 @@ __all__ = [
     "EXPORT_FORMATS",
     "NEAR_DUPLICATE_THRESHOLD",
     "ExportFormat",
+    "LOCK_FILE",
     "IngestProgress",
     "KbInfo",
     "export_kb",
@@ -82,6 +94,7 @@ IngestProgress = Callable[[str, int, int | None], None]
 index's vectors) and ``saving``. ``total`` is None when not known in advance."""
 
 _CURRENT = "CURRENT"
+LOCK_FILE = ".ingest.lock"
 _EXPORT_COLUMNS = ("id", "question", "alternates", "answer", "url", "source")
 
 
@@ -141,6 +154,7 @@ def ingest_to_kb(
     progress: IngestProgress | None = None,
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     ann: bool | None = None,
+    wait: float = 0.0,
 ) -> IngestReport:
     """Read FAQ files into the knowledge base in ``kb_dir``, creating or updating it.
 
@@ -165,6 +179,8 @@ def ingest_to_kb(
         ann: build an approximate-nearest-neighbour index over the question
             vectors (True), never (False), or above ``ANN_THRESHOLD``
             questions (None, the default).
+        wait: seconds to wait for another ingest into ``kb_dir`` to finish;
+            0 fails at once when one is running.
 
     Returns:
         What happened to every question read: added, merged, skipped or in
@@ -173,7 +189,8 @@ def ingest_to_kb(
     Raises:
         ConfigError: no files, or an unknown ``on_conflict``.
         UnsupportedFormatError: a file is of a kind no reader handles.
-        IngestError: a file cannot be read, or nothing in them has an answer.
+        IngestError: a file cannot be read, nothing in them has an answer, or
+            another ingest into ``kb_dir`` is still running after ``wait``.
         KnowledgePackError: ``kb_dir`` is neither empty nor a knowledge base,
             or its knowledge base is damaged.
     """
@@ -183,6 +200,23 @@ def ingest_to_kb(
     if on_conflict not in ("keep_first", "keep_both"):
         raise ConfigError(f"on_conflict must be 'keep_first' or 'keep_both', not {on_conflict!r}")
     folder = Path(kb_dir)
+    with _ingest_lock(folder, wait):
+        return _ingest_locked(
+            files, folder, encoder, name, on_conflict, threshold, progress, clock, ann
+        )
+
+
+def _ingest_locked(
+    files: list[Path],
+    folder: Path,
+    encoder: Encoder,
+    name: str | None,
+    on_conflict: OnConflict,
+    threshold: float,
+    progress: IngestProgress | None,
+    clock: Callable[[], dt.datetime],
+    ann: bool | None,
+) -> IngestReport:
     old = _existing(folder)
     label = name or (old.name if old is not None else folder.resolve().name)
     if not label.strip():
@@ -321,6 +355,77 @@ def _export_row(entry: FaqEntry) -> dict[str, str | list[str]]:
         "url": source.url if source else "",
         "source": source.title if source else "",
     }
+
+
+@contextlib.contextmanager
+def _ingest_lock(folder: Path, wait: float) -> Iterator[None]:
+    """Hold ``folder``'s ingest lock, waiting up to ``wait`` seconds for it.
+
+    A folder this call created is removed again when the ingest fails, so a
+    failed first ingest leaves nothing behind, as before there was a lock.
+
+    Raises:
+        KnowledgePackError: ``folder`` is a file, or the lock cannot be created.
+        IngestError: another process holds the lock after ``wait`` seconds.
+    """
+    if folder.exists() and not folder.is_dir():
+        raise KnowledgePackError(f"{folder}: is a file; --kb needs a folder")
+    created = not folder.exists()
+    deadline = time.monotonic() + max(0.0, wait)
+    lock = folder / LOCK_FILE
+    while True:
+        handle = _open_lock(folder)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            if time.monotonic() >= deadline:
+                raise IngestError(
+                    f"{folder}: another ingest is running on this knowledge base "
+                    f"({holder}); wait for it to finish, or pass --wait SECONDS"
+                ) from None
+            time.sleep(0.05)
+            continue
+        # A failed first ingest removes the file it locked: a lock on that old
+        # file guards nothing, so take the one now at the path.
+        try:
+            same = os.stat(lock).st_ino == os.fstat(handle.fileno()).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        handle.close()
+    with handle:
+        # Who holds it, for the message above; the lock itself is the flock.
+        handle.seek(0)
+        handle.truncate()
+        started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        handle.write(f"pid {os.getpid()} on {socket.gethostname()} since {started}")
+        handle.flush()
+        succeeded = False
+        try:
+            yield
+            succeeded = True
+        finally:
+            handle.truncate(0)
+            if created and not succeeded:
+                lock.unlink(missing_ok=True)
+                with contextlib.suppress(OSError):
+                    folder.rmdir()  # only when empty: leftovers of a killed build stay
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _open_lock(folder: Path) -> io.TextIOWrapper:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        return (folder / LOCK_FILE).open("a+", encoding="utf-8")
+    except OSError as exc:
+        raise KnowledgePackError(
+            f"{folder}: cannot create {LOCK_FILE} ({exc.strerror or exc}); ingest needs a "
+            "writable folder (replicas serve it read-only; ingest where it is written)"
+        ) from exc
 
 
 def _existing(folder: Path) -> KnowledgeBase | None:
