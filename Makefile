@@ -32,9 +32,10 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev system-deps
 	$(BIN)/backcare model build
 
-# Debian packages the test suite drives: chromium for the browser tests, and
-# PostgreSQL, whose binaries the diary tests run as a throw-away cluster (the
-# Debian service itself is never started).
+# Debian packages the test suite drives: chromium for the browser tests,
+# PostgreSQL, whose binaries the diary tests run as a throw-away cluster, and
+# nginx, which the deployment tests run in the foreground from a folder of
+# their own (neither Debian service is left running).
 system-deps:
 	@if ! command -v chromium >/dev/null; then \
 		echo "installing Debian's chromium for the browser tests"; \
@@ -46,6 +47,12 @@ system-deps:
 		for version in /etc/postgresql/*/main; do \
 			[ -d "$$version" ] && pg_ctlcluster "$$(basename "$$(dirname "$$version")")" main stop 2>/dev/null || true; \
 		done; \
+	fi
+	@if ! [ -x /usr/sbin/nginx ]; then \
+		echo "installing Debian's nginx for the deployment tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -qq nginx >/dev/null; \
+		{ command -v systemctl >/dev/null && systemctl stop nginx 2>/dev/null; } || true; \
+		[ -f /run/nginx.pid ] && /usr/sbin/nginx -s stop 2>/dev/null || true; \
 	fi
 
 # The main job: the API and the web page on the shipped pack (SQLite for feedback).
