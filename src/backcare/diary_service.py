@@ -16,12 +16,22 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import os
 from collections.abc import Callable, Collection
+from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
-from backcare.diary import DiaryStore, diary_warnings, dump_diary, load_diary
-from backcare.errors import QueryError
+from backcare.diary import (
+    MAX_IMPORT_BYTES,
+    MAX_IMPORT_ROWS,
+    DiaryStore,
+    diary_warnings,
+    dump_diary,
+    load_diary,
+)
+from backcare.errors import DiaryFormatError, QueryError
 from backcare.feedback import FeedbackStore
 from backcare.knowledge.pack import KnowledgePack
 from backcare.model import (
@@ -53,6 +63,11 @@ class Diary:
         pack: the knowledge pack whose red-flag rules read check-in notes.
         triage: overrides the pack's triage (tests pass a stub).
     """
+
+    max_import_bytes: ClassVar[int] = MAX_IMPORT_BYTES
+    """The longest export ``import_text`` and ``import_file`` read, in bytes."""
+    max_import_rows: ClassVar[int] = MAX_IMPORT_ROWS
+    """The most episodes and check-ins, in all, one import adds."""
 
     def __init__(
         self,
@@ -105,9 +120,38 @@ class Diary:
         """Add the episodes of an export to the user's diary; returns (episodes, check-ins).
 
         Raises:
-            DiaryFormatError: the text is not a diary export (nothing is added).
+            DiaryFormatError: the text is not a diary export, or is over
+                ``max_import_bytes`` or ``max_import_rows`` (nothing is added).
         """
-        return self.store.import_episodes(user_id, load_diary(text, format))
+        loaded = load_diary(
+            text, format, max_rows=self.max_import_rows, max_bytes=self.max_import_bytes
+        )
+        return self.store.import_episodes(user_id, loaded)
+
+    def import_file(
+        self, user_id: int, path: str | os.PathLike[str], format: str
+    ) -> tuple[int, int]:
+        """``import_text`` of a UTF-8 file (a BOM is allowed), read only up to the limit.
+
+        Raises:
+            DiaryFormatError: as ``import_text``, or the file is not UTF-8 text.
+            OSError: the file cannot be read.
+        """
+        file = Path(path)
+        with file.open("rb") as handle:
+            data = handle.read(self.max_import_bytes + 1)
+        if len(data) > self.max_import_bytes:
+            raise DiaryFormatError(
+                f"{file}: over the limit of {self.max_import_bytes:,} bytes for one import; "
+                "split it into smaller files"
+            )
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise DiaryFormatError(
+                f"{file}: byte {exc.start:,} is not UTF-8; export the diary again"
+            ) from exc
+        return self.import_text(user_id, text, format)
 
 
 def review_feedback(

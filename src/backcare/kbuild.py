@@ -10,24 +10,36 @@ knowledge base live and unchanged.
 Vectors the folder already holds for the same model are reused, and questions
 embedded while merging are not embedded again while indexing: adding one file
 to a large knowledge base only encodes what is new.
+
+One ingest at a time per folder: ``ingest_to_kb`` holds an exclusive lock on
+``<kb>/.ingest.lock`` (``flock``, released by the kernel when the process dies,
+so a killed run never leaves the folder locked) from reading the old version
+to making the new one live. Without it a second run would merge into the
+version the first had not yet replaced, and one run's entries would be lost;
+its save would also sweep away the other's half-written version.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
+import fcntl
 import hashlib
 import io
 import json
 import logging
 import os
-from collections.abc import Callable, Iterable, Sequence
+import socket
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
+from backcare.csvcells import neutralise
 from backcare.errors import ConfigError, IngestError, KnowledgePackError
 from backcare.ingest import IngestReport, ingest_files
 from backcare.ingest.merge import OnConflict
@@ -48,6 +60,7 @@ __all__ = [
     "NEAR_DUPLICATE_THRESHOLD",
     "REVIEW_FILE",
     "ExportFormat",
+    "LOCK_FILE",
     "IngestProgress",
     "KbInfo",
     "ReviewDecisions",
@@ -90,6 +103,7 @@ index's vectors) and ``saving``. ``total`` is None when not known in advance."""
 _CURRENT = "CURRENT"
 REVIEW_FILE = "review.json"
 """A maintainer's accepted and rejected review proposals, beside the versions it outlives."""
+LOCK_FILE = ".ingest.lock"
 _EXPORT_COLUMNS = ("id", "question", "alternates", "answer", "url", "source")
 
 
@@ -150,6 +164,7 @@ def ingest_to_kb(
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     ann: bool | None = None,
     params: RetrievalParams | None = None,
+    wait: float = 0.0,
 ) -> IngestReport:
     """Read FAQ files into the knowledge base in ``kb_dir``, creating or updating it.
 
@@ -176,6 +191,8 @@ def ingest_to_kb(
             questions (None, the default).
         params: the retrieval parameters the knowledge base is calibrated for
             (``backcare.retrieval.calibration``); default: the shipped pack's.
+        wait: seconds to wait for another ingest into ``kb_dir`` to finish;
+            0 fails at once when one is running.
 
     Returns:
         What happened to every question read: added, merged, skipped or in
@@ -184,7 +201,8 @@ def ingest_to_kb(
     Raises:
         ConfigError: no files, or an unknown ``on_conflict``.
         UnsupportedFormatError: a file is of a kind no reader handles.
-        IngestError: a file cannot be read, or nothing in them has an answer.
+        IngestError: a file cannot be read, nothing in them has an answer, or
+            another ingest into ``kb_dir`` is still running after ``wait``.
         KnowledgePackError: ``kb_dir`` is neither empty nor a knowledge base,
             or its knowledge base is damaged.
     """
@@ -194,6 +212,24 @@ def ingest_to_kb(
     if on_conflict not in ("keep_first", "keep_both"):
         raise ConfigError(f"on_conflict must be 'keep_first' or 'keep_both', not {on_conflict!r}")
     folder = Path(kb_dir)
+    with _ingest_lock(folder, wait):
+        return _ingest_locked(
+            files, folder, encoder, name, on_conflict, threshold, progress, clock, ann, params
+        )
+
+
+def _ingest_locked(
+    files: list[Path],
+    folder: Path,
+    encoder: Encoder,
+    name: str | None,
+    on_conflict: OnConflict,
+    threshold: float,
+    progress: IngestProgress | None,
+    clock: Callable[[], dt.datetime],
+    ann: bool | None,
+    params: RetrievalParams | None,
+) -> IngestReport:
     old = _existing(folder)
     label = name or (old.name if old is not None else folder.resolve().name)
     if not label.strip():
@@ -268,14 +304,22 @@ def ingest_to_kb(
         clock=clock,
         ann=ann,
     )
-    # Calibrated before the switch, so the new version goes live with its own
-    # abstention scale (docs/retrieval.md).
-    retriever = HybridRetriever(built, reuse, params if params is not None else load_pack().params)
-    built.manifest = retriever.calibrated()
     emit("saving", 0, None)
-    built.save(folder)
+    _calibrate_and_save(built, reuse, params, folder)
     emit("saving", 1, 1)
     return result.report
+
+
+def _calibrate_and_save(
+    built: KnowledgeBase, encoder: Encoder, params: RetrievalParams | None, folder: Path
+) -> None:
+    # Calibrated before the switch, so the new version goes live with its own
+    # abstention scale (docs/retrieval.md).
+    retriever = HybridRetriever(
+        built, encoder, params if params is not None else load_pack().params
+    )
+    built.manifest = retriever.calibrated()
+    built.save(folder)
 
 
 class ReviewDecisions(BaseModel):
@@ -346,48 +390,49 @@ def accept_proposal(
     Raises:
         ConfigError: no questions.
         KnowledgePackError: ``kb_dir`` holds no knowledge base, or no such entry.
+        IngestError: an ingest into ``kb_dir`` is running.
     """
     texts = [" ".join(q.split()) for q in questions if q.strip()]
     if not texts:
         raise ConfigError("accepting a proposal needs at least one question")
     folder = Path(kb_dir)
-    old = _existing(folder)
-    if old is None:
-        raise KnowledgePackError(f"{folder}: no knowledge base here to add alternates to")
-    index = old.index_of(entry_id)
-    if index is None:
-        raise KnowledgePackError(f"no entry '{entry_id}' in {old.name} ({folder})")
-    entries = list(old.entries)
-    known = {" ".join(q.casefold().split()) for entry in entries for q in entry.questions()}
-    added: list[str] = []
-    for text in texts:
-        key = " ".join(text.casefold().split())
-        if key not in known:
-            known.add(key)
-            added.append(text)
-    if added:
-        target = entries[index]
-        entries[index] = target.model_copy(update={"alternates": (*target.alternates, *added)})
-        same_model = old.manifest.get("model_id") == encoder.model_id
-        reuse = _ReusingEncoder(encoder, _known_vectors(old) if same_model else {})
-        built = KnowledgeBase.build(
-            old.name,
-            entries,
-            reuse,
-            sources=_manifest_sources(old.manifest),
-            ann=old.ann is not None,
+    # The ingest lock: an ingest running now would otherwise switch to a version
+    # without these alternates, or this switch would drop its entries.
+    with _ingest_lock(folder, 0.0):
+        old = _existing(folder)
+        if old is None:
+            raise KnowledgePackError(f"{folder}: no knowledge base here to add alternates to")
+        index = old.index_of(entry_id)
+        if index is None:
+            raise KnowledgePackError(f"no entry '{entry_id}' in {old.name} ({folder})")
+        entries = list(old.entries)
+        known = {" ".join(q.casefold().split()) for entry in entries for q in entry.questions()}
+        added: list[str] = []
+        for text in texts:
+            key = " ".join(text.casefold().split())
+            if key not in known:
+                known.add(key)
+                added.append(text)
+        if added:
+            target = entries[index]
+            entries[index] = target.model_copy(update={"alternates": (*target.alternates, *added)})
+            same_model = old.manifest.get("model_id") == encoder.model_id
+            reuse = _ReusingEncoder(encoder, _known_vectors(old) if same_model else {})
+            built = KnowledgeBase.build(
+                old.name,
+                entries,
+                reuse,
+                sources=_manifest_sources(old.manifest),
+                ann=old.ann is not None,
+            )
+            _calibrate_and_save(built, reuse, params, folder)
+            logger.info("added %d alternates to %s in %s", len(added), entry_id, folder)
+        decisions = review_decisions(folder)
+        _save_decisions(
+            folder,
+            decisions.model_copy(update={"accepted": {**decisions.accepted, cluster: entry_id}}),
         )
-        retriever = HybridRetriever(
-            built, reuse, params if params is not None else load_pack().params
-        )
-        built.manifest = retriever.calibrated()
-        built.save(folder)
-        logger.info("added %d alternates to %s in %s", len(added), entry_id, folder)
-    decisions = review_decisions(folder)
-    _save_decisions(
-        folder, decisions.model_copy(update={"accepted": {**decisions.accepted, cluster: entry_id}})
-    )
-    return len(added)
+        return len(added)
 
 
 def _save_decisions(folder: Path, decisions: ReviewDecisions) -> None:
@@ -403,7 +448,9 @@ def export_kb(kb_dir: str | os.PathLike[str], format: ExportFormat = "jsonl") ->
     ``source``) are the ones ``backcare ingest`` reads, so ingesting the export
     gives the same entries back (ids, questions, alternates, answers and the
     first source; CSV joins alternates with `` | ``). Only the first source of
-    an entry fits the columns; ``origin`` is not exported.
+    an entry fits the columns; ``origin`` is not exported. CSV cells that a
+    spreadsheet would run as formulas get a leading ``'``, which ``ingest``
+    takes off (``backcare.csvcells``).
 
     Raises:
         ConfigError: ``format`` is not ``csv`` or ``jsonl``.
@@ -428,10 +475,14 @@ def export_kb(kb_dir: str | os.PathLike[str], format: ExportFormat = "jsonl") ->
         # those after them, to keep the order) go on rows of their own under the same
         # id, which the reader folds back in as alternates (the QnA Maker layout).
         cut = next((n for n, q in enumerate(alternates) if "|" in q), len(alternates))
-        writer.writerow({**row, "alternates": " | ".join(alternates[:cut])})
+        writer.writerow(_safe({**row, "alternates": " | ".join(alternates[:cut])}))
         for question in alternates[cut:]:
-            writer.writerow({**row, "question": question, "alternates": ""})
+            writer.writerow(_safe({**row, "question": question, "alternates": ""}))
     return out.getvalue()
+
+
+def _safe(row: dict[str, str | list[str]]) -> dict[str, str]:
+    return {name: neutralise(str(value)) for name, value in row.items()}
 
 
 def _export_row(entry: FaqEntry) -> dict[str, str | list[str]]:
@@ -448,6 +499,77 @@ def _export_row(entry: FaqEntry) -> dict[str, str | list[str]]:
         "url": source.url if source else "",
         "source": source.title if source else "",
     }
+
+
+@contextlib.contextmanager
+def _ingest_lock(folder: Path, wait: float) -> Iterator[None]:
+    """Hold ``folder``'s ingest lock, waiting up to ``wait`` seconds for it.
+
+    A folder this call created is removed again when the ingest fails, so a
+    failed first ingest leaves nothing behind, as before there was a lock.
+
+    Raises:
+        KnowledgePackError: ``folder`` is a file, or the lock cannot be created.
+        IngestError: another process holds the lock after ``wait`` seconds.
+    """
+    if folder.exists() and not folder.is_dir():
+        raise KnowledgePackError(f"{folder}: is a file; --kb needs a folder")
+    created = not folder.exists()
+    deadline = time.monotonic() + max(0.0, wait)
+    lock = folder / LOCK_FILE
+    while True:
+        handle = _open_lock(folder)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            if time.monotonic() >= deadline:
+                raise IngestError(
+                    f"{folder}: another ingest is running on this knowledge base "
+                    f"({holder}); wait for it to finish, or pass --wait SECONDS"
+                ) from None
+            time.sleep(0.05)
+            continue
+        # A failed first ingest removes the file it locked: a lock on that old
+        # file guards nothing, so take the one now at the path.
+        try:
+            same = os.stat(lock).st_ino == os.fstat(handle.fileno()).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        handle.close()
+    with handle:
+        # Who holds it, for the message above; the lock itself is the flock.
+        handle.seek(0)
+        handle.truncate()
+        started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        handle.write(f"pid {os.getpid()} on {socket.gethostname()} since {started}")
+        handle.flush()
+        succeeded = False
+        try:
+            yield
+            succeeded = True
+        finally:
+            handle.truncate(0)
+            if created and not succeeded:
+                lock.unlink(missing_ok=True)
+                with contextlib.suppress(OSError):
+                    folder.rmdir()  # only when empty: leftovers of a killed build stay
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _open_lock(folder: Path) -> io.TextIOWrapper:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        return (folder / LOCK_FILE).open("a+", encoding="utf-8")
+    except OSError as exc:
+        raise KnowledgePackError(
+            f"{folder}: cannot create {LOCK_FILE} ({exc.strerror or exc}); ingest needs a "
+            "writable folder (replicas serve it read-only; ingest where it is written)"
+        ) from exc
 
 
 def _existing(folder: Path) -> KnowledgeBase | None:

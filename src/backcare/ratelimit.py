@@ -5,14 +5,15 @@ it carries ``Authorization: Bearer ...``, one from the bucket of that token
 too; a client with an empty bucket gets 429 ``rate_limited`` with
 ``Retry-After``. Buckets refill at ``rate`` tokens a second up to ``burst``.
 
-The state lives in one process: with ``serve --workers N`` each worker keeps
-its own buckets, so a client may get up to N times the rate. That bounds
+The state lives in one process: with ``serve --workers N`` or N replicas
+behind a proxy each process keeps its own buckets, so a client may get up to
+N times the rate (a round-robin proxy spreads one client evenly). That bounds
 abuse of one replica, which is the point; a limit shared across replicas
-belongs in the load balancer.
+belongs in the load balancer (nginx's ``limit_req``, docs/deploy.md).
 
-Behind a reverse proxy the address is the proxy's unless uvicorn trusts it
-(``--forwarded-allow-ips``; uvicorn trusts 127.0.0.1 by default), in which
-case uvicorn has already put the client's address in the ASGI scope.
+Behind a reverse proxy the address is the proxy's unless the proxy is in
+``BACKCARE_TRUSTED_PROXIES``, in which case ``backcare.proxies`` has already
+put the client's address in the ASGI scope.
 """
 
 from __future__ import annotations
@@ -30,8 +31,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 __all__ = ["EXEMPT_PATHS", "RateLimit", "RateLimitMiddleware", "RateLimited", "TokenBuckets"]
 
-# Health probes come from the load balancer, often and from one address.
-EXEMPT_PATHS = frozenset({"/healthz", "/readyz"})
+# Health probes and metric scrapes come from the load balancer and the monitor,
+# often and from one address.
+EXEMPT_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
 
 @dataclass(frozen=True)

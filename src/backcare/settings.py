@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 import platformdirs
 from pydantic import Field, model_validator
@@ -51,6 +52,23 @@ class Settings(BaseSettings):
     )
     rate_burst: int = Field(
         default=40, ge=1, description="requests a quiet client may make at once"
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="comma-separated addresses or networks (e.g. 127.0.0.1,10.0.0.0/8) of "
+        "reverse proxies whose proxy_header names the client; empty: trust none",
+    )
+    proxy_header: Literal["x-forwarded-for", "forwarded"] = Field(
+        default="x-forwarded-for",
+        description="the one header the trusted proxies write: x-forwarded-for or forwarded",
+    )
+    log_format: Literal["json", "text"] = Field(
+        default="json", description="`backcare serve` logs one JSON object a line, or text"
+    )
+    shutdown_grace: int = Field(
+        default=30,
+        ge=1,
+        description="seconds `backcare serve` lets in-flight requests finish after SIGTERM",
     )
 
     @model_validator(mode="after")

@@ -327,17 +327,21 @@ def diary_import(
         typer.Option("--format", help="csv or json (default: from the file's extension)."),
     ] = None,
 ) -> None:
-    """Add the episodes of an exported diary to this one (all or nothing)."""
+    """Add the episodes of an exported diary to this one (all or nothing).
+
+    A file over the import limits (bytes, or episodes and check-ins in all) is
+    refused before anything is added; the message says which limit.
+    """
     kind = format.value if format is not None else file.suffix.lower().lstrip(".")
     if kind not in ("csv", "json"):
         raise _fail(f"{file}: give --format csv or --format json", 2)
-    try:
-        text = file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise _fail(f"{file}: cannot read: {exc}", 2) from exc
+    if not file.is_file():
+        raise _fail(f"{file}: no such file", 2)
     with _local_diary() as (diary, user):
         try:
-            episodes, checkins = diary.import_text(user.id, text, kind)
+            episodes, checkins = diary.import_file(user.id, file, kind)
+        except OSError as exc:
+            raise _fail(f"{file}: cannot read: {exc.strerror or exc}", 2) from exc
         except BackcareError as exc:
             raise _diary_error(exc) from exc
         console.print(f"imported {episodes} episode(s) and {checkins} check-in(s)")

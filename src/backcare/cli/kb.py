@@ -141,12 +141,22 @@ def ingest(
             show_default=False,
         ),
     ] = None,
+    wait: Annotated[
+        float,
+        typer.Option(
+            "--wait",
+            min=0,
+            help="Seconds to wait for another ingest into the same folder to finish "
+            "(default: fail at once).",
+        ),
+    ] = 0.0,
 ) -> None:
     """Read FAQ files into a knowledge base that `ask --kb` answers from.
 
     When the folder already holds a knowledge base, the files add to it and
     update it; ingesting the same file again adds nothing. A failed ingest
-    leaves the existing knowledge base untouched. Example:
+    leaves the existing knowledge base untouched, and a second ingest into the
+    same folder waits (--wait) or fails while one runs. Example:
 
         backcare ingest faq.txt more.csv --kb ./my-kb
     """
@@ -167,7 +177,14 @@ def ingest(
                 "keep_both" if on_conflict is _OnConflict.keep_both else "keep_first"
             )
             report = ingest_to_kb(
-                files, kb, encoder, name=name, on_conflict=policy, progress=step, ann=ann
+                files,
+                kb,
+                encoder,
+                name=name,
+                on_conflict=policy,
+                progress=step,
+                ann=ann,
+                wait=wait,
             )
         info = kb_info(kb)
     except BackcareError as exc:

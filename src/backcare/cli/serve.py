@@ -1,4 +1,10 @@
-"""`serve`: the HTTP API and the web page."""
+"""`serve`: the HTTP API and the web page.
+
+uvicorn's own proxy-header handling is off: the API reads ``X-Forwarded-For``
+or ``Forwarded`` itself, only from ``BACKCARE_TRUSTED_PROXIES``
+(``backcare.proxies``). On SIGTERM uvicorn stops accepting, lets the requests
+in flight finish (up to ``BACKCARE_SHUTDOWN_GRACE`` seconds) and exits 0.
+"""
 
 from __future__ import annotations
 
@@ -32,9 +38,36 @@ def _app_factory() -> Any:
     return create_app(
         _open(None),
         feedback=SqlFeedbackStore(_feedback_url(settings)),
-        rate_limit=_rate_limit(settings),
         diary=diary,
+        **_app_options(settings),
     )
+
+
+def _app_options(settings: Settings) -> dict[str, Any]:
+    """``create_app``'s keyword arguments that come from the settings."""
+    from backcare.api import TrustedProxies
+
+    try:
+        trusted = TrustedProxies.parse(settings.trusted_proxies)
+    except ValueError as exc:
+        raise _fail(f"BACKCARE_TRUSTED_PROXIES: {exc}", 2) from exc
+    return {
+        "rate_limit": _rate_limit(settings),
+        "trusted_proxies": trusted,
+        "proxy_header": settings.proxy_header,
+    }
+
+
+def _server_options(settings: Settings) -> dict[str, Any]:
+    """``uvicorn.Config``'s keyword arguments that come from the settings."""
+    from backcare.logs import uvicorn_log_config
+
+    return {
+        "proxy_headers": False,
+        "access_log": False,  # the API writes its own, with the request id
+        "log_config": uvicorn_log_config(settings.log_format),
+        "timeout_graceful_shutdown": settings.shutdown_grace,
+    }
 
 
 def _rate_limit(settings: Settings) -> Any:
@@ -65,6 +98,7 @@ def serve(
     from backcare.api import create_app
 
     settings = _settings()
+    options = _app_options(settings)  # a bad setting fails before the model loads
     # Load (and on first run build) the model and index before accepting requests.
     backcare = _open(kb)
     diary = _diary_store()  # migrates the schema before the feedback store opens
@@ -76,10 +110,11 @@ def serve(
     if workers == 1:
         console.print(f"backcare is serving on {url}", soft_wrap=True)
         uvicorn.run(
-            create_app(backcare, feedback=store, rate_limit=_rate_limit(settings), diary=diary),
+            create_app(backcare, feedback=store, diary=diary, **options),
             host=host,
             port=port,
             log_level="info",
+            **_server_options(settings),
         )
         return
     store.close()
@@ -98,6 +133,7 @@ def serve(
             port=port,
             workers=workers,
             log_level="info",
+            **_server_options(settings),
         )
     )
 

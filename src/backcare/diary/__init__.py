@@ -5,12 +5,14 @@ its schema under Alembic migrations; ``diary_warnings`` is pure; ``dump_diary``
 and ``load_diary`` write and read the CSV and JSON exports.
 """
 
-from backcare.diary.export import dump_diary, load_diary
+from backcare.diary.export import MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, dump_diary, load_diary
 from backcare.diary.sql import SqlDiaryStore
 from backcare.diary.store import DiaryStore, EpisodeRecord
 from backcare.diary.warnings import diary_warnings
 
 __all__ = [
+    "MAX_IMPORT_BYTES",
+    "MAX_IMPORT_ROWS",
     "DiaryStore",
     "EpisodeRecord",
     "SqlDiaryStore",

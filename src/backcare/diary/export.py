@@ -11,7 +11,13 @@ gives the same text.
 - CSV (for a spreadsheet): one row per check-in, with the episode repeated on
   each row and numbered in the ``episode`` column; an episode without check-ins
   has one row with the check-in columns empty. Lists are joined with ``"; "``
-  (labels cannot contain ``;``).
+  (labels cannot contain ``;``). A cell a spreadsheet would run as a formula
+  (``=``, ``+``, ``-``, ``@``...) is written with a leading ``'`` that reading
+  takes off again (``backcare.csvcells``).
+
+Reading is bounded: a file over ``MAX_IMPORT_BYTES`` or with more than
+``MAX_IMPORT_ROWS`` episodes and check-ins in all is refused before anything
+is added, so one upload cannot fill the database or hold a worker for long.
 """
 
 from __future__ import annotations
@@ -25,11 +31,19 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from backcare.csvcells import neutralise, restore
 from backcare.diary.store import EpisodeRecord
 from backcare.errors import ConfigError, DiaryFormatError
 from backcare.model import CheckIn, Episode, NewCheckIn, NewEpisode
 
-__all__ = ["CSV_COLUMNS", "FORMATS", "dump_diary", "load_diary"]
+__all__ = [
+    "CSV_COLUMNS",
+    "FORMATS",
+    "MAX_IMPORT_BYTES",
+    "MAX_IMPORT_ROWS",
+    "dump_diary",
+    "load_diary",
+]
 
 FORMATS = ("csv", "json")
 CSV_COLUMNS = (
@@ -44,6 +58,11 @@ CSV_COLUMNS = (
     "helped",
     "notes",
 )
+# Four check-ins a day for fourteen years; more is not one person's diary.
+MAX_IMPORT_ROWS = 20_000
+# That many rows of a typical JSON export (measured: 379 bytes a check-in with
+# tags and a one-line note; the CSV takes 169).
+MAX_IMPORT_BYTES = 8_000_000
 _MAGIC = "backcare-diary"
 _M = TypeVar("_M", bound=BaseModel)
 _LIST_JOIN = "; "
@@ -79,17 +98,34 @@ def dump_diary(diary: Sequence[tuple[Episode, Sequence[CheckIn]]], format: str) 
     raise ConfigError(f"unknown diary format {format!r}; use one of: {', '.join(FORMATS)}")
 
 
-def load_diary(text: str, format: str) -> list[EpisodeRecord]:
+def load_diary(
+    text: str, format: str, *, max_rows: int = MAX_IMPORT_ROWS, max_bytes: int = MAX_IMPORT_BYTES
+) -> list[EpisodeRecord]:
     """Episodes with their check-ins from a diary export.
 
+    Args:
+        text: the file's text.
+        format: ``csv`` or ``json``.
+        max_rows: episodes and check-ins the file may hold in all.
+        max_bytes: how long the text may be, in UTF-8 bytes.
+
     Raises:
-        DiaryFormatError: the text is not a diary export; the message says where.
+        DiaryFormatError: the text is not a diary export (the message says
+            where), or it is over a limit (the message says which).
         ConfigError: an unknown format.
     """
-    if format == "json":
-        return _load_json(text)
-    if format == "csv":
-        return _load_csv(text)
+    size = len(text.encode("utf-8", errors="surrogatepass"))
+    if size > max_bytes:
+        raise DiaryFormatError(
+            f"the diary file is {size:,} bytes, over the limit of {max_bytes:,}; "
+            "split it into smaller files"
+        )
+    if format in FORMATS:
+        loaded = _load_json(text) if format == "json" else _load_csv(text, max_rows)
+        rows = sum(1 + len(checkins) for _, checkins in loaded)
+        if rows > max_rows:
+            raise _too_many(max_rows)
+        return loaded
     raise ConfigError(f"unknown diary format {format!r}; use one of: {', '.join(FORMATS)}")
 
 
@@ -151,6 +187,10 @@ def _dump_csv(diary: Sequence[tuple[Episode, Sequence[CheckIn]]]) -> str:
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
+
+    def write(cells: list[str]) -> None:
+        writer.writerow([neutralise(cell) for cell in cells])
+
     for number, (episode, checkins) in enumerate(diary, start=1):
         head = [
             str(number),
@@ -160,9 +200,9 @@ def _dump_csv(diary: Sequence[tuple[Episode, Sequence[CheckIn]]]) -> str:
         ]
         ordered = sorted(checkins, key=lambda c: (c.at, c.id))
         if not ordered:
-            writer.writerow([*head, "", "", "", "", "", ""])
+            write([*head, "", "", "", "", "", ""])
         for checkin in ordered:
-            writer.writerow(
+            write(
                 [
                     *head,
                     _time(checkin.at),
@@ -176,7 +216,14 @@ def _dump_csv(diary: Sequence[tuple[Episode, Sequence[CheckIn]]]) -> str:
     return out.getvalue()
 
 
-def _load_csv(text: str) -> list[EpisodeRecord]:
+def _too_many(max_rows: int) -> DiaryFormatError:
+    return DiaryFormatError(
+        f"the diary file holds more than {max_rows:,} episodes and check-ins in all, "
+        "the most one import takes; split it into smaller files"
+    )
+
+
+def _load_csv(text: str, max_rows: int) -> list[EpisodeRecord]:
     reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
     try:
         header = next(reader, None)
@@ -186,15 +233,19 @@ def _load_csv(text: str) -> list[EpisodeRecord]:
                 "make one with: backcare diary export --format csv"
             )
         groups: dict[str, tuple[NewEpisode, list[NewCheckIn], tuple[str, ...]]] = {}
+        data_rows = 0
         for row in reader:
             line = reader.line_num
             if not any(cell.strip() for cell in row):
                 continue
+            data_rows += 1
+            if data_rows > max_rows:  # each row holds an episode, a check-in or both
+                raise _too_many(max_rows)
             if len(row) != len(CSV_COLUMNS):
                 raise DiaryFormatError(
                     f"line {line}: {len(row)} columns, expected {len(CSV_COLUMNS)}"
                 )
-            cells = dict(zip(CSV_COLUMNS, row, strict=True))
+            cells = dict(zip(CSV_COLUMNS, (restore(cell) for cell in row), strict=True))
             key = cells["episode"]
             head = (cells["onset"], cells["end"], cells["episode_note"])
             if key not in groups:

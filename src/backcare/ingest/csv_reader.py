@@ -4,7 +4,8 @@ The header names the columns (see ``records.FIELD_NAMES``); a two-column file
 whose first row names no known column is read as ``question, answer`` rows
 without a header, as Dialogflow's FAQ knowledge documents are. QnA Maker
 exports one row per alternate question under the same ``QnA id``: those rows
-become one entry with alternates.
+become one entry with alternates. A cell that ``backcare.csvcells`` guarded
+against spreadsheet formulas (``'=...``, ``'-...``) loses that leading quote.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 
+from backcare.csvcells import restore
 from backcare.errors import IngestError
 from backcare.ingest.base import ReadResult
 from backcare.ingest.records import FIELD_NAMES, Row, build, field_of
@@ -37,7 +39,8 @@ def _read(text: str, *, file: str, delimiter: str, format: str) -> ReadResult:
     columns: list[str] | None = None
     start = 1
     try:
-        for record in reader:
+        for cells in reader:
+            record = [restore(cell) for cell in cells]
             line, start = start, reader.line_num + 1
             if not any(cell.strip() for cell in record):
                 continue
