@@ -38,12 +38,14 @@ if _typing.TYPE_CHECKING:
     from backcare.ingest import IngestReport
     from backcare.kbuild import KbInfo, export_kb, ingest_to_kb, kb_info
     from backcare.knowledge.pack import KnowledgePack, load_pack
+    from backcare.language import SUPPORTED_LANGUAGES, detect_language
     from backcare.model import (
         Alternative,
         Answer,
         CarePlan,
         CarePlanTable,
         CheckIn,
+        DetectedLanguage,
         DiarySummary,
         DiaryWarning,
         Episode,
@@ -97,6 +99,7 @@ _LAZY = {
     "Diary": "backcare.diary_service",
     "DiaryConflictError": "backcare.errors",
     "DiaryError": "backcare.errors",
+    "DetectedLanguage": "backcare.model",
     "DiaryFormatError": "backcare.errors",
     "DiaryStore": "backcare.diary",
     "DiarySummary": "backcare.model",
@@ -145,9 +148,11 @@ _LAZY = {
     "UnansweredCluster": "backcare.model",
     "UnsupportedFormatError": "backcare.errors",
     "User": "backcare.model",
+    "SUPPORTED_LANGUAGES": "backcare.language",
     "build_model": "backcare.service",
     "care_plan_to_ics": "backcare.careplan",
     "default_encoder": "backcare.service",
+    "detect_language": "backcare.language",
     "diary_warnings": "backcare.diary",
     "export_kb": "backcare.kbuild",
     "ingest_to_kb": "backcare.kbuild",
@@ -195,6 +200,7 @@ __all__ = [
     "CarePlanTable",
     "CheckIn",
     "ConfigError",
+    "DetectedLanguage",
     "Diary",
     "DiaryConflictError",
     "DiaryError",
@@ -234,6 +240,7 @@ __all__ = [
     "RetrievalError",
     "RetrievalParams",
     "ReviewReport",
+    "SUPPORTED_LANGUAGES",
     "Source",
     "SqlDiaryStore",
     "SqlFeedbackStore",
@@ -249,6 +256,7 @@ __all__ = [
     "build_model",
     "care_plan_to_ics",
     "default_encoder",
+    "detect_language",
     "diary_warnings",
     "evaluate",
     "export_kb",
