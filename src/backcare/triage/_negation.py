@@ -13,7 +13,7 @@ import unicodedata
 
 from backcare.model import TriageLanguage
 
-__all__ = ["Normalised", "ScopeReader", "normalise"]
+__all__ = ["Normalised", "ScopeReader", "fold_char", "normalise"]
 
 _APOSTROPHES = frozenset("'\u2018\u2019\u02bc`\u00b4\u2032")
 _HYPHENS = frozenset("-\u2010\u2011\u2012\u2013\u2014\u2015\u2212_")
@@ -57,7 +57,7 @@ def normalise(original: str) -> Normalised:
     origin: list[int] = []
     last_space = True
     for index, raw in enumerate(original):
-        folded = raw.lower() if raw.isascii() else _fold(raw)
+        folded = raw.lower() if raw.isascii() else fold_char(raw)
         for char in folded:
             if char in _APOSTROPHES:
                 continue
@@ -76,7 +76,7 @@ def normalise(original: str) -> Normalised:
     return Normalised(original, "".join(chars), origin)
 
 
-def _fold(char: str) -> str:
+def fold_char(char: str) -> str:
     """One non-ASCII character, compatibility-decomposed, lower-cased, marks dropped."""
     decomposed = unicodedata.normalize("NFKD", char).lower()
     kept = "".join(part for part in decomposed if not unicodedata.combining(part))
