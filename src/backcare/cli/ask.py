@@ -181,8 +181,14 @@ def eval_(
         "p50 ms",
         "p95 ms",
     ):
-        table.add_column(column)
-    for r in reports:
+        table.add_column(column, overflow="fold" if column == "set" else "ellipsis")
+    # A set mixing languages ("lang" on its lines) gets one row per language.
+    rows = [
+        row
+        for r in reports
+        for row in (r, *((r.by_lang or {}).values() if len(r.by_lang or {}) > 1 else ()))
+    ]
+    for r in rows:
 
         def fmt(value: float | None) -> str:
             return "" if value is None else f"{value:.3f}"
@@ -199,7 +205,9 @@ def eval_(
             f"{r.latency_ms.get('p95', 0):.2f}",
         )
     console.print(table)
-    for r in reports:
+    for r in rows:
+        if r.lang_detected is not None:
+            console.print(f"{escape(r.name)}: language identified {r.lang_detected:.3f}")
         if r.confusion:
             matrix = Table(title=f"triage confusion · {r.name} (rows expected, columns got)")
             matrix.add_column("expected")
