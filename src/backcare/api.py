@@ -97,6 +97,12 @@ class AskRequest(_Request):
     top_k: int = Field(
         default=3, ge=1, le=50, description="How many entries come back in all (answer first)."
     )
+    lang: str | None = Field(
+        default=None,
+        pattern=r"^[a-z]{2}$",
+        description="Reply in this language (ISO 639-1: en, es, fr, de, pl, pt, ar) instead "
+        "of the one detected; warning signs are still checked in the detected language too.",
+    )
 
 
 class TriageRequest(_Request):
@@ -108,6 +114,12 @@ class TriageRequest(_Request):
     )
 
     q: str = Field(description="What is happening, in the person's own words.")
+    lang: str | None = Field(
+        default=None,
+        pattern=r"^[a-z]{2}$",
+        description="Reply in this language (ISO 639-1: en, es, fr, de, pl, pt, ar) instead "
+        "of the one detected; warning signs are still checked in the detected language too.",
+    )
 
 
 class CarePlanRequest(_Request):
@@ -500,7 +512,7 @@ def create_app(
     )
     def ask(request: AskRequest) -> Reply:
         """Triage the question, then answer it from the knowledge base or abstain."""
-        reply = backcare.ask(request.q, top_k=request.top_k)
+        reply = backcare.ask(request.q, top_k=request.top_k, lang=request.lang)
         if reply.status == "abstained":
             _log_abstained(store, reply, clock())
         return reply
@@ -508,7 +520,7 @@ def create_app(
     @app.post("/v1/triage", response_model=TriageResult, tags=["answers"], responses=errors_422)
     def triage(request: TriageRequest) -> TriageResult:
         """Red-flag triage alone: the level, the flags that fired and what to do."""
-        return backcare.triage(request.q)
+        return backcare.triage(request.q, lang=request.lang)
 
     @app.post(
         "/v1/careplan",

@@ -1,0 +1,77 @@
+"""Languages in the shells: `lang` in replies, `--lang` in the CLI, `lang` in the API."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from backcare import Backcare
+from backcare.api import create_app
+from backcare.cli import app
+
+runner = CliRunner()
+URDU = "میرے کمر میں بہت درد ہے اور میں پیشاب نہیں کر سکتا"
+
+
+def _run(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args), env={"COLUMNS": "100"})
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def client(fake_backcare: Backcare) -> Iterator[TestClient]:
+    with TestClient(create_app(fake_backcare)) as test_client:
+        yield test_client
+
+
+def test_a_reply_names_its_language_and_what_detection_found(fake_backcare: Backcare) -> None:
+    reply = fake_backcare.ask("no puedo orinar desde ayer y me duele la espalda")
+    assert reply.lang == "es" and reply.triage.lang == "es"
+    assert reply.language is not None and reply.language.code == "es" and reply.language.reliable
+    assert reply.triage.level.value == "emergency"
+
+
+@pytest.mark.usefixtures("clean_env")
+class TestCli:
+    def test_triage_detects_the_language(self) -> None:
+        code, out, _ = _run("triage", "--json", "nie czuję krocza")
+        body = json.loads(out)
+        assert code == 0 and body["level"] == "emergency" and body["lang"] == "pl"
+
+    def test_triage_lang_overrides_the_reply_language(self) -> None:
+        code, out, _ = _run("triage", "--json", "--lang", "fr", "my back hurts and I can't pee")
+        body = json.loads(out)
+        assert code == 0 and body["lang"] == "fr" and body["level"] == "emergency"
+        assert body["message"].startswith("Cela peut être une urgence")
+
+    def test_an_unknown_lang_is_a_clear_error(self) -> None:
+        code, _, err = _run("triage", "--lang", "xx", "back pain")
+        assert code == 2 and "no red-flag rules in language 'xx'" in err
+
+    def test_an_unchecked_language_is_shown_loudly(self) -> None:
+        code, out, _ = _run("triage", URDU)
+        assert code == 0 and "WARNING SIGNS NOT CHECKED" in out and "999" in out
+
+
+class TestApi:
+    def test_ask_carries_lang(self, client: TestClient) -> None:
+        body = client.post("/v1/ask", json={"q": "Ich habe Fieber und Rückenschmerzen"}).json()
+        assert body["lang"] == "de" and body["language"]["code"] == "de"
+        assert body["triage"]["level"] == "urgent"
+
+    def test_triage_takes_a_lang(self, client: TestClient) -> None:
+        response = client.post("/v1/triage", json={"q": "back pain and fever", "lang": "ar"})
+        body = response.json()
+        assert response.status_code == 200 and body["lang"] == "ar" and body["level"] == "urgent"
+
+    def test_a_lang_without_rules_is_a_422_with_its_code(self, client: TestClient) -> None:
+        response = client.post("/v1/ask", json={"q": "back pain", "lang": "xx"})
+        assert response.status_code == 422 and response.json()["error"]["code"] == "unknown_lang"
+
+    def test_an_unsupported_language_reply_says_unchecked(self, client: TestClient) -> None:
+        body = client.post("/v1/triage", json={"q": URDU}).json()
+        assert body["checked"] is False and "NOT checked" in body["message"]
