@@ -10,7 +10,11 @@ Measured per message (each timed alone, many repeats, median of medians):
 No model is loaded: these are the parts that run before retrieval, and
 their sum is what language support adds to ``ask`` latency.
 
-Run: ``.venv/bin/python benchmarks/bench_language.py [--repeats N] [--json FILE]``.
+``--modes`` instead compares lingua's full and low-accuracy models, each in a
+fresh process (first call, peak memory, per-message time, and how many
+labelled messages each identifies).
+
+Run: ``.venv/bin/python benchmarks/bench_language.py [--repeats N] [--json FILE] [--modes]``.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -57,11 +63,69 @@ def _per_message_ms(
     }
 
 
+_MODE = """
+import glob, json, resource, sys, time
+from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
+import backcare.language as L
+codes = (*L.SUPPORTED_LANGUAGES, *L.OTHER_LANGUAGES)
+builder = LanguageDetectorBuilder.from_languages(
+    *[Language.from_iso_code_639_1(getattr(IsoCode639_1, c.upper())) for c in codes]
+)
+if sys.argv[1] == "low":
+    builder = builder.with_low_accuracy_mode()
+detector = builder.build()
+start = time.perf_counter()
+detector.compute_language_confidence_values("me duele la espalda")
+first = time.perf_counter() - start
+def code(q):
+    values = detector.compute_language_confidence_values(q)
+    best = values[0] if values else None
+    if best is None or best.value < L.MIN_CONFIDENCE:
+        return "en"
+    return best.language.iso_code_639_1.name.lower()
+rows = [
+    json.loads(line)
+    for path in sys.argv[2:]
+    for line in open(path, encoding="utf-8")
+    if line.strip()
+]
+labelled = [r for r in rows if "lang" in r]
+english = [r for r in rows if "lang" not in r]
+start = time.perf_counter()
+found = [code(r["q"]) for r in rows]
+per = (time.perf_counter() - start) / len(rows) * 1000
+print(json.dumps({
+    "mode": sys.argv[1], "first_call_ms": round(first * 1000, 1),
+    "per_message_ms": round(per, 4),
+    "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    "labelled_identified": "%d/%d" % (
+        sum(f == r["lang"] for f, r in zip(found, labelled)), len(labelled)
+    ),
+    "english_identified": f"{sum(f == 'en' for f in found[len(labelled):])}/{len(english)}",
+}))
+"""
+
+
+def _modes() -> list[dict[str, object]]:
+    labelled = sorted((ROOT / "eval" / "i18n").rglob("*.jsonl"))
+    english = [ROOT / "tests" / "triage_cases.jsonl"]
+    out = []
+    for mode in ("high", "low"):
+        command = [sys.executable, "-c", _MODE, mode, *map(str, labelled + english)]
+        result = subprocess.run(command, capture_output=True, text=True, check=True)
+        out.append(json.loads(result.stdout))
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--modes", action="store_true", help="compare lingua's two modes")
     args = parser.parse_args()
+    if args.modes:
+        print(json.dumps(_modes(), indent=2))
+        return
 
     pack = load_pack()
     english = [

@@ -164,3 +164,12 @@ def test_evidence_keeps_the_persons_own_accents(pack: KnowledgePack) -> None:
     assert any("entrepierna" in flag.evidence for flag in result.flags)
     arabic = triage_text(pack, "لا أستطيع التبول إطلاقاً")
     assert arabic.flags[0].evidence == "لا أستطيع التبول"
+
+
+@pytest.mark.parametrize("chosen", ["en", "de", "ar"])
+def test_flags_never_depend_on_which_language_is_named(pack: KnowledgePack, chosen: str) -> None:
+    """Every rule set runs whatever the detection or the choice, so naming the wrong
+    language changes the wording only."""
+    result = triage_text(pack, "Je n'arrive pas à relever la pointe du pied droit", lang=chosen)
+    assert result.level is TriageLevel.EMERGENCY and result.lang == chosen
+    assert "leg_weakness" in [flag.id for flag in result.flags]

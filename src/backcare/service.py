@@ -16,7 +16,7 @@ from backcare.careplan import make_care_plan
 from backcare.errors import KnowledgePackError, QueryError
 from backcare.knowledge.i18n import DEFAULT_UNCHECKED
 from backcare.knowledge.pack import KnowledgePack, load_pack
-from backcare.language import detect_language, language_name, triage_plan
+from backcare.language import detect_language, language_name, triage_plan, warm_up
 from backcare.model import Alternative, Answer, CarePlan, DetectedLanguage, Reply, TriageResult
 from backcare.retrieval.dense import Encoder, OnnxMiniLM
 from backcare.retrieval.kbase import KnowledgeBase
@@ -168,6 +168,9 @@ class Backcare:
             pack: a loaded pack; None loads the shipped one.
         """
         pack = load_pack() if pack is None else pack
+        # Language identification loads its models on first use; do it before the
+        # first question rather than during it.
+        warm_up()
         if kb_dir is not None:
             kb = KnowledgeBase.load(kb_dir, model_id=encoder.model_id)
         else:
