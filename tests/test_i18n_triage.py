@@ -112,6 +112,7 @@ def test_an_unsupported_language_is_never_a_silent_self_care(pack: KnowledgePack
     assert result.checked is False
     assert result.message.startswith("Your message seems to be in Urdu")
     assert "NOT checked" in result.message and "999" in result.message
+    assert "Nothing you wrote points to a warning sign" not in result.message
 
 
 def test_a_pack_without_translations_still_says_unchecked(

@@ -55,7 +55,9 @@ def triage_languages(
     ordered = sorted(fired.values(), key=lambda pair: -pair[0].level.rank)
     level = TriageLevel.most_urgent([flag.level for flag, _ in ordered])
     lines = [unchecked_notice] if unchecked_notice else []
-    lines.append(tables[reply].levels[level])
+    # "Nothing you wrote points to a warning sign" would contradict the notice.
+    if not (unchecked_notice and level is TriageLevel.SELF_CARE):
+        lines.append(tables[reply].levels[level])
     lines += [rule.action for _, rule in ordered if rule.action]
     lines += [f"- {rule.message}" for _, rule in ordered]
     return TriageResult(
