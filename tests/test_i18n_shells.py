@@ -68,10 +68,20 @@ class TestApi:
         body = response.json()
         assert response.status_code == 200 and body["lang"] == "ar" and body["level"] == "urgent"
 
-    def test_a_lang_without_rules_is_a_422_with_its_code(self, client: TestClient) -> None:
+    def test_a_lang_without_rules_is_refused_by_the_schema(self, client: TestClient) -> None:
         response = client.post("/v1/ask", json={"q": "back pain", "lang": "xx"})
-        assert response.status_code == 422 and response.json()["error"]["code"] == "unknown_lang"
+        assert response.status_code == 422
+        assert response.json()["error"]["code"] == "invalid_request"
 
     def test_an_unsupported_language_reply_says_unchecked(self, client: TestClient) -> None:
         body = client.post("/v1/triage", json={"q": URDU}).json()
         assert body["checked"] is False and "NOT checked" in body["message"]
+
+
+def test_the_api_schema_names_exactly_the_supported_languages() -> None:
+    from typing import get_args
+
+    from backcare import SUPPORTED_LANGUAGES
+    from backcare.api import LangCode
+
+    assert set(get_args(LangCode)) == set(SUPPORTED_LANGUAGES)

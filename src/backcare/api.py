@@ -81,6 +81,11 @@ _BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # ---------------------------------------------------------------- wire types
 
 
+# The languages the shipped pack has red-flag rules for (backcare.SUPPORTED_LANGUAGES;
+# tests/test_i18n_shells.py keeps the two equal), so the schema names them.
+LangCode = Literal["en", "es", "fr", "de", "pl", "pt", "ar"]
+
+
 class _Request(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -97,9 +102,8 @@ class AskRequest(_Request):
     top_k: int = Field(
         default=3, ge=1, le=50, description="How many entries come back in all (answer first)."
     )
-    lang: str | None = Field(
+    lang: LangCode | None = Field(
         default=None,
-        pattern=r"^[a-z]{2}$",
         description="Reply in this language (ISO 639-1: en, es, fr, de, pl, pt, ar) instead "
         "of the one detected; warning signs are still checked in the detected language too.",
     )
@@ -114,9 +118,8 @@ class TriageRequest(_Request):
     )
 
     q: str = Field(description="What is happening, in the person's own words.")
-    lang: str | None = Field(
+    lang: LangCode | None = Field(
         default=None,
-        pattern=r"^[a-z]{2}$",
         description="Reply in this language (ISO 639-1: en, es, fr, de, pl, pt, ar) instead "
         "of the one detected; warning signs are still checked in the detected language too.",
     )
