@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from backcare import Backcare
+from backcare import Backcare, evaluate, read_cases
 from backcare.api import create_app
 from backcare.cli import app
 
@@ -85,3 +86,32 @@ def test_the_api_schema_names_exactly_the_supported_languages() -> None:
     from backcare.api import LangCode
 
     assert set(get_args(LangCode)) == set(SUPPORTED_LANGUAGES)
+
+
+def test_eval_scores_each_language_on_its_own(fake_backcare: Backcare, tmp_path: Path) -> None:
+    rows = [
+        {"q": "No puedo orinar desde ayer", "level": "emergency", "lang": "es"},
+        {"q": "No tengo fiebre, solo la espalda rígida", "level": "self_care", "lang": "es"},
+        {"q": "nie czuję krocza od rana", "level": "emergency", "lang": "pl"},
+    ]
+    path = tmp_path / "set.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    report = evaluate(fake_backcare, read_cases(path), name="set")
+    assert report.by_lang is not None and set(report.by_lang) == {"es", "pl"}
+    spanish = report.by_lang["es"]
+    assert (spanish.n, spanish.under_triaged_emergencies, spanish.lang_detected) == (2, 0, 1.0)
+    assert report.as_dict()["by_lang"]["pl"]["triage_at_least"] == 1.0
+
+
+def test_the_arabic_rules_are_generated_from_their_source() -> None:
+    import importlib.util
+
+    script = Path(__file__).resolve().parents[1] / "tuning" / "fold_arabic_rules.py"
+    spec = importlib.util.spec_from_file_location("fold_arabic_rules", script)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    folder = module.FOLDER
+    source = (folder / "red_flags.src.yaml").read_text(encoding="utf-8")
+    generated = (folder / "red_flags.yaml").read_text(encoding="utf-8")
+    assert generated.endswith(module.fold_rules(source)), "run tuning/fold_arabic_rules.py"

@@ -9,8 +9,9 @@ read" can be told apart from "this is short and probably English".
 The rule for short or ambiguous text: when lingua's best guess has a
 confidence below ``MIN_CONFIDENCE`` (or the text has fewer than
 ``MIN_LETTERS`` letters), the answer is English with ``reliable=False``.
-English is the pack's own language, and callers that care about safety (the
-triage) treat an unreliable answer as "could be any of them".
+English is the pack's own language. Triage never relies on the answer: every
+language's rules run on every message (``triage_plan``); the language only
+chooses the wording of the reply.
 """
 
 from __future__ import annotations
