@@ -77,10 +77,21 @@ class TestAsk:
         response = client.post("/v1/ask", json={"q": "what helps a back spasm right now?"})
         assert response.status_code == 200
         reply = response.json()
-        assert list(reply) == ["query", "status", "triage", "answer", "alternatives", "kb"]
+        # The original contract first, in order; fields added since come after it.
+        assert list(reply) == [
+            *("query", "status", "triage", "answer", "alternatives", "kb"),
+            *("lang", "language"),
+        ]
         assert reply["query"] == "what helps a back spasm right now?"
         assert reply["status"] in {"answered", "abstained"}
-        assert list(reply["triage"]) == ["level", "flags", "message"]
+        assert list(reply["triage"]) == [
+            "level",
+            "flags",
+            "message",
+            "lang",
+            "languages",
+            "checked",
+        ]
         assert reply["triage"]["level"] in {"emergency", "urgent", "doctor", "self_care"}
         assert reply["kb"] == "backcare-pack@1"
         if reply["status"] == "answered":
@@ -209,7 +220,7 @@ class TestErrors:
         self, fake_backcare: Backcare, caplog: pytest.LogCaptureFixture
     ) -> None:
         class Broken(Backcare):
-            def ask(self, text: str, *, top_k: int = 3) -> Any:
+            def ask(self, text: str, *, top_k: int = 3, lang: str | None = None) -> Any:
                 raise RuntimeError("secret internal detail")
 
         broken = Broken(fake_backcare.pack, fake_backcare.kb, fake_backcare.retriever.encoder)
@@ -277,7 +288,7 @@ class TestErrors:
 
 def test_triage_returns_level_flags_and_message(client: TestClient) -> None:
     body = client.post("/v1/triage", json={"q": EMERGENCY}).json()
-    assert list(body) == ["level", "flags", "message"]
+    assert list(body) == ["level", "flags", "message", "lang", "languages", "checked"]
     assert body["level"] == "emergency"
     assert {"id", "level", "evidence"} == set(body["flags"][0])
     assert body["message"]

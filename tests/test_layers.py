@@ -15,6 +15,7 @@ LAYERS: dict[str, int] = {
     "csvcells": 1,
     "model": 2,
     "knowledge": 3,
+    "language": 3,
     "ingest": 3,
     "retrieval": 3,
     "triage": 3,

@@ -37,10 +37,10 @@ NOW = dt.datetime(2026, 11, 28, 9, 30, tzinfo=dt.UTC)
 class _BuggyBackcare(Backcare):
     """Triage fails, quoting the text, when it starts with ``crash``: a bug's message."""
 
-    def triage(self, text: str) -> TriageResult:
+    def triage(self, text: str, *, lang: str | None = None) -> TriageResult:
         if text.startswith("crash"):
             raise RuntimeError(f"triage failed on {text!r}")
-        return super().triage(text)
+        return super().triage(text, lang=lang)
 
 
 def _free_port() -> int:

@@ -38,8 +38,12 @@ def test_a_100kb_query_is_refused_quickly() -> None:
 
 def test_reply_has_exactly_the_contract_fields(fake_backcare: Backcare) -> None:
     reply = json.loads(fake_backcare.ask("what helps a back spasm right now?").model_dump_json())
-    assert list(reply) == ["query", "status", "triage", "answer", "alternatives", "kb"]
-    assert set(reply["triage"]) == {"level", "flags", "message"}
+    # The original contract first, in order; fields added since come after it.
+    assert list(reply) == [
+        *("query", "status", "triage", "answer", "alternatives", "kb"),
+        *("lang", "language"),
+    ]
+    assert set(reply["triage"]) == {"level", "flags", "message", "lang", "languages", "checked"}
     assert reply["status"] in {"answered", "abstained"}
     assert reply["kb"] == "backcare-pack@1"
     if reply["answer"] is not None:

@@ -85,6 +85,11 @@ _BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # ---------------------------------------------------------------- wire types
 
 
+# The languages the shipped pack has red-flag rules for (backcare.SUPPORTED_LANGUAGES;
+# tests/test_i18n_shells.py keeps the two equal), so the schema names them.
+LangCode = Literal["en", "es", "fr", "de", "pl", "pt", "ar"]
+
+
 class _Request(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -101,6 +106,11 @@ class AskRequest(_Request):
     top_k: int = Field(
         default=3, ge=1, le=50, description="How many entries come back in all (answer first)."
     )
+    lang: LangCode | None = Field(
+        default=None,
+        description="Reply in this language (ISO 639-1: en, es, fr, de, pl, pt, ar) instead "
+        "of the one detected; warning signs are still checked in the detected language too.",
+    )
 
 
 class TriageRequest(_Request):
@@ -112,6 +122,11 @@ class TriageRequest(_Request):
     )
 
     q: str = Field(description="What is happening, in the person's own words.")
+    lang: LangCode | None = Field(
+        default=None,
+        description="Reply in this language (ISO 639-1: en, es, fr, de, pl, pt, ar) instead "
+        "of the one detected; warning signs are still checked in the detected language too.",
+    )
 
 
 class CarePlanRequest(_Request):
@@ -528,7 +543,7 @@ def create_app(
     )
     def ask(request: AskRequest) -> Reply:
         """Triage the question, then answer it from the knowledge base or abstain."""
-        reply = backcare.ask(request.q, top_k=request.top_k)
+        reply = backcare.ask(request.q, top_k=request.top_k, lang=request.lang)
         if counters is not None:
             counters.count_ask(reply.status, reply.triage.level)
         if reply.status == "abstained":
@@ -538,7 +553,7 @@ def create_app(
     @app.post("/v1/triage", response_model=TriageResult, tags=["answers"], responses=errors_422)
     def triage(request: TriageRequest) -> TriageResult:
         """Red-flag triage alone: the level, the flags that fired and what to do."""
-        return backcare.triage(request.q)
+        return backcare.triage(request.q, lang=request.lang)
 
     @app.post(
         "/v1/careplan",

@@ -7,6 +7,10 @@ and each kind is scored over its own lines):
 - ``{"q", "level"}`` triage: the level reached is at least ``level``;
 - ``{"q"}`` alone: out of scope, the reply must abstain.
 
+Any line may add ``"lang"`` (ISO 639-1, the language it is written in): the
+report then also scores each language on its own (``by_lang``), with how often
+language identification named that language (``lang_detected``).
+
 The evaluator used by ``backcare eval`` and by the benchmarks.
 """
 
@@ -37,6 +41,7 @@ class EvalCase:
     q: str
     ok: tuple[str, ...] = ()
     level: str | None = None
+    lang: str | None = None
 
 
 @dataclass
@@ -56,10 +61,15 @@ class EvalReport:
     confusion: dict[str, dict[str, int]] | None = None
     latency_ms: dict[str, float] = field(default_factory=dict)
     failures: list[dict[str, Any]] = field(default_factory=list)
+    lang_detected: float | None = None
+    by_lang: dict[str, EvalReport] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready dict without empty fields."""
-        return {key: value for key, value in self.__dict__.items() if value is not None}
+        out = {key: value for key, value in self.__dict__.items() if value is not None}
+        if self.by_lang is not None:
+            out["by_lang"] = {code: report.as_dict() for code, report in self.by_lang.items()}
+        return out
 
 
 def read_cases(path: Path) -> list[EvalCase]:
@@ -74,8 +84,14 @@ def read_cases(path: Path) -> list[EvalCase]:
             continue
         try:
             row = json.loads(line)
+            lang = row.get("lang")
             cases.append(
-                EvalCase(q=str(row["q"]), ok=tuple(row.get("ok", ())), level=row.get("level"))
+                EvalCase(
+                    q=str(row["q"]),
+                    ok=tuple(row.get("ok", ())),
+                    level=row.get("level"),
+                    lang=None if lang is None else str(lang),
+                )
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise ConfigError(f"{path}:{number}: not a query line ({exc})") from exc
@@ -118,6 +134,43 @@ def evaluate(
         replies.append(backcare.ask(case.q, top_k=3))
         timings.append((clock() - start) * 1000)
     report.latency_ms = {"p50": _percentile(timings, 50), "p95": _percentile(timings, 95)}
+    _score(report, cases, replies, kinds)
+    if any(case.lang for case in cases):
+        _score_languages(report, cases, replies, timings)
+    return report
+
+
+def _score_languages(
+    report: EvalReport, cases: list[EvalCase], replies: list[Reply], timings: list[float]
+) -> None:
+    """Score each language's lines on their own, into ``report.by_lang``."""
+    report.by_lang = {}
+    for code in dict.fromkeys(case.lang for case in cases if case.lang):
+        chosen = [i for i, case in enumerate(cases) if case.lang == code]
+        subset = [cases[i] for i in chosen]
+        answers = [replies[i] for i in chosen]
+        kinds = list(dict.fromkeys(_case_kind(case) for case in subset))
+        sub = EvalReport(name=f"{report.name}[{code}]", kind="+".join(kinds), n=len(subset))
+        times = [timings[i] for i in chosen]
+        sub.latency_ms = {"p50": _percentile(times, 50), "p95": _percentile(times, 95)}
+        _score(sub, subset, answers, kinds)
+        sub.lang_detected = _detected(subset, answers)
+        report.by_lang[code] = sub
+    labelled = [i for i, case in enumerate(cases) if case.lang]
+    report.lang_detected = _detected([cases[i] for i in labelled], [replies[i] for i in labelled])
+
+
+def _detected(cases: list[EvalCase], replies: list[Reply]) -> float:
+    hits = sum(
+        reply.language is not None and reply.language.code == case.lang
+        for case, reply in zip(cases, replies, strict=True)
+    )
+    return round(hits / len(cases), 4)
+
+
+def _score(
+    report: EvalReport, cases: list[EvalCase], replies: list[Reply], kinds: list[str]
+) -> None:
     # A set may mix kinds (in-scope and off-topic lines together): each kind
     # is scored over its own lines only.
     for kind in kinds:
@@ -130,7 +183,6 @@ def evaluate(
             _score_abstention(report, subset, answers)
         else:
             _score_triage(report, subset, answers)
-    return report
 
 
 def _score_abstention(report: EvalReport, cases: list[EvalCase], replies: list[Reply]) -> None:

@@ -32,6 +32,7 @@ __all__ = [
     "CarePlanPhase",
     "CarePlanTable",
     "CheckIn",
+    "DetectedLanguage",
     "DiarySummary",
     "DiaryWarning",
     "Episode",
@@ -190,12 +191,21 @@ class TriageLanguage(_Frozen):
     other_people: str
     first_person: str
     duration_context: str
+    # Words that close a list, so a comma before them does not end a negation's
+    # reach ("no numbness, tingling or weakness"); English unless a pack says otherwise.
+    list_joiners: str = r"\b(?:or|nor)\b"
 
     @model_validator(mode="after")
     def _check(self) -> TriageLanguage:
         _check_regexes("negation_cues", self.negation_cues)
         _check_regexes("scope_breaks", self.scope_breaks)
-        single = (self.post_negation, self.other_people, self.first_person, self.duration_context)
+        single = (
+            self.post_negation,
+            self.other_people,
+            self.first_person,
+            self.duration_context,
+            self.list_joiners,
+        )
         _check_regexes("language", single + ((self.cue_exceptions,) if self.cue_exceptions else ()))
         return self
 
@@ -228,11 +238,34 @@ class TriageFlag(_Frozen):
 
 
 class TriageResult(_Frozen):
-    """The most urgent level found in a message, every flag, and what to do."""
+    """The most urgent level found in a message, every flag, and what to do.
+
+    ``lang`` is the language ``message`` is written in; ``languages`` the
+    red-flag rule sets the message was checked against. ``checked`` is False
+    when the message is in a language backcare has no rules for: ``message``
+    then says plainly that warning signs could not be checked and gives the
+    emergency numbers, whatever ``level`` says.
+    """
 
     level: TriageLevel = TriageLevel.SELF_CARE
     flags: tuple[TriageFlag, ...] = ()
     message: str = ""
+    lang: str = "en"
+    languages: tuple[str, ...] = ("en",)
+    checked: bool = True
+
+
+class DetectedLanguage(_Frozen):
+    """What language identification found in a message (``backcare.language``).
+
+    ``code`` is ISO 639-1; when ``reliable`` is False the text was too short
+    or ambiguous to tell and ``code`` is the English fallback.
+    """
+
+    code: str = Field(pattern=r"^[a-z]{2}$")
+    supported: bool
+    confidence: float = Field(ge=0.0, le=1.0)
+    reliable: bool
 
 
 class CarePhase(_Frozen):
@@ -408,6 +441,10 @@ class Reply(_Frozen):
     answer: Answer | None
     alternatives: tuple[Alternative, ...] = ()
     kb: str
+    # The language the reply speaks (ISO 639-1), and what detection found in
+    # the question (None when the reply was not built from a detection).
+    lang: str = "en"
+    language: DetectedLanguage | None = None
 
 
 class QueryErrorInfo(_Frozen):

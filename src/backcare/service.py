@@ -14,14 +14,16 @@ from pathlib import Path
 
 from backcare.careplan import make_care_plan
 from backcare.errors import KnowledgePackError, QueryError
+from backcare.knowledge.i18n import DEFAULT_UNCHECKED
 from backcare.knowledge.pack import KnowledgePack, load_pack
-from backcare.model import Alternative, Answer, CarePlan, Reply, TriageResult
+from backcare.language import detect_language, language_name, triage_plan, warm_up
+from backcare.model import Alternative, Answer, CarePlan, DetectedLanguage, Reply, TriageResult
 from backcare.retrieval.dense import Encoder, OnnxMiniLM
 from backcare.retrieval.kbase import KnowledgeBase
 from backcare.retrieval.onnx_export import DEFAULT_VARIANT, Variant
 from backcare.retrieval.retriever import HybridRetriever
 from backcare.retrieval.tokenize import normalise_text
-from backcare.triage import triage as run_triage
+from backcare.triage.languages import triage_languages
 
 __all__ = [
     "MAX_QUERY_CHARS",
@@ -32,6 +34,7 @@ __all__ = [
     "pack_index_dir",
     "plan_care",
     "prepare_query",
+    "triage_message",
     "triage_text",
 ]
 
@@ -88,13 +91,44 @@ def default_encoder(
     return OnnxMiniLM.load(ensure_model(model_dir), threads=threads, variant=variant)
 
 
-def triage_text(pack: KnowledgePack, text: str) -> TriageResult:
+def triage_text(pack: KnowledgePack, text: str, *, lang: str | None = None) -> TriageResult:
     """Red-flag triage of one message with a pack's rules (no model needed).
 
+    Args:
+        pack: the pack whose rules (in every language it has) are checked.
+        text: the message, in any language.
+        lang: the reply language the person chose (ISO 639-1); None detects it.
+
     Raises:
-        QueryError: the message is empty, too long or not text.
+        QueryError: the message is empty, too long or not text, or ``lang``
+            is a language the pack has no rules for (code ``unknown_lang``).
     """
-    return run_triage(prepare_query(text), pack.red_flags)
+    return triage_message(pack, prepare_query(text), lang=lang)[1]
+
+
+def triage_message(
+    pack: KnowledgePack, query: str, *, lang: str | None = None
+) -> tuple[DetectedLanguage, TriageResult]:
+    """Detect the language of a prepared ``query`` and triage it (see ``triage_plan``).
+
+    Raises:
+        QueryError: ``lang`` is not a language the pack has rules for.
+    """
+    tables = pack.triage_tables
+    detected = detect_language(query)
+    try:
+        plan = triage_plan(detected, tables, override=lang)
+    except ValueError as exc:
+        raise QueryError("unknown_lang", str(exc)) from exc
+    notice = None
+    if plan.unchecked is not None:
+        notices = pack.translations.unchecked
+        template = notices.get(plan.reply) or notices.get("en") or DEFAULT_UNCHECKED
+        notice = template.format(language=language_name(plan.unchecked))
+    result = triage_languages(
+        query, tables, reply=plan.reply, run=plan.run, unchecked_notice=notice
+    )
+    return detected, result
 
 
 def plan_care(
@@ -141,6 +175,9 @@ class Backcare:
             pack: a loaded pack; None loads the shipped one.
         """
         pack = load_pack() if pack is None else pack
+        # Language identification loads its models on first use; do it before the
+        # first question rather than during it.
+        warm_up()
         if kb_dir is not None:
             kb = KnowledgeBase.load(kb_dir, model_id=encoder.model_id)
         else:
@@ -152,9 +189,9 @@ class Backcare:
         """What replies carry in ``kb``."""
         return self.kb.name
 
-    def triage(self, text: str) -> TriageResult:
-        """Red-flag triage of ``text`` alone (no retrieval)."""
-        return triage_text(self.pack, text)
+    def triage(self, text: str, *, lang: str | None = None) -> TriageResult:
+        """Red-flag triage of ``text`` alone (no retrieval); ``lang`` sets the reply language."""
+        return triage_text(self.pack, text, lang=lang)
 
     def care_plan(
         self,
@@ -172,11 +209,16 @@ class Backcare:
         """
         return plan_care(self.pack, onset, now=now, age=age, text=text)
 
-    def ask(self, text: str, *, top_k: int = 3) -> Reply:
-        """Answer one question; raises ``QueryError`` for unusable input."""
+    def ask(self, text: str, *, top_k: int = 3, lang: str | None = None) -> Reply:
+        """Answer one question; raises ``QueryError`` for unusable input.
+
+        ``lang`` (ISO 639-1) is the reply language the person chose; without
+        it the language is detected. Either way ``lang`` and ``language`` in
+        the reply say what was used and what was found.
+        """
         query = prepare_query(text)
         # Triage first and independently: it must never depend on retrieval.
-        triage = run_triage(query, self.pack.red_flags)
+        detected, triage = triage_message(self.pack, query, lang=lang)
         result = self.retriever.search(query, top_k=max(1, top_k))
         hits = list(result.hits)
         answer = None
@@ -205,6 +247,8 @@ class Backcare:
             answer=answer,
             alternatives=alternatives,
             kb=self.kb_label,
+            lang=triage.lang,
+            language=detected,
         )
 
     def _index(self, entry_id: str) -> int:

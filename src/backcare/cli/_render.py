@@ -22,6 +22,10 @@ from backcare.cli._common import (
 def render_triage(triage: TriageResult) -> Panel:
     """The triage banner: loud for emergency and urgent, quiet for self-care."""
     style, title = _LEVEL_STYLE[triage.level]
+    if not triage.checked and triage.level is TriageLevel.SELF_CARE:
+        # Not an all-clear: the message's language has no rules, so it is shown as loudly
+        # as an urgent finding.
+        style, title = _LEVEL_STYLE[TriageLevel.URGENT][0], "WARNING SIGNS NOT CHECKED"
     lines = [escape(triage.message)]
     for flag in triage.flags:
         lines.append(f"• {escape(flag.id)} ({flag.level.value}): “{escape(flag.evidence)}”")
@@ -32,7 +36,7 @@ def render_triage(triage: TriageResult) -> Panel:
 
 def render_reply(reply: Reply) -> None:
     """Print a reply for people: triage first when it matters, then the answer."""
-    loud = reply.triage.level != TriageLevel.SELF_CARE
+    loud = reply.triage.level != TriageLevel.SELF_CARE or not reply.triage.checked
     if loud:
         console.print(render_triage(reply.triage))
     if reply.answer is not None:
@@ -69,7 +73,9 @@ def render_reply(reply: Reply) -> None:
 
 
 def _render_plan(plan: CarePlan) -> None:
-    if plan.triage is not None and plan.triage.level != TriageLevel.SELF_CARE:
+    if plan.triage is not None and (
+        plan.triage.level != TriageLevel.SELF_CARE or not plan.triage.checked
+    ):
         console.print(render_triage(plan.triage))
     console.print(
         Panel(escape(plan.headline), title=f"Day {plan.day} since it started", title_align="left")

@@ -38,6 +38,15 @@ from backcare.cli._common import (
 )
 from backcare.cli._render import _render_plan, render_reply, render_triage
 
+LangOption = Annotated[
+    str | None,
+    typer.Option(
+        "--lang",
+        help="Reply in this language (es, fr, de, pl, pt, ar or en) instead of the one "
+        "detected; warning signs are still checked in the detected language too.",
+    ),
+]
+
 
 class _Rating(StrEnum):
     helpful = "helpful"
@@ -45,7 +54,7 @@ class _Rating(StrEnum):
     wrong = "wrong"
 
 
-def _jsonl_line(backcare: Backcare, line: str, top_k: int) -> str:
+def _jsonl_line(backcare: Backcare, line: str, top_k: int, lang: str | None = None) -> str:
     text: Any = line.rstrip("\n")
     if text.lstrip().startswith("{"):
         try:
@@ -57,8 +66,10 @@ def _jsonl_line(backcare: Backcare, line: str, top_k: int) -> str:
             info = QueryErrorInfo(code="bad_json", message='a JSON line needs a "q" key')
             return _dump(ErrorReply(query=_printable(text[:2000]), error=info))
         text = data["q"]
+        if isinstance(data.get("lang"), str):
+            lang = data["lang"]
     try:
-        return _dump(backcare.ask(text, top_k=top_k))
+        return _dump(backcare.ask(text, top_k=top_k, lang=lang))
     except QueryError as exc:
         query = text if isinstance(text, str) else json.dumps(text)
         info = QueryErrorInfo(code=exc.code, message=exc.message)
@@ -92,6 +103,7 @@ def ask(
         _Rating | None,
         typer.Option("--rate", help="Rate the answer (kept for `backcare review`)."),
     ] = None,
+    lang: LangOption = None,
 ) -> None:
     """Answer a question about lower back spasms (red flags are checked first).
 
@@ -102,6 +114,8 @@ def ask(
         backcare ask --json "how long do back spasms last"
 
         printf 'ice or heat?\\nhow long will it last?\\n' | backcare ask --jsonl
+
+        backcare ask --lang es "no puedo orinar y me duele la espalda"
     """
     if jsonl:
         if question is not None:
@@ -113,14 +127,14 @@ def ask(
         for raw in stdin:
             # One output line per input line, blank ones included, so replies line up.
             line = raw.decode("utf-8", errors="surrogateescape").rstrip("\r\n")
-            sys.stdout.write(_jsonl_line(backcare, line, top_k) + "\n")
+            sys.stdout.write(_jsonl_line(backcare, line, top_k, lang) + "\n")
             sys.stdout.flush()
         return
     if question is None:
         raise _fail('ask needs a question, e.g. backcare ask "what helps a back spasm?"', 2)
     backcare = _open(kb)
     try:
-        reply = backcare.ask(question, top_k=top_k)
+        reply = backcare.ask(question, top_k=top_k, lang=lang)
     except QueryError as exc:
         if as_json:
             info = QueryErrorInfo(code=exc.code, message=exc.message)
@@ -181,8 +195,14 @@ def eval_(
         "p50 ms",
         "p95 ms",
     ):
-        table.add_column(column)
-    for r in reports:
+        table.add_column(column, overflow="fold" if column == "set" else "ellipsis")
+    # A set mixing languages ("lang" on its lines) gets one row per language.
+    rows = [
+        row
+        for r in reports
+        for row in (r, *((r.by_lang or {}).values() if len(r.by_lang or {}) > 1 else ()))
+    ]
+    for r in rows:
 
         def fmt(value: float | None) -> str:
             return "" if value is None else f"{value:.3f}"
@@ -199,7 +219,9 @@ def eval_(
             f"{r.latency_ms.get('p95', 0):.2f}",
         )
     console.print(table)
-    for r in reports:
+    for r in rows:
+        if r.lang_detected is not None:
+            console.print(f"{escape(r.name)}: language identified {r.lang_detected:.3f}")
         if r.confusion:
             matrix = Table(title=f"triage confusion · {r.name} (rows expected, columns got)")
             matrix.add_column("expected")
@@ -223,15 +245,19 @@ def eval_(
 def triage(
     message: Annotated[str, typer.Argument(help="What is happening, in your own words.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the triage object.")] = False,
+    lang: LangOption = None,
 ) -> None:
     """Check a message for red flags only: how fast to get help, and why.
 
     Example: backcare triage "back spasm since Monday, and now my legs feel weak"
+
+    In any language backcare has rules for (en, es, fr, de, pl, pt, ar), e.g.
+    backcare triage "nie czuję krocza".
     """
     from backcare import load_pack, triage_text
 
     try:
-        result = triage_text(load_pack(), message)
+        result = triage_text(load_pack(), message, lang=lang)
     except QueryError as exc:
         raise _fail(exc.message, 2) from exc
     except BackcareError as exc:

@@ -6,6 +6,7 @@ A pack is a folder of YAML files::
     sources.yaml      numbered sources: {1: {title, url}, ...}
     entries/*.yaml    one topic a file; ``sources`` lists source numbers
     red_flags.yaml    triage rules (see knowledge/rules.py)
+    i18n/             the triage rules in other languages (see knowledge/i18n.py)
     careplan.yaml     care-timeline phases (see knowledge/rules.py)
     retrieval.yaml    fusion weights and the abstention threshold (tuning/fit.py)
 
@@ -17,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import importlib.resources
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from pydantic import ValidationError
 
 from backcare.errors import PackValidationError
 from backcare.knowledge._yaml import describe_validation_error, read_yaml
+from backcare.knowledge.i18n import Translations, load_translations
 from backcare.knowledge.rules import load_careplan, load_red_flags
 from backcare.knowledge.validate import validate_entries
 from backcare.model import CarePlanTable, FaqEntry, RedFlagRules, RetrievalParams, Source
@@ -44,6 +46,12 @@ class KnowledgePack:
     careplan: CarePlanTable
     params: RetrievalParams
     content_hash: str
+    translations: Translations = field(default_factory=Translations)
+
+    @property
+    def triage_tables(self) -> Mapping[str, RedFlagRules]:
+        """The red-flag table of every language the pack checks, English first."""
+        return {"en": self.red_flags, **self.translations.red_flags}
 
 
 def shipped_pack_dir() -> Path:
@@ -84,15 +92,17 @@ def load_pack(root: Path | None = None) -> KnowledgePack:
             raise PackValidationError(
                 describe_validation_error(params_path, "retrieval params", exc)
             ) from exc
+    red_flags = load_red_flags(root / "red_flags.yaml", sources)
     return KnowledgePack(
         root=root,
         label=label,
         entries=entries,
         sources=sources,
-        red_flags=load_red_flags(root / "red_flags.yaml", sources),
+        red_flags=red_flags,
         careplan=load_careplan(root / "careplan.yaml", sources),
         params=params,
         content_hash=_hash_folder(root),
+        translations=load_translations(root / "i18n", red_flags, sources),
     )
 
 

@@ -13,12 +13,11 @@ import unicodedata
 
 from backcare.model import TriageLanguage
 
-__all__ = ["Normalised", "ScopeReader", "normalise"]
+__all__ = ["Normalised", "ScopeReader", "fold_char", "normalise"]
 
 _APOSTROPHES = frozenset("'\u2018\u2019\u02bc`\u00b4\u2032")
 _HYPHENS = frozenset("-\u2010\u2011\u2012\u2013\u2014\u2015\u2212_")
 _SENTENCE_END = re.compile(r"[.;!?\n]")
-_LIST_JOINER = re.compile(r"\b(?:or|nor)\b")
 _WORD = re.compile(r"\S+")
 
 
@@ -36,14 +35,21 @@ class Normalised:
         """The original words behind ``text[start:end]``."""
         if start >= end:
             return ""
-        return self.original[self._origin[start] : self._origin[end - 1] + 1].strip()
+        stop = self._origin[end - 1] + 1
+        # Marks dropped by normalising still belong to the last word said.
+        while stop < len(self.original) and unicodedata.combining(self.original[stop]):
+            stop += 1
+        return self.original[self._origin[start] : stop].strip()
 
 
 def normalise(original: str) -> Normalised:
-    """Lower-case, drop apostrophes, read hyphens as spaces and collapse whitespace.
+    """Lower-case, drop apostrophes and accents, read hyphens as spaces, collapse whitespace.
 
-    Apostrophes go so that "can't", "cant" and "can’t" read alike; the mapping
-    back to the original keeps evidence in the person's own words.
+    Apostrophes go so that "can't", "cant" and "can’t" read alike; accents and
+    other combining marks go because people type "vejiga"/"oriné"/"orine" and
+    "nie czuję"/"nie czuje" alike (and so Arabic loses its short vowels and
+    hamza seats: "أ", "إ", "آ" all read as "ا"). The mapping back to the
+    original keeps evidence in the person's own words.
     """
     if original.isascii():
         return _normalise_ascii(original)
@@ -51,7 +57,7 @@ def normalise(original: str) -> Normalised:
     origin: list[int] = []
     last_space = True
     for index, raw in enumerate(original):
-        folded = raw.lower() if raw.isascii() else unicodedata.normalize("NFKC", raw).lower()
+        folded = raw.lower() if raw.isascii() else fold_char(raw)
         for char in folded:
             if char in _APOSTROPHES:
                 continue
@@ -68,6 +74,19 @@ def normalise(original: str) -> Normalised:
         chars.pop()
         origin.pop()
     return Normalised(original, "".join(chars), origin)
+
+
+def fold_char(char: str) -> str:
+    """One non-ASCII character, compatibility-decomposed, lower-cased, marks dropped."""
+    decomposed = unicodedata.normalize("NFKD", char).lower()
+    kept = "".join(part for part in decomposed if not unicodedata.combining(part))
+    return kept.translate(_LETTER_FOLDS)
+
+
+# Letters that are variants of one another in everyday typing but do not
+# decompose: Arabic final "ى"/"ي" and "ة"/"ه" (the usual light Arabic
+# normalisation), and Polish "ł", German "ß", written "l" and "ss" by many.
+_LETTER_FOLDS = str.maketrans({"\u0649": "\u064a", "\u0629": "\u0647", "ł": "l", "ß": "ss"})
 
 
 def _normalise_ascii(original: str) -> Normalised:
@@ -107,6 +126,7 @@ class ScopeReader:
         self._others = re.compile(language.other_people)
         self._first_person = re.compile(language.first_person)
         self._duration_context = re.compile(language.duration_context)
+        self._list_joiner = re.compile(language.list_joiners)
 
     def clause_start(self, text: str, start: int, end: int) -> int:
         """Where the clause holding ``text[start:end]`` begins.
@@ -116,7 +136,7 @@ class ScopeReader:
         does, so "no fever, numb bum" still reports the numbness.
         """
         for boundary in reversed(list(self._breaks.finditer(text, 0, start))):
-            if boundary.group() == "," and _LIST_JOINER.search(text, boundary.end(), end):
+            if boundary.group() == "," and self._list_joiner.search(text, boundary.end(), end):
                 continue
             return boundary.end()
         return 0

@@ -6,12 +6,10 @@
 (function () {
   const $ = (id) => document.getElementById(id);
 
-  const LEVELS = {
-    emergency: { title: "Emergency: get help now", loud: true },
-    urgent: { title: "Urgent: see a doctor today", loud: true },
-    doctor: { title: "See a doctor", loud: false },
-    self_care: { title: "Self-care", loud: false },
-  };
+  // UI strings come from i18n.js, in the page's language.
+  const i18n = window.backcareI18n;
+  const t = i18n.t;
+  const LOUD = { emergency: true, urgent: true, doctor: false, self_care: false };
 
   let lastReply = null;
 
@@ -76,26 +74,30 @@
 
   function showTriage(triage) {
     const banner = $("triage");
-    const level = LEVELS[triage.level] || LEVELS.self_care;
-    banner.className = "triage triage-" + triage.level;
-    if (level.loud) {
+    const level = triage.level in LOUD ? triage.level : "self_care";
+    // An unchecked language is never a quiet all-clear: it is shown like an urgent finding.
+    const unchecked = triage.checked === false;
+    const shown = unchecked && level === "self_care" ? "urgent" : level;
+    banner.className = "triage triage-" + shown;
+    if (LOUD[shown]) {
       banner.setAttribute("role", "alert");
     } else {
       banner.removeAttribute("role");
     }
-    $("triage-title").textContent = level.title;
+    $("triage-title").textContent = unchecked && level === "self_care" ? t("unchecked") : t(level);
     renderText($("triage-message"), triage.message);
     const flags = $("triage-flags");
     clear(flags);
     for (const flag of triage.flags || []) {
-      flags.appendChild(el("li", "You said: “" + flag.evidence + "”"));
+      flags.appendChild(el("li", t("youSaid", flag.evidence)));
     }
-    banner.hidden = triage.level === "self_care";
+    banner.hidden = shown === "self_care";
   }
 
   function relatedLink(alt) {
     const item = el("li");
     const link = el("a", alt.question);
+    link.dir = "auto"; // an English question keeps its punctuation on a right-to-left page
     // The question travels in the fragment, which never reaches the server or its logs.
     link.href = "#q=" + encodeURIComponent(alt.question);
     link.dataset.question = alt.question;
@@ -119,10 +121,11 @@
       $("answer-question").textContent = answer.question;
       renderText($("answer-text"), answer.text);
       $("answer-confidence").textContent =
-        "Confidence: " + Math.round(answer.confidence * 100) + "% · " + reply.kb;
+        t("confidence", Math.round(answer.confidence * 100)) + " · " + reply.kb;
       for (const source of answer.sources) {
         const item = el("li");
         const link = el("a", source.title);
+        link.dir = "auto";
         // Only http(s) links become clickable; anything else is shown as text.
         if (/^https?:\/\//i.test(source.url)) {
           link.href = source.url;
@@ -135,22 +138,21 @@
       }
       sourcesBlock.hidden = answer.sources.length === 0;
     } else {
-      $("answer-question").textContent = "I don't have a good answer to that";
-      renderText(
-        $("answer-text"),
-        "This knowledge base has no confident answer to your question. The closest topics " +
-          "are listed below.",
-      );
-      $("answer-confidence").textContent = "No confident answer · " + reply.kb;
+      $("answer-question").textContent = t("noAnswerTitle");
+      renderText($("answer-text"), t("noAnswerText"));
+      $("answer-confidence").textContent = t("noAnswer") + " · " + reply.kb;
       sourcesBlock.hidden = true;
     }
+    // Pack answers are written in English; say so in the page's language.
+    $("english-only").hidden = !answer || i18n.lang === "en";
     const note = $("self-care-note");
     note.textContent = reply.triage.message;
-    note.hidden = reply.triage.level !== "self_care" || !reply.triage.message;
+    note.hidden =
+      reply.triage.level !== "self_care" || reply.triage.checked === false || !reply.triage.message;
 
     const related = $("related-list");
     clear(related);
-    $("related-heading").textContent = answer ? "Related questions" : "Closest topics";
+    $("related-heading").textContent = answer ? t("related") : t("closest");
     for (const alt of reply.alternatives) related.appendChild(relatedLink(alt));
     $("related").hidden = reply.alternatives.length === 0;
 
@@ -165,16 +167,18 @@
   async function ask(question) {
     const status = $("ask-status");
     if (!question.trim()) {
-      status.textContent = "Type a question first.";
+      status.textContent = t("typeFirst");
       $("q").focus();
       return;
     }
-    status.textContent = "Looking for an answer…";
+    status.textContent = t("looking");
     $("ask-button").disabled = true;
     try {
-      const response = await postJson("/v1/ask", { q: question, top_k: 4 });
+      const body = { q: question, top_k: 4 };
+      if (i18n.requestLang) body.lang = i18n.requestLang;
+      const response = await postJson("/v1/ask", body);
       showReply(await response.json());
-      status.textContent = "Answer ready.";
+      status.textContent = t("ready");
       const hash = "#q=" + encodeURIComponent(question);
       if (window.location.hash !== hash) window.history.pushState(null, "", hash);
     } catch (error) {
@@ -197,7 +201,7 @@
       for (const other of document.querySelectorAll(".rate")) {
         other.setAttribute("aria-pressed", other === button ? "true" : "false");
       }
-      status.textContent = "Thank you, your feedback was recorded.";
+      status.textContent = t("thanks");
     } catch (error) {
       status.textContent = error.message;
     }
@@ -295,6 +299,12 @@
   }
 
   function init() {
+    i18n.apply();
+    $("lang-picker").addEventListener("change", (event) => i18n.choose(event.target.value));
+    // A new language re-asks the last question, so triage and texts come in it.
+    document.addEventListener("backcare:language", () => {
+      if (lastReply) ask(lastReply.query);
+    });
     $("ask-form").addEventListener("submit", (event) => {
       event.preventDefault();
       ask($("q").value);

@@ -1,0 +1,176 @@
+"""Red-flag triage in es, fr, de, pl, pt and ar, and how languages combine.
+
+The per-language sets in eval/i18n are the acceptance sets of issue 17: no
+emergency may be under-triaged, and each self_care line (a negation or a
+plain strain) must stay self_care.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from backcare.errors import PackValidationError, QueryError
+from backcare.knowledge.pack import KnowledgePack, load_pack, shipped_pack_dir
+from backcare.model import TriageLevel
+from backcare.service import prepare_query, triage_text
+from backcare.triage import triage
+
+REPO = Path(__file__).resolve().parents[1]
+SETS = sorted((REPO / "eval" / "i18n").glob("red_flags_*.jsonl"))
+# Written after the rules, first run before any fix (see docs/languages.md).
+HOLDOUT = REPO / "eval" / "i18n" / "holdout" / "red_flags_holdout.jsonl"
+LANGUAGES = ("es", "fr", "de", "pl", "pt", "ar")
+
+
+def _lines(path: Path) -> list[dict[str, str]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+CASES = [(row["lang"], row) for path in (*SETS, HOLDOUT) for row in _lines(path)]
+
+
+def test_every_language_has_a_set_of_at_least_forty() -> None:
+    rows = [row for path in SETS for row in _lines(path)]
+    counts = {code: sum(1 for row in rows if row["lang"] == code) for code in LANGUAGES}
+    assert all(count >= 40 for count in counts.values()), counts
+
+
+def test_the_pack_has_rules_for_each_language(pack: KnowledgePack) -> None:
+    assert set(pack.triage_tables) == {"en", *LANGUAGES}
+
+
+@pytest.mark.parametrize(
+    ("lang", "row"), CASES, ids=[f"{lang}-{i}" for i, (lang, _) in enumerate(CASES)]
+)
+def test_set_line(pack: KnowledgePack, lang: str, row: dict[str, str]) -> None:
+    result = triage_text(pack, row["q"])
+    expected = TriageLevel(row["level"])
+    assert result.level.rank >= expected.rank, (row["q"], result.flags)
+    if expected is TriageLevel.SELF_CARE:
+        assert result.level is TriageLevel.SELF_CARE, (row["q"], result.flags)
+    assert result.checked
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "flag"),
+    [
+        ("No puedo orinar desde ayer", "es", "cauda_equina"),
+        ("nie czuję krocza", "pl", "saddle_numbness"),
+        ("Ich kann seit gestern nicht mehr pinkeln", "de", "cauda_equina"),
+        ("je ne sens plus mes jambes", "fr", "both_legs"),
+        ("não consigo urinar", "pt", "cauda_equina"),
+        ("لا أستطيع التبول", "ar", "cauda_equina"),
+    ],
+)
+def test_an_inability_said_with_a_negation_is_a_flag(
+    pack: KnowledgePack, text: str, lang: str, flag: str
+) -> None:
+    result = triage_text(pack, text, lang=lang)
+    assert result.level is TriageLevel.EMERGENCY and flag in [f.id for f in result.flags]
+    assert result.lang == lang
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("no tengo fiebre, ni hormigueo ni debilidad", "es"),
+        ("pas de fièvre, ni fourmillements ni faiblesse", "fr"),
+        ("kein Fieber, kein Kribbeln oder Schwäche", "de"),
+        ("nie mam gorączki, mrowienia ani osłabienia", "pl"),
+        ("não tenho febre, formigueiro nem fraqueza", "pt"),
+        ("لا توجد حمى ولا تنميل ولا ضعف", "ar"),
+    ],
+)
+def test_a_negated_list_is_not_a_flag(pack: KnowledgePack, text: str, lang: str) -> None:
+    assert triage_text(pack, text, lang=lang).level is TriageLevel.SELF_CARE
+
+
+def test_a_mixed_message_keeps_its_english_flag(pack: KnowledgePack) -> None:
+    result = triage_text(pack, "me duele mucho la espalda desde ayer and I can't pee")
+    assert result.level is TriageLevel.EMERGENCY
+    assert "en" in result.languages and "cauda_equina" in [f.id for f in result.flags]
+
+
+def test_a_chosen_language_words_the_reply_and_english_still_runs(pack: KnowledgePack) -> None:
+    result = triage_text(pack, "my back hurts and I can't pee", lang="es")
+    assert result.lang == "es" and result.message.startswith("Esto podría ser una urgencia")
+    assert "cauda_equina" in [f.id for f in result.flags]
+
+
+def test_an_unknown_chosen_language_is_a_clear_error(pack: KnowledgePack) -> None:
+    with pytest.raises(QueryError) as caught:
+        triage_text(pack, "back pain", lang="xx")
+    assert caught.value.code == "unknown_lang"
+
+
+def test_an_unsupported_language_is_never_a_silent_self_care(pack: KnowledgePack) -> None:
+    result = triage_text(pack, "میرے کمر میں بہت درد ہے اور میں پیشاب نہیں کر سکتا")
+    assert result.checked is False
+    assert result.message.startswith("Your message seems to be in Urdu")
+    assert "NOT checked" in result.message and "999" in result.message
+    assert "Nothing you wrote points to a warning sign" not in result.message
+
+
+def test_a_pack_without_translations_still_says_unchecked(
+    pack: KnowledgePack, tmp_path: Path
+) -> None:
+    root = tmp_path / "pack"
+    shutil.copytree(shipped_pack_dir(), root)
+    shutil.rmtree(root / "i18n")
+    english_only = load_pack(root)
+    result = triage_text(english_only, "No puedo orinar desde ayer y me duele la espalda")
+    assert result.checked is False and "999" in result.message
+
+
+def test_foreign_rule_sets_leave_english_triage_unchanged(pack: KnowledgePack) -> None:
+    corpus = REPO / "tests" / "triage_cases.jsonl"
+    for row in _lines(corpus):
+        query = prepare_query(row["q"])
+        alone = triage(query, pack.red_flags)
+        combined = triage_text(pack, row["q"])
+        assert combined.level is alone.level, row["q"]
+        assert [f.id for f in combined.flags] == [f.id for f in alone.flags], row["q"]
+
+
+def _broken_translation(tmp_path: Path, old: str, new: str) -> Path:
+    root = tmp_path / "pack"
+    shutil.copytree(shipped_pack_dir(), root)
+    path = root / "i18n" / "es" / "red_flags.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return root
+
+
+def test_a_translation_may_not_change_a_rules_level(tmp_path: Path) -> None:
+    root = _broken_translation(
+        tmp_path, "  - id: both_legs\n    level: emergency", "  - id: both_legs\n    level: doctor"
+    )
+    with pytest.raises(PackValidationError, match="level doctor differs from the English"):
+        load_pack(root)
+
+
+def test_a_translation_may_not_invent_a_rule(tmp_path: Path) -> None:
+    root = _broken_translation(tmp_path, "  - id: both_legs\n", "  - id: both_feet\n")
+    with pytest.raises(PackValidationError, match="'both_feet' is not an English rule"):
+        load_pack(root)
+
+
+def test_evidence_keeps_the_persons_own_accents(pack: KnowledgePack) -> None:
+    result = triage_text(pack, "Tengo la entrepierna dormida y no noto el papel al limpiarme")
+    assert any("entrepierna" in flag.evidence for flag in result.flags)
+    arabic = triage_text(pack, "لا أستطيع التبول إطلاقاً")
+    assert arabic.flags[0].evidence == "لا أستطيع التبول"
+
+
+@pytest.mark.parametrize("chosen", ["en", "de", "ar"])
+def test_flags_never_depend_on_which_language_is_named(pack: KnowledgePack, chosen: str) -> None:
+    """Every rule set runs whatever the detection or the choice, so naming the wrong
+    language changes the wording only."""
+    result = triage_text(pack, "Je n'arrive pas à relever la pointe du pied droit", lang=chosen)
+    assert result.level is TriageLevel.EMERGENCY and result.lang == chosen
+    assert "leg_weakness" in [flag.id for flag in result.flags]
