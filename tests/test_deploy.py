@@ -210,7 +210,14 @@ def test_a_replica_killed_mid_load_loses_no_acknowledged_write(
         for thread in threads:
             thread.start()
         try:
-            time.sleep(2.0)
+            # Kill only once both kinds of request have been answered: on a busy
+            # machine the first ones can take longer than a fixed pause.
+            deadline = time.monotonic() + 60
+            while (
+                time.monotonic() < deadline
+                and min(seen[("before", "checkin", 201)], seen[("before", "ask", 200)]) < 20
+            ):
+                time.sleep(0.1)
             phase = "kill"
             top.replicas[0].stop(signal.SIGKILL)
             time.sleep(1.0)  # nginx marks it down after its first failure
