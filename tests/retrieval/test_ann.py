@@ -179,3 +179,25 @@ def test_ann_candidates_keep_the_exact_ranking_at_the_top() -> None:
         )
         assert got.hits[0].entry_id == want.hits[0].entry_id == entry.id
         assert got.hits[0].score == pytest.approx(want.hits[0].score, abs=1e-6)
+
+
+def test_calibration_scores_exactly_even_with_an_ann_index() -> None:
+    # The abstention levels of a knowledge base must not depend on which
+    # neighbours an HNSW graph (built in parallel, so not reproducible) finds.
+    entries = [
+        FaqEntry(id=f"e{i}", question=f"question number {i} about {word}", answer=f"answer {i}")
+        for i, word in enumerate(["back", "spasm", "heat", "ice", "walking", "sleep"] * 5)
+    ]
+    encoder = HashingEncoder(dim=32)
+    exact = KnowledgeBase.build("t", entries, encoder, vector_dtype="float16")
+    approx = KnowledgeBase.build("t", entries, encoder, ann=True)
+    assert approx.ann is not None
+
+    def refuse(*_: object, **__: object) -> None:
+        raise AssertionError("calibration searched the ANN index")
+
+    searches = approx.ann.search
+    approx.ann.search = refuse  # type: ignore[method-assign]
+    calibrated = HybridRetriever(approx, encoder, RetrievalParams()).calibration()
+    approx.ann.search = searches  # type: ignore[method-assign]
+    assert calibrated == HybridRetriever(exact, encoder, RetrievalParams()).calibration()

@@ -118,6 +118,7 @@ class HybridRetriever:
         self._speller = SpellFixer(kb.vocabulary)
         self._anchors = kb.bm25_questions.frequent_terms(_ANCHOR_SHARE)
         self._calibration: Calibration | None = None
+        self._exact_dense = False
         self.calibration()
 
     def calibration(self) -> Calibration:
@@ -136,7 +137,13 @@ class HybridRetriever:
                 "calibrating knowledge base %s for %s", self.kb.name, fusion_key(self.params)
             )
             own = [self.kb.entries[i].question for i in own_sample(len(self.kb))]
-            found = calibrate(lambda text: float(self.fused(text)[1].max()), self.params, own)
+            # Exact dense scores: the levels must not hang on which neighbours an
+            # HNSW graph (built in parallel, so not bit-reproducible) happens to find.
+            self._exact_dense = True
+            try:
+                found = calibrate(lambda text: float(self.fused(text)[1].max()), self.params, own)
+            finally:
+                self._exact_dense = False
         self._calibration = found
         return found
 
@@ -224,7 +231,7 @@ class HybridRetriever:
         memory-mapped matrices on disk.
         """
         kb = self.kb
-        if kb.ann is None:
+        if kb.ann is None or self._exact_dense:
             sims = kb.question_vectors @ query
             return np.maximum.reduceat(sims, kb.question_starts), kb.answer_vectors @ query
         rows, _ = kb.ann.search(query, self.ann_candidates)
