@@ -8,7 +8,7 @@ import typing as _typing
 if _typing.TYPE_CHECKING:
     from backcare.careplan import care_plan_to_ics, make_care_plan
     from backcare.diary import DiaryStore, SqlDiaryStore, diary_warnings
-    from backcare.diary_service import Diary, cluster_id, review_feedback
+    from backcare.diary_service import Diary
     from backcare.errors import (
         BackcareError,
         CarePlanError,
@@ -17,6 +17,7 @@ if _typing.TYPE_CHECKING:
         DiaryError,
         DiaryFormatError,
         EntryNotFoundError,
+        FeedbackError,
         IngestError,
         KnowledgePackError,
         ModelUnavailableError,
@@ -35,6 +36,7 @@ if _typing.TYPE_CHECKING:
         StoredAbstained,
         StoredFeedback,
     )
+    from backcare.feedback.review import cluster_id, review_feedback
     from backcare.ingest import IngestReport
     from backcare.kbuild import (
         KbInfo,
@@ -124,6 +126,7 @@ _LAZY = {
     "EvalReport": "backcare.evaluate",
     "FaqEntry": "backcare.model",
     "Feedback": "backcare.feedback",
+    "FeedbackError": "backcare.errors",
     "FeedbackStore": "backcare.feedback",
     "HashingEncoder": "backcare.retrieval.dense",
     "Hit": "backcare.model",
@@ -178,8 +181,8 @@ _LAZY = {
     "plan_care": "backcare.service",
     "prepare_query": "backcare.service",
     "read_cases": "backcare.evaluate",
-    "review_feedback": "backcare.diary_service",
-    "cluster_id": "backcare.diary_service",
+    "review_feedback": "backcare.feedback.review",
+    "cluster_id": "backcare.feedback.review",
     "triage_text": "backcare.service",
 }
 
@@ -234,6 +237,7 @@ __all__ = [
     "EvalReport",
     "FaqEntry",
     "Feedback",
+    "FeedbackError",
     "FeedbackStore",
     "HashingEncoder",
     "Hit",

@@ -426,7 +426,7 @@ ThresholdOption = Annotated[
 
 def _review_report(kb: Path | None, *, top: int, threshold: float) -> ReviewReport:
     """The review over the feedback store, with proposals from ``kb`` (or the pack)."""
-    from backcare import SqlFeedbackStore, review_decisions, review_feedback
+    from backcare import SqlFeedbackStore, prepare_query, review_decisions, review_feedback
 
     settings = _settings()
     kb = kb if kb is not None else settings.kb
@@ -444,6 +444,7 @@ def _review_report(kb: Path | None, *, top: int, threshold: float) -> ReviewRepo
                 retriever=backcare.retriever,
                 accepted=decisions.accepted if decisions else (),
                 rejected=decisions.rejected if decisions else (),
+                prepare=prepare_query,
             )
         finally:
             store.close()
