@@ -7,8 +7,7 @@ import typing as _typing
 
 if _typing.TYPE_CHECKING:
     from backcare.careplan import care_plan_to_ics, make_care_plan
-    from backcare.diary import DiaryStore, SqlDiaryStore, diary_warnings
-    from backcare.diary_service import Diary
+    from backcare.diary import Diary, DiaryStore, SqlDiaryStore, diary_warnings
     from backcare.errors import (
         BackcareError,
         CarePlanError,
@@ -108,7 +107,7 @@ _LAZY = {
     "CarePlanTable": "backcare.model",
     "CheckIn": "backcare.model",
     "ConfigError": "backcare.errors",
-    "Diary": "backcare.diary_service",
+    "Diary": "backcare.diary",
     "DiaryConflictError": "backcare.errors",
     "DiaryError": "backcare.errors",
     "DetectedLanguage": "backcare.model",

@@ -670,7 +670,7 @@ def create_app(
 
     if diary is not None:
         router = diary_router(
-            Diary(diary, backcare.pack),
+            Diary(diary, backcare.triage),
             feedback=store,
             encoder=backcare.retriever.encoder,
             clock=clock,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import sys
 from collections.abc import Iterator
@@ -50,7 +51,7 @@ class _DiaryFormat(StrEnum):
 @contextmanager
 def _local_diary() -> Iterator[tuple[Diary, User]]:
     """The diary service and the CLI's own user (the diary acts as one local person)."""
-    from backcare import Diary, load_pack
+    from backcare import Diary, load_pack, triage_text
 
     store = _diary_store()
     try:
@@ -58,7 +59,7 @@ def _local_diary() -> Iterator[tuple[Diary, User]]:
             user = store.local_user(now=dt.datetime.now(dt.UTC))
         except BackcareError as exc:
             raise _fail(str(exc)) from exc
-        yield Diary(store, load_pack()), user
+        yield Diary(store, functools.partial(triage_text, load_pack())), user
     finally:
         store.close()
 

@@ -3,6 +3,10 @@
 ``Diary`` is what the CLI and the API call for anything beyond one row: a
 summary with warnings, export and import. Plain reads and writes of rows go to
 ``Diary.store`` (a ``DiaryStore``), which already scopes every row to its user.
+
+Triage is passed in as a function (``Backcare.triage``, or ``triage_text`` bound
+to a pack), so the diary stays below the facade that owns triage
+(docs/architecture.md, section 2).
 """
 
 from __future__ import annotations
@@ -13,18 +17,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
-from backcare.diary import (
-    MAX_IMPORT_BYTES,
-    MAX_IMPORT_ROWS,
-    DiaryStore,
-    diary_warnings,
-    dump_diary,
-    load_diary,
-)
+from backcare.diary.export import MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, dump_diary, load_diary
+from backcare.diary.store import DiaryStore
+from backcare.diary.warnings import diary_warnings
 from backcare.errors import DiaryFormatError
-from backcare.knowledge.pack import KnowledgePack
 from backcare.model import DiarySummary, EpisodeSummary, TriageResult
-from backcare.service import triage_text
 
 __all__ = ["Diary"]
 
@@ -34,8 +31,8 @@ class Diary:
 
     Args:
         store: where episodes and check-ins live.
-        pack: the knowledge pack whose red-flag rules read check-in notes.
-        triage: overrides the pack's triage (tests pass a stub).
+        triage: reads a check-in note for red flags, e.g. ``Backcare.triage`` or
+            ``functools.partial(triage_text, pack)`` (tests pass a stub).
     """
 
     max_import_bytes: ClassVar[int] = MAX_IMPORT_BYTES
@@ -43,15 +40,9 @@ class Diary:
     max_import_rows: ClassVar[int] = MAX_IMPORT_ROWS
     """The most episodes and check-ins, in all, one import adds."""
 
-    def __init__(
-        self,
-        store: DiaryStore,
-        pack: KnowledgePack,
-        *,
-        triage: Callable[[str], TriageResult] | None = None,
-    ) -> None:
+    def __init__(self, store: DiaryStore, triage: Callable[[str], TriageResult]) -> None:
         self.store = store
-        self._triage = triage or (lambda text: triage_text(pack, text))
+        self._triage = triage
 
     def summary(self, user_id: int, *, now: dt.datetime) -> DiarySummary:
         """Every episode with its pain course, the 12-month count and the warnings."""
