@@ -16,14 +16,13 @@ LAYERS: dict[str, int] = {
     "model": 2,
     "knowledge": 3,
     "language": 3,
-    "ingest": 3,
     "retrieval": 3,
     "triage": 3,
     "careplan": 3,
     "diary": 3,
     "feedback": 3,
     "service": 4,
-    "kbuild": 4,
+    "ingest": 4,
     "evaluate": 4,
     "settings": 5,
     "api": 5,
@@ -39,7 +38,7 @@ LAYERS: dict[str, int] = {
     "__main__": 6,
 }
 # Same-layer imports allowed on purpose: the CLI reads settings and starts the API
-# (`serve`); the evaluator and the ingest builder drive the facade; the feedback
+# (`serve`); the evaluator drives the facade; the feedback
 # review measures meaning with the encoder and proposes entries with the retriever.
 SHELL_IMPORTS = {
     ("cli", "settings"),
@@ -53,7 +52,6 @@ SHELL_IMPORTS = {
     ("cli", "logs"),
     ("api", "api_diary"),
     ("evaluate", "service"),
-    ("kbuild", "service"),
     ("feedback", "retrieval"),
 }
 CORE_FORBIDDEN = {"typer", "rich", "fastapi", "uvicorn", "starlette"}
@@ -97,11 +95,7 @@ def test_module_respects_layers(path: Path) -> None:
         if target == part:
             continue
         assert target in LAYERS, f"unknown part {target}"
-        allowed = (
-            LAYERS[target] < own
-            or (part == "knowledge" and target == "ingest")
-            or (part, target) in SHELL_IMPORTS
-        )
+        allowed = LAYERS[target] < own or (part, target) in SHELL_IMPORTS
         assert allowed, (
             f"{path.relative_to(SRC)} (layer {own}) imports {name} (layer {LAYERS[target]})"
         )

@@ -37,7 +37,7 @@ if _typing.TYPE_CHECKING:
     )
     from backcare.feedback.review import cluster_id, review_feedback
     from backcare.ingest import IngestReport
-    from backcare.kbuild import (
+    from backcare.ingest.build import (
         KbInfo,
         ReviewDecisions,
         accept_proposal,
@@ -131,7 +131,7 @@ _LAZY = {
     "Hit": "backcare.model",
     "IngestError": "backcare.errors",
     "IngestReport": "backcare.ingest",
-    "KbInfo": "backcare.kbuild",
+    "KbInfo": "backcare.ingest.build",
     "KnowledgeBase": "backcare.retrieval.kbase",
     "KnowledgePack": "backcare.knowledge.pack",
     "KnowledgePackError": "backcare.errors",
@@ -167,13 +167,13 @@ _LAZY = {
     "default_encoder": "backcare.service",
     "detect_language": "backcare.language",
     "diary_warnings": "backcare.diary",
-    "export_kb": "backcare.kbuild",
-    "ingest_to_kb": "backcare.kbuild",
-    "kb_info": "backcare.kbuild",
-    "ReviewDecisions": "backcare.kbuild",
-    "accept_proposal": "backcare.kbuild",
-    "reject_proposal": "backcare.kbuild",
-    "review_decisions": "backcare.kbuild",
+    "export_kb": "backcare.ingest.build",
+    "ingest_to_kb": "backcare.ingest.build",
+    "kb_info": "backcare.ingest.build",
+    "ReviewDecisions": "backcare.ingest.build",
+    "accept_proposal": "backcare.ingest.build",
+    "reject_proposal": "backcare.ingest.build",
+    "review_decisions": "backcare.ingest.build",
     "load_pack": "backcare.knowledge.pack",
     "make_care_plan": "backcare.careplan",
     "pack_index_dir": "backcare.service",
