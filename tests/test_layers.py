@@ -23,6 +23,7 @@ LAYERS: dict[str, int] = {
     "feedback": 3,
     "service": 4,
     "ingest": 4,
+    "stores": 4,
     "evaluate": 4,
     "settings": 5,
     "api": 5,

@@ -92,6 +92,7 @@ if _typing.TYPE_CHECKING:
         prepare_query,
         triage_text,
     )
+    from backcare.stores import Stores, open_stores
 
 # Public names are imported on first use (PEP 562), so `import backcare` and the
 # ask path do not pay for SQLAlchemy, the ingest readers or the evaluator
@@ -154,6 +155,7 @@ _LAZY = {
     "StorageUnavailableError": "backcare.errors",
     "StoredAbstained": "backcare.feedback",
     "StoredFeedback": "backcare.feedback",
+    "Stores": "backcare.stores",
     "TriageFlag": "backcare.model",
     "TriageLevel": "backcare.model",
     "TriageResult": "backcare.model",
@@ -176,6 +178,7 @@ _LAZY = {
     "review_decisions": "backcare.ingest.build",
     "load_pack": "backcare.knowledge.pack",
     "make_care_plan": "backcare.careplan",
+    "open_stores": "backcare.stores",
     "pack_index_dir": "backcare.service",
     "plan_care": "backcare.service",
     "prepare_query": "backcare.service",
@@ -268,6 +271,7 @@ __all__ = [
     "StorageUnavailableError",
     "StoredAbstained",
     "StoredFeedback",
+    "Stores",
     "TriageFlag",
     "TriageLevel",
     "TriageResult",
@@ -287,6 +291,7 @@ __all__ = [
     "kb_info",
     "load_pack",
     "make_care_plan",
+    "open_stores",
     "pack_index_dir",
     "plan_care",
     "prepare_query",

@@ -31,7 +31,6 @@ from backcare.cli._common import (
     EpisodeOption,
     _diary_store,
     _fail,
-    _feedback_url,
     _open,
     _settings,
     app,
@@ -427,18 +426,17 @@ ThresholdOption = Annotated[
 
 def _review_report(kb: Path | None, *, top: int, threshold: float) -> ReviewReport:
     """The review over the feedback store, with proposals from ``kb`` (or the pack)."""
-    from backcare import SqlFeedbackStore, prepare_query, review_decisions, review_feedback
+    from backcare import open_stores, prepare_query, review_decisions, review_feedback
 
     settings = _settings()
     kb = kb if kb is not None else settings.kb
     backcare = _open(kb)
     try:
         decisions = review_decisions(kb) if kb is not None else None
-        _diary_store().close()  # the schema is migrated before the feedback store reads it
-        store = SqlFeedbackStore(_feedback_url(settings))
+        stores = open_stores(settings.database_url)
         try:
             return review_feedback(
-                store,
+                stores.feedback,
                 backcare.retriever.encoder,
                 top=top,
                 threshold=threshold,
@@ -448,7 +446,7 @@ def _review_report(kb: Path | None, *, top: int, threshold: float) -> ReviewRepo
                 prepare=prepare_query,
             )
         finally:
-            store.close()
+            stores.close()
     except BackcareError as exc:
         raise _fail(str(exc)) from exc
 
