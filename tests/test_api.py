@@ -1,6 +1,6 @@
 """The HTTP API through FastAPI's TestClient and httpx's ASGITransport.
 
-Every endpoint, every error code, and the JSON contract of DESIGN.md section 2.
+Every endpoint, every error code, and the JSON contract of docs/architecture.md section 3.
 Most tests use the model-free encoder; ``TestRealModel`` checks real answers.
 """
 

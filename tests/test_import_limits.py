@@ -70,7 +70,7 @@ def test_the_default_limits_take_a_long_diary() -> None:
 def diary(tmp_path: Path, fake_backcare: Backcare) -> Iterator[tuple[Diary, int]]:
     store = SqlDiaryStore(f"sqlite:///{tmp_path / 'diary.db'}")
     user, _ = store.add_user("ada", maintainer=False, now=AT)
-    yield Diary(store, fake_backcare.pack), user.id
+    yield Diary(store, fake_backcare.triage), user.id
     store.close()
 
 

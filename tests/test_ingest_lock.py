@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from backcare import Encoder, IngestError, KnowledgeBase, ingest_to_kb
 from backcare.cli import app
-from backcare.kbuild import LOCK_FILE
+from backcare.ingest.build import LOCK_FILE
 
 HOLD = """
 import fcntl, sys, time

@@ -1,6 +1,6 @@
 """Quality regressions over the development sets, through the real model.
 
-Oracle-style checks (STYLE.md): queries retrieve one of their `ok` ids,
+Oracle-style checks: queries retrieve one of their `ok` ids,
 red flags triage at their level or above, out-of-scope questions abstain.
 The sets live in ../shared/eval and are never copied into the pack.
 """

@@ -23,10 +23,12 @@ from backcare import (
     Encoder,
     KnowledgeBase,
     KnowledgePackError,
+    QueryError,
     SqlFeedbackStore,
     accept_proposal,
     cluster_id,
     ingest_to_kb,
+    prepare_query,
     reject_proposal,
     review_decisions,
     review_feedback,
@@ -72,6 +74,24 @@ def test_each_cluster_gets_an_id_and_a_proposal(seed_kb: Path, fake_encoder: Enc
     assert 0.0 <= first.proposal.score <= 1.0
     # Without a retriever the report is as before: no proposals.
     assert review_feedback(store, fake_encoder).unanswered[0].proposal is None
+
+
+def test_proposals_search_the_text_prepare_gives(seed_kb: Path, fake_encoder: Encoder) -> None:
+    backcare = Backcare.open(fake_encoder, kb_dir=seed_kb)
+    store = _store("back spasm jogging ok?")
+    seen: list[str] = []
+
+    def refuse(text: str) -> str:
+        seen.append(text)
+        raise QueryError("not_text", "refused")
+
+    report = review_feedback(store, fake_encoder, retriever=backcare.retriever, prepare=refuse)
+    assert seen == ["back spasm jogging ok?"]
+    assert report.unanswered[0].proposal is None, "no example left to propose from"
+    shown = review_feedback(
+        store, fake_encoder, retriever=backcare.retriever, prepare=prepare_query
+    ).unanswered[0]
+    assert shown.proposal is not None
 
 
 def test_a_rejected_entry_is_not_proposed_again_and_accepted_clusters_go(

@@ -7,8 +7,7 @@ import typing as _typing
 
 if _typing.TYPE_CHECKING:
     from backcare.careplan import care_plan_to_ics, make_care_plan
-    from backcare.diary import DiaryStore, SqlDiaryStore, diary_warnings
-    from backcare.diary_service import Diary, cluster_id, review_feedback
+    from backcare.diary import Diary, DiaryStore, SqlDiaryStore, diary_warnings
     from backcare.errors import (
         BackcareError,
         CarePlanError,
@@ -17,6 +16,7 @@ if _typing.TYPE_CHECKING:
         DiaryError,
         DiaryFormatError,
         EntryNotFoundError,
+        FeedbackError,
         IngestError,
         KnowledgePackError,
         ModelUnavailableError,
@@ -35,8 +35,9 @@ if _typing.TYPE_CHECKING:
         StoredAbstained,
         StoredFeedback,
     )
+    from backcare.feedback.review import cluster_id, review_feedback
     from backcare.ingest import IngestReport
-    from backcare.kbuild import (
+    from backcare.ingest.build import (
         KbInfo,
         ReviewDecisions,
         accept_proposal,
@@ -91,6 +92,7 @@ if _typing.TYPE_CHECKING:
         prepare_query,
         triage_text,
     )
+    from backcare.stores import Stores, open_stores
 
 # Public names are imported on first use (PEP 562), so `import backcare` and the
 # ask path do not pay for SQLAlchemy, the ingest readers or the evaluator
@@ -106,7 +108,7 @@ _LAZY = {
     "CarePlanTable": "backcare.model",
     "CheckIn": "backcare.model",
     "ConfigError": "backcare.errors",
-    "Diary": "backcare.diary_service",
+    "Diary": "backcare.diary",
     "DiaryConflictError": "backcare.errors",
     "DiaryError": "backcare.errors",
     "DetectedLanguage": "backcare.model",
@@ -124,12 +126,13 @@ _LAZY = {
     "EvalReport": "backcare.evaluate",
     "FaqEntry": "backcare.model",
     "Feedback": "backcare.feedback",
+    "FeedbackError": "backcare.errors",
     "FeedbackStore": "backcare.feedback",
     "HashingEncoder": "backcare.retrieval.dense",
     "Hit": "backcare.model",
     "IngestError": "backcare.errors",
     "IngestReport": "backcare.ingest",
-    "KbInfo": "backcare.kbuild",
+    "KbInfo": "backcare.ingest.build",
     "KnowledgeBase": "backcare.retrieval.kbase",
     "KnowledgePack": "backcare.knowledge.pack",
     "KnowledgePackError": "backcare.errors",
@@ -152,6 +155,7 @@ _LAZY = {
     "StorageUnavailableError": "backcare.errors",
     "StoredAbstained": "backcare.feedback",
     "StoredFeedback": "backcare.feedback",
+    "Stores": "backcare.stores",
     "TriageFlag": "backcare.model",
     "TriageLevel": "backcare.model",
     "TriageResult": "backcare.model",
@@ -165,21 +169,22 @@ _LAZY = {
     "default_encoder": "backcare.service",
     "detect_language": "backcare.language",
     "diary_warnings": "backcare.diary",
-    "export_kb": "backcare.kbuild",
-    "ingest_to_kb": "backcare.kbuild",
-    "kb_info": "backcare.kbuild",
-    "ReviewDecisions": "backcare.kbuild",
-    "accept_proposal": "backcare.kbuild",
-    "reject_proposal": "backcare.kbuild",
-    "review_decisions": "backcare.kbuild",
+    "export_kb": "backcare.ingest.build",
+    "ingest_to_kb": "backcare.ingest.build",
+    "kb_info": "backcare.ingest.build",
+    "ReviewDecisions": "backcare.ingest.build",
+    "accept_proposal": "backcare.ingest.build",
+    "reject_proposal": "backcare.ingest.build",
+    "review_decisions": "backcare.ingest.build",
     "load_pack": "backcare.knowledge.pack",
     "make_care_plan": "backcare.careplan",
+    "open_stores": "backcare.stores",
     "pack_index_dir": "backcare.service",
     "plan_care": "backcare.service",
     "prepare_query": "backcare.service",
     "read_cases": "backcare.evaluate",
-    "review_feedback": "backcare.diary_service",
-    "cluster_id": "backcare.diary_service",
+    "review_feedback": "backcare.feedback.review",
+    "cluster_id": "backcare.feedback.review",
     "triage_text": "backcare.service",
 }
 
@@ -234,6 +239,7 @@ __all__ = [
     "EvalReport",
     "FaqEntry",
     "Feedback",
+    "FeedbackError",
     "FeedbackStore",
     "HashingEncoder",
     "Hit",
@@ -265,6 +271,7 @@ __all__ = [
     "StorageUnavailableError",
     "StoredAbstained",
     "StoredFeedback",
+    "Stores",
     "TriageFlag",
     "TriageLevel",
     "TriageResult",
@@ -284,6 +291,7 @@ __all__ = [
     "kb_info",
     "load_pack",
     "make_care_plan",
+    "open_stores",
     "pack_index_dir",
     "plan_care",
     "prepare_query",

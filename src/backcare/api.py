@@ -46,6 +46,7 @@ from backcare import (
     EntryNotFoundError,
     FaqEntry,
     Feedback,
+    FeedbackError,
     FeedbackStore,
     QueryError,
     Reply,
@@ -323,6 +324,7 @@ _ERROR_TABLE: tuple[tuple[type[Exception], int, str], ...] = (
     (DiaryFormatError, 422, "invalid_diary_file"),
     (StorageUnavailableError, 503, "storage_unavailable"),
     (DiaryError, 503, "storage_unavailable"),
+    (FeedbackError, 503, "storage_unavailable"),
 )
 
 
@@ -650,7 +652,7 @@ def create_app(
         """Readiness: the knowledge base is loaded and the feedback store answers."""
         try:
             store.ping()
-        except DiaryError as exc:
+        except (DiaryError, FeedbackError) as exc:
             raise _ApiError(503, "not_ready", "the feedback database is not reachable") from exc
         return Readiness(kb=backcare.kb_label, entries=len(backcare.kb.entries))
 
@@ -668,7 +670,7 @@ def create_app(
 
     if diary is not None:
         router = diary_router(
-            Diary(diary, backcare.pack),
+            Diary(diary, backcare.triage),
             feedback=store,
             encoder=backcare.retriever.encoder,
             clock=clock,

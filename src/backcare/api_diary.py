@@ -40,6 +40,7 @@ from backcare import (
     NewEpisode,
     ReviewReport,
     User,
+    prepare_query,
     review_feedback,
 )
 from backcare.retrieval.retriever import HybridRetriever
@@ -334,6 +335,8 @@ def diary_router(
         top: Annotated[int, Query(ge=1, le=200)] = 20,
     ) -> ReviewReport:
         """The most frequent unanswered questions and the worst-rated answers."""
-        return review_feedback(feedback, encoder, top=top, retriever=retriever)
+        return review_feedback(
+            feedback, encoder, top=top, retriever=retriever, prepare=prepare_query
+        )
 
     return router

@@ -12,6 +12,7 @@ The tree::
     ├── RetrievalError               search failed
     │   └── ModelUnavailableError    the embedding model is missing or broken
     ├── CarePlanError                a care plan cannot be made from the given dates
+    ├── FeedbackError                the feedback store failed (has a ``code``)
     └── DiaryError                   the diary store failed
         ├── EntryNotFoundError       no diary row with that id
         ├── StorageUnavailableError  the database cannot be reached (down, locked, unwritable)
@@ -33,6 +34,7 @@ __all__ = [
     "DiaryError",
     "DiaryFormatError",
     "EntryNotFoundError",
+    "FeedbackError",
     "IngestError",
     "KnowledgePackError",
     "ModelUnavailableError",
@@ -91,6 +93,19 @@ class ModelUnavailableError(RetrievalError):
 
 class CarePlanError(BackcareError):
     """A care plan cannot be made (for example an onset date in the future)."""
+
+
+class FeedbackError(BackcareError):
+    """The feedback store failed: the database cannot be opened, read, written or migrated.
+
+    ``code`` is stable and machine-readable: ``storage_unavailable`` (the database
+    cannot be reached or written) or ``schema_too_new`` (written by a newer backcare).
+    """
+
+    def __init__(self, message: str, *, code: str = "storage_unavailable") -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
 
 
 class DiaryError(BackcareError):

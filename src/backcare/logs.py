@@ -5,7 +5,7 @@ one (nginx's ``$request_id``), else it is made here; it is returned in the
 response's ``X-Request-ID`` and added to every record logged while the request
 is answered, worker threads included (a context variable, which Starlette's
 threadpool copies). A person's words never reach a log at INFO or above
-(STYLE.md): the access record holds the method, the route template, the
+(tests/test_log_privacy.py checks it): the access record holds the method, the route template, the
 status and the time, never the body or the query string.
 """
 

@@ -195,6 +195,37 @@ def test_feedback_and_diary_share_one_database_in_any_order(diary_url: str, firs
     feedback.close()
 
 
+def test_feedback_tables_made_by_the_old_diary_migration_are_adopted(diary_url: str) -> None:
+    """A database the diary's r0001 upgraded when it still made the feedback tables."""
+    from backcare.feedback.store import VERSION_TABLE
+    from backcare.feedback.store import metadata as feedback_tables
+
+    SqlDiaryStore(diary_url).close()
+    engine = sa.create_engine(diary_url)
+    feedback_tables.create_all(engine)  # the same tables r0001 made then
+    with engine.begin() as conn:
+        conn.execute(
+            feedback_tables.tables["abstained"]
+            .insert()
+            .values(created_at=NOW, query="bake bread", kb="pack@1")
+        )
+    columns = {
+        name: [c["name"] for c in sa.inspect(engine).get_columns(name)]
+        for name in ("feedback", "abstained")
+    }
+    feedback = SqlFeedbackStore(diary_url)
+    assert [row.query for row in feedback.abstained()] == ["bake bread"]
+    feedback.close()
+    inspector = sa.inspect(engine)
+    assert {name: [c["name"] for c in inspector.get_columns(name)] for name in columns} == columns
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).all() == [("0001",)]
+        assert conn.execute(sa.text(f"SELECT version_num FROM {VERSION_TABLE}")).all() == [
+            ("f0001",)
+        ]
+    engine.dispose()
+
+
 def test_sqlite_runs_in_wal_mode_with_full_sync(tmp_path: Path) -> None:
     store = SqlDiaryStore(f"sqlite:///{tmp_path / 'd' / 'backcare.db'}")
     store.local_user(now=NOW)

@@ -1,18 +1,11 @@
-"""Shared normalisation, question clean-up and id slugging."""
+"""Question clean-up, block joining and id slugging (normalising: tests/retrieval)."""
 
 from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from backcare.ingest.base import IdAllocator, clean_question, join_blocks, normalize_text, slugify
-
-
-def test_normalize_text() -> None:
-    assert (
-        normalize_text("\ufeff“Don’t”\u00a0  panic\u200b\r\n\r\n\r\n ﬁne ")
-        == '"Don\'t" panic\n\nfine'
-    )
+from backcare.ingest.base import IdAllocator, clean_question, join_blocks, slugify
 
 
 def test_clean_question() -> None:
@@ -34,12 +27,6 @@ def test_slugs_are_stable_readable_and_unique() -> None:
     assert ids.slug("Why   ME?") == "why-me-3"
     assert slugify("What to do when you can’t move?") == "what-to-do-when-you-cant-move"
     assert slugify("腰痛？") == slugify("腰痛？") and slugify("腰痛？").startswith("q-")
-
-
-@given(st.text())
-def test_normalisation_is_idempotent(text: str) -> None:
-    once = normalize_text(text)
-    assert normalize_text(once) == once
 
 
 @given(st.text(min_size=1))

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from backcare.errors import IngestError
 from backcare.ingest import read_faq
-from backcare.ingest.base import normalize_line
 from backcare.ingest.text import read_text
+from backcare.retrieval.tokenize import normalise_text
 
 SEED = Path(__file__).parent / "cases" / "back-spasms-faq.txt"
 SEED_IDS = Path(__file__).resolve().parents[3] / "shared" / "eval" / "seed_entries.json"
@@ -24,7 +24,7 @@ def test_seed_page_gives_its_sixteen_questions_in_order() -> None:
     assert questions[0] == "What helps lower back spasms immediately?"
     assert questions[-1] == "How do you stop back spasms?"
     if SEED_IDS.exists():
-        expected = [normalize_line(q) for q in json.loads(SEED_IDS.read_text("utf-8")).values()]
+        expected = [normalise_text(q) for q in json.loads(SEED_IDS.read_text("utf-8")).values()]
         assert questions == expected
 
 

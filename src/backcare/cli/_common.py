@@ -25,7 +25,7 @@ from backcare import (
 from backcare.settings import Settings, get_settings
 
 if TYPE_CHECKING:  # imported where used: the diary pulls in SQLAlchemy
-    from backcare import SqlDiaryStore
+    from backcare import SqlDiaryStore, Stores
 
 
 app = typer.Typer(
@@ -124,10 +124,6 @@ def _parse_date(value: str, option: str) -> dt.date:
         raise _fail(f"{option} must be a date like 2026-11-20, not {value!r}", 2) from exc
 
 
-def _feedback_url(settings: Settings) -> str:
-    return settings.database_url
-
-
 # ---------------------------------------------------------------- diary, users, review
 
 diary_app = typer.Typer(
@@ -157,5 +153,15 @@ def _diary_store() -> SqlDiaryStore:
 
     try:
         return SqlDiaryStore(_settings().database_url)
+    except BackcareError as exc:
+        raise _fail(str(exc)) from exc
+
+
+def _stores() -> Stores:
+    """The diary and feedback stores, opened (and migrated) in order; the caller closes them."""
+    from backcare import open_stores
+
+    try:
+        return open_stores(_settings().database_url)
     except BackcareError as exc:
         raise _fail(str(exc)) from exc

@@ -28,7 +28,6 @@ from backcare.cli._common import (
     KbOption,
     _dump,
     _fail,
-    _feedback_url,
     _open,
     _parse_date,
     _settings,
@@ -329,13 +328,14 @@ def careplan(
 
 def _keep_feedback(reply: Reply, rate: _Rating | None) -> None:
     """Store the rating given with `ask --rate`, and log a question left unanswered."""
-    from backcare import Abstained, Feedback, SqlFeedbackStore, prepare_query
+    from backcare import Abstained, Feedback, open_stores, prepare_query
 
     if rate is None and reply.status == "answered":
         return
     now = dt.datetime.now(dt.UTC)
     try:
-        store = SqlFeedbackStore(_feedback_url(_settings()))
+        stores = open_stores(_settings().database_url)
+        store = stores.feedback
         try:
             query = prepare_query(reply.query)
             if reply.status == "abstained":
@@ -348,7 +348,7 @@ def _keep_feedback(reply: Reply, rate: _Rating | None) -> None:
                 store.add(rating)
                 err_console.print(f"thanks: rated {rate.value}")
         finally:
-            store.close()
+            stores.close()
     except BackcareError as exc:
         if rate is not None:
             raise _fail(f"the rating was not saved: {exc}") from exc

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import sys
 from collections.abc import Iterator
@@ -30,7 +31,6 @@ from backcare.cli._common import (
     EpisodeOption,
     _diary_store,
     _fail,
-    _feedback_url,
     _open,
     _settings,
     app,
@@ -50,7 +50,7 @@ class _DiaryFormat(StrEnum):
 @contextmanager
 def _local_diary() -> Iterator[tuple[Diary, User]]:
     """The diary service and the CLI's own user (the diary acts as one local person)."""
-    from backcare import Diary, load_pack
+    from backcare import Diary, load_pack, triage_text
 
     store = _diary_store()
     try:
@@ -58,7 +58,7 @@ def _local_diary() -> Iterator[tuple[Diary, User]]:
             user = store.local_user(now=dt.datetime.now(dt.UTC))
         except BackcareError as exc:
             raise _fail(str(exc)) from exc
-        yield Diary(store, load_pack()), user
+        yield Diary(store, functools.partial(triage_text, load_pack())), user
     finally:
         store.close()
 
@@ -426,27 +426,27 @@ ThresholdOption = Annotated[
 
 def _review_report(kb: Path | None, *, top: int, threshold: float) -> ReviewReport:
     """The review over the feedback store, with proposals from ``kb`` (or the pack)."""
-    from backcare import SqlFeedbackStore, review_decisions, review_feedback
+    from backcare import open_stores, prepare_query, review_decisions, review_feedback
 
     settings = _settings()
     kb = kb if kb is not None else settings.kb
     backcare = _open(kb)
     try:
         decisions = review_decisions(kb) if kb is not None else None
-        _diary_store().close()  # the schema is migrated before the feedback store reads it
-        store = SqlFeedbackStore(_feedback_url(settings))
+        stores = open_stores(settings.database_url)
         try:
             return review_feedback(
-                store,
+                stores.feedback,
                 backcare.retriever.encoder,
                 top=top,
                 threshold=threshold,
                 retriever=backcare.retriever,
                 accepted=decisions.accepted if decisions else (),
                 rejected=decisions.rejected if decisions else (),
+                prepare=prepare_query,
             )
         finally:
-            store.close()
+            stores.close()
     except BackcareError as exc:
         raise _fail(str(exc)) from exc
 

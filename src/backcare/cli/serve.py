@@ -12,16 +12,12 @@ from typing import Annotated, Any
 
 import typer
 
-from backcare import (
-    BackcareError,
-)
 from backcare.cli._common import (
     KbOption,
-    _diary_store,
     _fail,
-    _feedback_url,
     _open,
     _settings,
+    _stores,
     app,
     console,
 )
@@ -30,15 +26,14 @@ from backcare.settings import Settings
 
 def _app_factory() -> Any:
     """One worker's app for `serve --workers N` (uvicorn imports it by name)."""
-    from backcare import SqlFeedbackStore
     from backcare.api import create_app
 
     settings = _settings()
-    diary = _diary_store()  # migrates the schema before the feedback store opens
+    stores = _stores()
     return create_app(
         _open(None),
-        feedback=SqlFeedbackStore(_feedback_url(settings)),
-        diary=diary,
+        feedback=stores.feedback,
+        diary=stores.diary,
         **_app_options(settings),
     )
 
@@ -94,31 +89,25 @@ def serve(
     """
     import uvicorn
 
-    from backcare import SqlFeedbackStore
     from backcare.api import create_app
 
     settings = _settings()
     options = _app_options(settings)  # a bad setting fails before the model loads
     # Load (and on first run build) the model and index before accepting requests.
     backcare = _open(kb)
-    diary = _diary_store()  # migrates the schema before the feedback store opens
-    try:
-        store = SqlFeedbackStore(_feedback_url(settings))
-    except BackcareError as exc:
-        raise _fail(str(exc)) from exc
+    stores = _stores()
     url = f"http://{host}:{port}"
     if workers == 1:
         console.print(f"backcare is serving on {url}", soft_wrap=True)
         uvicorn.run(
-            create_app(backcare, feedback=store, diary=diary, **options),
+            create_app(backcare, feedback=stores.feedback, diary=stores.diary, **options),
             host=host,
             port=port,
             log_level="info",
             **_server_options(settings),
         )
         return
-    store.close()
-    diary.close()
+    stores.close()
     if kb is not None:
         # Each worker process reads its settings afresh; this is how --kb reaches it.
         import os

@@ -1,9 +1,10 @@
 """What every reader shares: the reader protocol, its result, text clean-up and entry ids.
 
 Readers take decoded text and the file name and return a ``ReadResult``; they
-raise ``IngestError`` (naming file and line) and nothing else. Normalisation
-here is the one the whole ingest applies: NFKC, curly quotes to straight,
-invisible characters dropped, whitespace collapsed, list numbering kept.
+raise ``IngestError`` (naming file and line) and nothing else. Text is cleaned
+with ``normalise_text`` (``retrieval/tokenize.py``), the same normaliser
+questions go through: NFKC, curly quotes to straight, invisible characters
+dropped, whitespace collapsed; the block joining here keeps list numbering.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Protocol
 from backcare.errors import IngestError
 from backcare.ingest.report import ReportItem
 from backcare.model import FaqEntry
+from backcare.retrieval.tokenize import normalise_text
 
 __all__ = [
     "IdAllocator",
@@ -30,8 +32,6 @@ __all__ = [
     "is_list_item",
     "join_blocks",
     "make_entry",
-    "normalize_line",
-    "normalize_text",
     "numbered_lines",
     "skipped",
     "slugify",
@@ -39,26 +39,6 @@ __all__ = [
     "text_key",
 ]
 
-# Curly quotes and primes that NFKC leaves alone.
-_QUOTES = str.maketrans(
-    {
-        "\u2018": "'",
-        "\u2019": "'",
-        "\u201a": "'",
-        "\u201b": "'",
-        "\u2032": "'",
-        "\u02bc": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u201e": '"',
-        "\u201f": '"',
-        "\u2033": '"',
-        "\u00ab": '"',
-        "\u00bb": '"',
-    }
-)
-# Zero-width and formatting characters, soft hyphen, BOM, controls except tab/newline.
-_INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u2060-\u2064\ufeff\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _LIST_ITEM = re.compile(r"^(?:\d{1,3}[.)]|[-*+\u2022\u25aa\u25cf])\s+")
 _QUESTION_PREFIX = re.compile(
     r"^(?:(?:q(?:uestion)?\s*\d*\s*[:.)-]\s*)|(?:\d{1,3}\s*[.)]\s+)|(?:[#>*_\s]+))", re.IGNORECASE
@@ -98,36 +78,12 @@ class Reader(Protocol):
         ...
 
 
-def normalize_text(text: str) -> str:
-    """NFKC, straight quotes, no invisible characters, spaces collapsed, lines stripped.
-
-    Newlines are kept (they separate paragraphs and list items) but blank
-    runs are squeezed to one blank line.
-    """
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if not text.isascii():  # the common ASCII case skips the costly passes
-        text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
-    if _INVISIBLE.search(text):
-        text = _INVISIBLE.sub("", text)
-    lines = [" ".join(line.split()) for line in text.split("\n")]
-    out: list[str] = []
-    for line in lines:
-        if line or (out and out[-1]):
-            out.append(line)
-    return "\n".join(out).strip()
-
-
-def normalize_line(text: str) -> str:
-    """``normalize_text`` folded onto one line."""
-    return " ".join(normalize_text(text).split())
-
-
 def clean_question(text: str) -> str:
     """One-line question without numbering, ``Q:`` prefixes or Markdown marks.
 
     A space before the final ``?`` is removed (MedQuAD writes ``X ?``).
     """
-    question = normalize_line(text)
+    question = normalise_text(text)
     prefix = _QUESTION_PREFIX.match(question)
     while prefix:
         question = question[prefix.end() :].lstrip()
@@ -140,7 +96,7 @@ def clean_question(text: str) -> str:
 
 def text_key(text: str) -> str:
     """Comparison key: case-folded words and digits only, so punctuation and case don't matter."""
-    return " ".join(re.findall(r"\w+", normalize_line(text).casefold()))
+    return " ".join(re.findall(r"\w+", normalise_text(text).casefold()))
 
 
 def is_list_item(line: str) -> bool:
@@ -166,7 +122,7 @@ def join_blocks(blocks: Iterable[str]) -> str:
     out = ""
     previous_item = False
     for raw in blocks:
-        block = normalize_text(raw)
+        block = normalise_text(raw, keep_lines=True)
         if not block:
             continue
         item = is_list_item(block)

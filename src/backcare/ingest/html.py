@@ -27,11 +27,11 @@ from backcare.ingest.base import (
     clean_question,
     is_junk_line,
     join_blocks,
-    normalize_line,
     skipped,
 )
 from backcare.ingest.report import ReportItem
 from backcare.ingest.text import QuestionBlock, assemble
+from backcare.retrieval.tokenize import normalise_text
 
 __all__ = ["html_to_text", "read_html"]
 
@@ -225,7 +225,7 @@ def _walk(root: Any) -> list[_Block]:
     stack: list[str] = []
 
     def flush() -> None:
-        text = normalize_line("".join(p for p, _ in pieces))
+        text = normalise_text("".join(p for p, _ in pieces))
         if text:
             kind, level = "para", 0
             inner = next((t for t in reversed(stack) if t in _BLOCK_TAGS), "")

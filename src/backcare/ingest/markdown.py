@@ -15,13 +15,13 @@ from backcare.ingest.base import (
     ReadResult,
     clean_question,
     is_junk_line,
-    normalize_line,
     numbered_lines,
     skipped,
     strip_junk_prefix,
 )
 from backcare.ingest.report import ReportItem
 from backcare.ingest.text import QuestionBlock, assemble, looks_like_question
+from backcare.retrieval.tokenize import normalise_text
 
 __all__ = ["read_markdown", "strip_inline"]
 
@@ -52,7 +52,7 @@ def strip_inline(text: str) -> str:
     """Markdown inline syntax reduced to the words a reader sees."""
     for pattern, replacement in _INLINE:
         text = pattern.sub(replacement, text)
-    return normalize_line(text)
+    return normalise_text(text)
 
 
 @dataclass
@@ -134,7 +134,7 @@ def _tokenize(text: str, file: str) -> tuple[list[_Token], list[ReportItem]]:
             continue
         if fenced:
             if raw.strip():
-                tokens.append(_Token("para", lineno, normalize_line(raw)))
+                tokens.append(_Token("para", lineno, normalise_text(raw)))
             continue
         following = lines[index + 1][1] if index + 1 < len(lines) else ""
         token = _classify(raw, lineno, following)

@@ -21,13 +21,13 @@ from backcare.ingest.base import (
     clean_question,
     join_blocks,
     make_entry,
-    normalize_line,
     skipped,
     text_key,
 )
 from backcare.ingest.html import html_to_text
 from backcare.ingest.report import ReportItem
 from backcare.model import FaqEntry, Source
+from backcare.retrieval.tokenize import normalise_text
 
 __all__ = ["FIELD_NAMES", "Row", "build", "field_of", "find_rows", "normalize_key"]
 
@@ -120,8 +120,8 @@ def _questions(row: Row) -> tuple[str, list[str]]:
 
 
 def _sources(row: Row) -> list[Source]:
-    url = normalize_line(str(row.fields.get("url") or ""))
-    name = normalize_line(str(row.fields.get("source") or ""))
+    url = normalise_text(str(row.fields.get("url") or ""))
+    name = normalise_text(str(row.fields.get("source") or ""))
     if not url and re.match(r"https?://", name):
         url, name = name, ""
     if not url:
@@ -150,7 +150,7 @@ def build(rows: Sequence[Row], *, file: str, format: str) -> ReadResult:
     for row in rows:
         answer = _text(row.fields.get("answer"))
         if not answer:
-            shown = normalize_line(str(row.fields.get("question") or ""))[:200] or None
+            shown = normalise_text(str(row.fields.get("question") or ""))[:200] or None
             items.append(skipped("no answer", file, row.line, shown))
             continue
         question, alternates = _questions(row)

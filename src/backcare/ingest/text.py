@@ -19,7 +19,6 @@ from backcare.ingest.base import (
     is_list_item,
     join_blocks,
     make_entry,
-    normalize_line,
     numbered_lines,
     skipped,
     strip_junk_prefix,
@@ -27,6 +26,7 @@ from backcare.ingest.base import (
 )
 from backcare.ingest.report import ReportItem
 from backcare.model import FaqEntry
+from backcare.retrieval.tokenize import normalise_text
 
 __all__ = ["QuestionBlock", "assemble", "looks_like_question", "read_text"]
 
@@ -73,7 +73,7 @@ def read_text(text: str, *, file: str) -> ReadResult:
         paragraph.clear()
 
     for lineno, raw in numbered_lines(text):
-        line = normalize_line(raw)
+        line = normalise_text(raw)
         if not line:
             flush()
             continue

@@ -1,4 +1,4 @@
-"""Text normalisation and the word analyser shared by indexing and querying.
+"""Text normalisation (questions and ingested text alike) and the word analyser.
 
 Indexing and querying must cut text into the same terms, or BM25 silently
 misses; so both go through :class:`Analyzer`.
@@ -14,6 +14,8 @@ import Stemmer
 
 __all__ = ["STOPWORDS", "Analyzer", "normalise_text", "words"]
 
+# Curly quotes and primes that NFKC leaves alone. Dashes stay as written: the
+# word pattern below drops them anyway, and ingested FAQ text keeps them.
 _QUOTES = str.maketrans(
     {
         "\u2018": "'",
@@ -21,15 +23,18 @@ _QUOTES = str.maketrans(
         "\u201a": "'",
         "\u201b": "'",
         "\u2032": "'",
+        "\u02bc": "'",
         "\u201c": '"',
         "\u201d": '"',
         "\u201e": '"',
+        "\u201f": '"',
         "\u2033": '"',
-        "\u2013": "-",
-        "\u2014": "-",
+        "\u00ab": '"',
+        "\u00bb": '"',
     }
 )
-_SPACE = re.compile(r"\s+")
+# Zero-width and formatting characters, soft hyphen, BOM, controls except tab/newline.
+_INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u2060-\u2064\ufeff\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
 # Function words only: "back", "long", "when", "worse" and the like carry the
@@ -45,10 +50,32 @@ STOPWORDS = frozenset(
 )
 
 
-def normalise_text(text: str) -> str:
-    """NFKC-normalise, straighten quotes and collapse whitespace (case is kept)."""
-    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
-    return _SPACE.sub(" ", text).strip()
+def normalise_text(text: str, *, keep_lines: bool = False) -> str:
+    """NFKC, curly quotes straightened, invisible characters dropped, whitespace collapsed.
+
+    The one normaliser for questions (``prepare_query``) and for ingested FAQ
+    text, so a question and the entries it is matched against are cleaned
+    alike. Case is kept.
+
+    Args:
+        text: any text.
+        keep_lines: keep newlines (they separate paragraphs and list items in
+            answers): each line is collapsed and stripped, and blank runs are
+            squeezed to one blank line. False folds everything onto one line.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.isascii():  # the common ASCII case skips the costly passes
+        text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    if _INVISIBLE.search(text):
+        text = _INVISIBLE.sub("", text)
+    if not keep_lines:
+        return " ".join(text.split())
+    out: list[str] = []
+    for line in text.split("\n"):
+        collapsed = " ".join(line.split())
+        if collapsed or (out and out[-1]):
+            out.append(collapsed)
+    return "\n".join(out).strip()
 
 
 def words(text: str) -> list[str]:

@@ -1,4 +1,4 @@
-"""Users, episodes and check-ins; feedback ratings and abstained questions.
+"""Users, episodes and check-ins.
 
 Revision ID: 0001
 Revises:
@@ -8,9 +8,10 @@ Every diary row belongs to one user: check-ins carry ``user_id`` too, and a
 composite foreign key to ``episodes (id, user_id)`` makes a check-in of one
 user's episode under another user impossible. Times are stored in UTC.
 
-``feedback`` and ``abstained`` may already exist: ``SqlFeedbackStore`` created
-them with ``create_all`` before the schema moved under Alembic, and still does
-for a database it opens first. They are adopted as they are.
+Until the feedback store had migrations of its own, this revision also
+created the ``feedback`` and ``abstained`` tables; databases it upgraded then
+keep them, and the feedback migrations (``backcare/feedback/migrations``)
+adopt them as they are. It no longer touches them.
 """
 
 from __future__ import annotations
@@ -72,33 +73,8 @@ def upgrade() -> None:
     )
     op.create_index("ix_checkins_user_episode_at", "checkins", ["user_id", "episode_id", "at"])
 
-    existing = set(sa.inspect(op.get_bind()).get_table_names())
-    if "feedback" not in existing:
-        op.create_table(
-            "feedback",
-            sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-            sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-            sa.Column("query", sa.Text, nullable=False),
-            sa.Column("entry_id", sa.String(200), nullable=True),
-            sa.Column("rating", sa.String(16), nullable=False),
-            sa.Column("kb", sa.String(200), nullable=False),
-            sa.CheckConstraint(
-                "rating IN ('helpful', 'not_helpful', 'wrong')", name="feedback_rating_known"
-            ),
-        )
-    if "abstained" not in existing:
-        op.create_table(
-            "abstained",
-            sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-            sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-            sa.Column("query", sa.Text, nullable=False),
-            sa.Column("kb", sa.String(200), nullable=False),
-        )
-
 
 def downgrade() -> None:
-    op.drop_table("abstained")
-    op.drop_table("feedback")
     op.drop_index("ix_checkins_user_episode_at", table_name="checkins")
     op.drop_table("checkins")
     op.drop_index("ix_episodes_user_onset", table_name="episodes")

@@ -1,14 +1,11 @@
-"""The diary service: a store composed with triage (for warnings) and an encoder (for review).
+"""The maintainer's side of the feedback loop: unanswered questions clustered by meaning.
 
-``Diary`` is what the CLI and the API call for anything beyond one row: a
-summary with warnings, export and import. Plain reads and writes of rows go to
-``Diary.store`` (a ``DiaryStore``), which already scopes every row to its user.
-
-``review_feedback`` is the maintainer's side of the feedback loop
-(docs/architecture.md): unanswered questions clustered by meaning, and the
-entries whose answers were rated worst. Given a retriever, each cluster also
-carries a proposal: the entry it most likely belongs to, which a maintainer
-accepts (``kbuild.accept_proposal``: the questions become alternates) or rejects.
+``review_feedback`` reads a ``FeedbackStore`` and lists the most frequent
+unanswered questions, grouped by meaning, and the entries whose answers were
+rated worst (docs/architecture.md, section 5). Given a retriever, each cluster
+also carries a proposal: the entry it most likely belongs to, which a
+maintainer accepts (``backcare.accept_proposal``: the questions become
+alternates) or rejects.
 """
 
 from __future__ import annotations
@@ -16,142 +13,23 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-import os
 from collections.abc import Callable, Collection
-from pathlib import Path
-from typing import ClassVar
 
 import numpy as np
 
-from backcare.diary import (
-    MAX_IMPORT_BYTES,
-    MAX_IMPORT_ROWS,
-    DiaryStore,
-    diary_warnings,
-    dump_diary,
-    load_diary,
-)
-from backcare.errors import DiaryFormatError, QueryError
-from backcare.feedback import FeedbackStore
-from backcare.knowledge.pack import KnowledgePack
-from backcare.model import (
-    DiarySummary,
-    EpisodeSummary,
-    Proposal,
-    RatedEntry,
-    ReviewReport,
-    TriageResult,
-    UnansweredCluster,
-)
+from backcare.errors import QueryError
+from backcare.feedback.store import FeedbackStore
+from backcare.model import Proposal, RatedEntry, ReviewReport, UnansweredCluster
 from backcare.retrieval.dense import Encoder
 from backcare.retrieval.retriever import HybridRetriever
-from backcare.service import prepare_query, triage_text
+from backcare.retrieval.tokenize import normalise_text
 
-__all__ = ["Diary", "cluster_id", "review_feedback"]
+__all__ = ["cluster_id", "review_feedback"]
 
 # Entries a cluster's examples are looked up among when proposing where it belongs.
 _PROPOSAL_DEPTH = 5
 
 logger = logging.getLogger(__name__)
-
-
-class Diary:
-    """A person's diary with its warnings, over any ``DiaryStore``.
-
-    Args:
-        store: where episodes and check-ins live.
-        pack: the knowledge pack whose red-flag rules read check-in notes.
-        triage: overrides the pack's triage (tests pass a stub).
-    """
-
-    max_import_bytes: ClassVar[int] = MAX_IMPORT_BYTES
-    """The longest export ``import_text`` and ``import_file`` read, in bytes."""
-    max_import_rows: ClassVar[int] = MAX_IMPORT_ROWS
-    """The most episodes and check-ins, in all, one import adds."""
-
-    def __init__(
-        self,
-        store: DiaryStore,
-        pack: KnowledgePack,
-        *,
-        triage: Callable[[str], TriageResult] | None = None,
-    ) -> None:
-        self.store = store
-        self._triage = triage or (lambda text: triage_text(pack, text))
-
-    def summary(self, user_id: int, *, now: dt.datetime) -> DiarySummary:
-        """Every episode with its pain course, the 12-month count and the warnings."""
-        episodes = self.store.episodes(user_id)
-        checkins = self.store.checkins(user_id)
-        warnings = diary_warnings(episodes, checkins, now=now, triage=self._triage)
-        rows = []
-        for episode in episodes:
-            own = [c for c in checkins if c.episode_id == episode.id]
-            until = episode.end or now
-            rows.append(
-                EpisodeSummary(
-                    episode=episode,
-                    days=max(0, (until - episode.onset).days),
-                    checkins=len(own),
-                    first_pain=own[0].pain if own else None,
-                    last_pain=own[-1].pain if own else None,
-                    worst_pain=max(c.pain for c in own) if own else None,
-                )
-            )
-        year_ago = now - dt.timedelta(days=365)
-        open_ids = [episode.id for episode in episodes if episode.end is None]
-        return DiarySummary(
-            as_of=now,
-            episodes=tuple(rows),
-            episodes_last_12_months=sum(1 for e in episodes if year_ago < e.onset <= now),
-            open_episode_id=open_ids[-1] if open_ids else None,
-            warnings=tuple(warnings),
-        )
-
-    def export(self, user_id: int, format: str) -> str:
-        """The user's whole diary as ``csv`` or ``json`` text (no ids)."""
-        episodes = self.store.episodes(user_id)
-        checkins = self.store.checkins(user_id)
-        return dump_diary(
-            [(e, [c for c in checkins if c.episode_id == e.id]) for e in episodes], format
-        )
-
-    def import_text(self, user_id: int, text: str, format: str) -> tuple[int, int]:
-        """Add the episodes of an export to the user's diary; returns (episodes, check-ins).
-
-        Raises:
-            DiaryFormatError: the text is not a diary export, or is over
-                ``max_import_bytes`` or ``max_import_rows`` (nothing is added).
-        """
-        loaded = load_diary(
-            text, format, max_rows=self.max_import_rows, max_bytes=self.max_import_bytes
-        )
-        return self.store.import_episodes(user_id, loaded)
-
-    def import_file(
-        self, user_id: int, path: str | os.PathLike[str], format: str
-    ) -> tuple[int, int]:
-        """``import_text`` of a UTF-8 file (a BOM is allowed), read only up to the limit.
-
-        Raises:
-            DiaryFormatError: as ``import_text``, or the file is not UTF-8 text.
-            OSError: the file cannot be read.
-        """
-        file = Path(path)
-        with file.open("rb") as handle:
-            data = handle.read(self.max_import_bytes + 1)
-        if len(data) > self.max_import_bytes:
-            raise DiaryFormatError(
-                f"{file}: over the limit of {self.max_import_bytes:,} bytes for one import; "
-                "split it into smaller files"
-            )
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise DiaryFormatError(
-                f"{file}: byte {exc.start:,} is not UTF-8; export the diary again"
-            ) from exc
-        return self.import_text(user_id, text, format)
 
 
 def review_feedback(
@@ -164,6 +42,7 @@ def review_feedback(
     retriever: HybridRetriever | None = None,
     accepted: Collection[str] = (),
     rejected: Collection[tuple[str, str]] = (),
+    prepare: Callable[[str], str] | None = None,
 ) -> ReviewReport:
     """The most frequent unanswered questions and the worst-rated answers.
 
@@ -182,6 +61,11 @@ def review_feedback(
         accepted: ids of clusters already accepted; they are left out.
         rejected: (cluster id, entry id) pairs a maintainer rejected; that
             entry is never proposed for that cluster again.
+        prepare: turns a stored question into the text the retriever searches
+            (the shells pass ``backcare.prepare_query``, as for a live question);
+            an example it refuses with ``QueryError`` is left out of the proposal.
+            None: Unicode normalisation only (``normalise_text``). The feedback
+            package sits below the facade, so the facade's check comes in here.
     """
     asked = feedback.abstained(limit=window)
     counts: dict[str, list[str]] = {}
@@ -222,8 +106,9 @@ def review_feedback(
     unanswered = unanswered[: max(0, top)]
     if retriever is not None:
         refused = set(rejected)
+        prepared = prepare or _normalised
         unanswered = [
-            cluster.model_copy(update={"proposal": _propose(retriever, cluster, refused)})
+            cluster.model_copy(update={"proposal": _propose(retriever, cluster, refused, prepared)})
             for cluster in unanswered
         ]
 
@@ -260,8 +145,19 @@ def cluster_id(question: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]
 
 
+def _normalised(text: str) -> str:
+    """``normalise_text``, refusing a question that is empty once normalised."""
+    normalised = normalise_text(text)
+    if not normalised:
+        raise QueryError("empty_query", "the question is empty")
+    return normalised
+
+
 def _propose(
-    retriever: HybridRetriever, cluster: UnansweredCluster, rejected: set[tuple[str, str]]
+    retriever: HybridRetriever,
+    cluster: UnansweredCluster,
+    rejected: set[tuple[str, str]],
+    prepare: Callable[[str], str],
 ) -> Proposal | None:
     """The entry with the best mean confidence over the cluster's examples, unless rejected.
 
@@ -272,7 +168,7 @@ def _propose(
     asked = 0
     for example in cluster.examples:
         try:
-            text = prepare_query(example)
+            text = prepare(example)
         except QueryError:
             continue
         asked += 1

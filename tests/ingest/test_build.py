@@ -1,4 +1,4 @@
-"""Ingest into a knowledge-base folder, describe it and export it (backcare.kbuild)."""
+"""Ingest into a knowledge-base folder, describe it and export it (backcare.ingest.build)."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ from backcare.retrieval.dense import Vector, Vectors
 from backcare.retrieval.kbase import FORMAT_VERSION, answer_for_vector
 from tests.conftest import read_jsonl, shared_path
 
-SEED = Path(__file__).parent / "ingest" / "cases" / "back-spasms-faq.txt"
+SEED = Path(__file__).parent / "cases" / "back-spasms-faq.txt"
 WHEN = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
 
 RECORDS = [

@@ -41,8 +41,9 @@ from pydantic import BaseModel, ConfigDict
 
 from backcare.csvcells import neutralise
 from backcare.errors import ConfigError, IngestError, KnowledgePackError
-from backcare.ingest import IngestReport, ingest_files
+from backcare.ingest.files import ingest_files
 from backcare.ingest.merge import OnConflict
+from backcare.ingest.report import IngestReport
 from backcare.knowledge.pack import load_pack
 from backcare.model import FaqEntry, RetrievalParams
 from backcare.retrieval.dense import Encoder, Vector, Vectors

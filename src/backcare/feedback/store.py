@@ -1,18 +1,19 @@
-"""Ratings of replies (helpful / not helpful / wrong), kept for the review loop.
+"""``SqlFeedbackStore``: ratings of replies and unanswered questions, for the review loop.
 
-The feedback loop (docs/architecture.md): every reply can be rated, so a maintainer can see which
-questions went unanswered or were answered badly. A row holds the time, the
-question text, the entry shown (None when the reply abstained), the rating and
-the knowledge-base label: no personal data beyond the text itself.
+The feedback loop (docs/architecture.md, section 5): every reply can be rated
+(helpful / not helpful / wrong), so a maintainer can see which questions went
+unanswered or were answered badly. A rating holds the time, the question text,
+the entry shown (None when the reply abstained), the rating and the
+knowledge-base label: no personal data beyond the text itself. Questions that
+went unanswered (the reply abstained) are logged too, as the question text and
+the knowledge-base label only.
 
-Questions that went unanswered (the reply abstained) are logged too, as the
-question text and the knowledge-base label only, for ``backcare review``.
-
-``SqlFeedbackStore`` runs on SQLAlchemy Core: a SQLite file by default,
-``sqlite://`` (in memory) in tests, PostgreSQL by URL. The tables belong to the
-diary database's Alembic migrations (``backcare/diary/migrations``, which
-adopt tables made here); a store opened on its own creates any that are
-missing, so it also works on a fresh database.
+The store runs on SQLAlchemy Core: a SQLite file by default, ``sqlite://`` (in
+memory) in tests, PostgreSQL by URL; usually the same database as the diary.
+Its tables are under their own Alembic migrations (``migrations/``, with their
+own version table), which run when the store opens; the first of them adopts
+the tables that older versions made (by ``create_all``, or by the diary's
+first migration) as they are.
 """
 
 from __future__ import annotations
@@ -29,9 +30,10 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
-from backcare.errors import ConfigError, DiaryError
+from backcare.errors import ConfigError, FeedbackError
 
 __all__ = [
+    "MIGRATIONS_DIR",
     "RATINGS",
     "Abstained",
     "Feedback",
@@ -39,16 +41,24 @@ __all__ = [
     "SqlFeedbackStore",
     "StoredAbstained",
     "StoredFeedback",
+    "metadata",
 ]
 
 logger = logging.getLogger(__name__)
 
 RATINGS = ("helpful", "not_helpful", "wrong")
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+VERSION_TABLE = "alembic_version_feedback"
+"""The feedback migrations' own version table: the diary's is ``alembic_version``."""
+# Any fixed number other than the diary's: the PostgreSQL advisory lock that
+# serialises the feedback migrations of replicas starting together.
+_MIGRATION_LOCK = 0x0BAC_CA2F
 
-_metadata = sa.MetaData()
+metadata = sa.MetaData()
+"""The feedback tables as the latest migration leaves them (a test compares the two)."""
 _feedback = sa.Table(
     "feedback",
-    _metadata,
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("query", sa.Text, nullable=False),
@@ -61,7 +71,7 @@ _feedback = sa.Table(
 )
 _abstained = sa.Table(
     "abstained",
-    _metadata,
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("query", sa.Text, nullable=False),
@@ -115,7 +125,7 @@ class FeedbackStore(Protocol):
         ...
 
     def ping(self) -> None:
-        """Raise ``DiaryError`` when the store cannot be reached."""
+        """Raise ``FeedbackError`` when the store cannot be reached."""
         ...
 
     def add_abstained(self, item: Abstained) -> int:
@@ -164,14 +174,36 @@ class SqlFeedbackStore:
                 # hide_parameters: a failed INSERT's message would hold the question,
                 # and the API logs storage errors at ERROR (issue 9: no personal data).
                 self._engine = sa.create_engine(parsed, pool_pre_ping=True, hide_parameters=True)
-            _metadata.create_all(self._engine)
+            self._postgres = parsed.get_backend_name() == "postgresql"
+            self._migrate()
         except (SQLAlchemyError, OSError, ImportError) as exc:
-            raise DiaryError(
+            raise FeedbackError(
                 f"cannot open the feedback database {self.url}: {exc}; check the URL, "
                 "that the folder is writable and that the database server is running"
             ) from exc
         # SQLite allows one writer; the in-memory one also shares a single connection.
         self._lock = threading.Lock()
+
+    def _migrate(self) -> None:
+        """Upgrade the feedback tables to the latest migration (under a lock on PostgreSQL)."""
+        from alembic import command
+        from alembic.config import Config
+        from alembic.util import CommandError
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+        with self._engine.begin() as conn:
+            if self._postgres:
+                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_MIGRATION_LOCK)))
+            cfg.attributes["connection"] = conn
+            try:
+                command.upgrade(cfg, "head")
+            except CommandError as exc:
+                raise FeedbackError(
+                    f"cannot upgrade the feedback tables of {self.url}: {exc}; if the "
+                    "database was written by a newer backcare, upgrade backcare",
+                    code="schema_too_new",
+                ) from exc
 
     def add(self, feedback: Feedback) -> int:
         """Store one rating and return its id."""
@@ -217,7 +249,7 @@ class SqlFeedbackStore:
             with self._lock, self._engine.begin() as conn:
                 key = conn.execute(sa.insert(table).values(**row)).inserted_primary_key
         except SQLAlchemyError as exc:
-            raise DiaryError(f"cannot {action} {self.url}: {exc}") from exc
+            raise FeedbackError(f"cannot {action} {self.url}: {exc}") from exc
         assert key is not None
         return int(key[0])
 
@@ -228,16 +260,18 @@ class SqlFeedbackStore:
             with self._lock, self._engine.connect() as conn:
                 rows: Sequence[sa.RowMapping] = conn.execute(query).mappings().all()
         except SQLAlchemyError as exc:
-            raise DiaryError(f"cannot read {what} from {self.url}: {exc}") from exc
+            raise FeedbackError(f"cannot read {what} from {self.url}: {exc}") from exc
         return rows
 
     def ping(self) -> None:
-        """Raise ``DiaryError`` when the database cannot be reached."""
+        """Raise ``FeedbackError`` when the database cannot be reached."""
         try:
             with self._lock, self._engine.connect() as conn:
                 conn.execute(sa.text("SELECT 1"))
         except SQLAlchemyError as exc:
-            raise DiaryError(f"the feedback database {self.url} is not reachable: {exc}") from exc
+            raise FeedbackError(
+                f"the feedback database {self.url} is not reachable: {exc}"
+            ) from exc
 
     def close(self) -> None:
         """Release the database connections."""
