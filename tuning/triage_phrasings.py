@@ -1276,6 +1276,14 @@ def negations(split: str) -> list[tuple[str, str]]:
     return out
 
 
+# Families whose denial can contradict another's symptom, so a line never
+# denies one and claims the other.
+OVERLAPS = (
+    frozenset({"both_legs", "leg_weakness", "below_knee", "stenosis_pattern"}),
+    frozenset({"major_trauma", "fracture_risk"}),
+)
+
+
 def distinct_families(
     negs: list[tuple[str, str]], k: int, rng: random.Random
 ) -> list[tuple[str, str]]:
@@ -1313,7 +1321,10 @@ def gen_negated(split: str, rng: random.Random) -> Iterator[Line]:
         text = rng.choice(("{neg}, but {s}", "{s}, but {neg}", "{s}. {Neg}.")).format(
             neg=phrase, Neg=cap(phrase), s=render(wording)
         )
-        yield Line(maybe_style(text, rng), LEVEL[family], family, "negated_mixed")
+        styled = maybe_style(text, rng)
+        if any(denied_family in group and family in group for group in OVERLAPS):
+            continue  # "my legs are fine" next to calf pain contradicts itself
+        yield Line(styled, LEVEL[family], family, "negated_mixed")
 
 
 def gen_self_care(split: str, rng: random.Random) -> Iterator[Line]:
