@@ -26,7 +26,7 @@ if _typing.TYPE_CHECKING:
         StorageUnavailableError,
         UnsupportedFormatError,
     )
-    from backcare.evaluate import EvalCase, EvalReport, evaluate, read_cases
+    from backcare.evaluate import EvalCase, EvalReport, evaluate, evaluate_triage, read_cases
     from backcare.feedback import (
         Abstained,
         Feedback,
@@ -183,6 +183,7 @@ _LAZY = {
     "plan_care": "backcare.service",
     "prepare_query": "backcare.service",
     "read_cases": "backcare.evaluate",
+    "evaluate_triage": "backcare.evaluate",
     "review_feedback": "backcare.feedback.review",
     "cluster_id": "backcare.feedback.review",
     "triage_text": "backcare.service",
@@ -286,6 +287,7 @@ __all__ = [
     "detect_language",
     "diary_warnings",
     "evaluate",
+    "evaluate_triage",
     "export_kb",
     "ingest_to_kb",
     "kb_info",

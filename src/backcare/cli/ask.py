@@ -18,6 +18,7 @@ from backcare import (
     BackcareError,
     CarePlanError,
     ErrorReply,
+    EvalReport,
     QueryError,
     QueryErrorInfo,
     Reply,
@@ -175,7 +176,7 @@ def eval_(
     if as_json:
         print(
             json.dumps(
-                [r.as_dict() if failures else {**r.as_dict(), "failures": None} for r in reports],
+                [r.as_dict() if failures else _without_misses(r.as_dict()) for r in reports],
                 indent=2,
             )
         )
@@ -191,6 +192,7 @@ def eval_(
         "top-3",
         "abstained",
         "triage ≥ level",
+        "triage exact",
         "p50 ms",
         "p95 ms",
     ):
@@ -214,6 +216,7 @@ def eval_(
             fmt(r.top3),
             fmt(r.abstention_rate),
             fmt(r.triage_at_least),
+            fmt(r.triage_exact),
             f"{r.latency_ms.get('p50', 0):.2f}",
             f"{r.latency_ms.get('p95', 0):.2f}",
         )
@@ -234,10 +237,51 @@ def eval_(
                 f"under-triaged emergencies: {r.under_triaged_emergencies}; "
                 f"over-triaged self-care: {r.over_triaged_self_care}"
             )
+            _print_triage_figures(r)
         if failures and r.failures:
             console.print(f"[bold]misses in {escape(r.name)}:[/]")
             for miss in r.failures:
                 console.print(f"  {escape(json.dumps(miss))}")
+        if failures and r.over_triaged_lines:
+            console.print(f"[bold]over-triaged in {escape(r.name)}:[/]")
+            for miss in r.over_triaged_lines:
+                console.print(f"  {escape(json.dumps(miss))}")
+
+
+def _without_misses(report: dict[str, Any]) -> dict[str, Any]:
+    """A report as JSON without the per-line lists (``--failures`` keeps them)."""
+    return {**report, "failures": None, "over_triaged_lines": None}
+
+
+def _print_triage_figures(r: EvalReport) -> None:
+    """Exact level, under-triage per level and over-triage, under the confusion matrix."""
+    if r.triage_exact is None or r.confusion is None:
+        return
+    totals = {level: sum(row.values()) for level, row in r.confusion.items()}
+    under = r.under_triaged_by_level or {}
+    per_level = ", ".join(
+        f"{level} {under.get(level, 0)} of {totals[level]}"
+        for level in r.confusion
+        if level != "self_care"
+    )
+    share = r.over_triaged_self_care_share
+    console.print(f"exact level: {r.triage_exact:.3f} of {r.triage_n} lines")
+    console.print(f"under-triaged: {r.under_triaged} ({r.under_triage_rate:.1%}); {per_level}")
+    console.print(
+        f"over-triaged: {r.over_triaged} ({r.over_triage_rate:.1%}); self-care "
+        f"{r.over_triaged_self_care} of {r.self_care_n}"
+        + ("" if share is None else f" ({share:.1%})")
+    )
+    if r.triage_by_kind:
+        from rich.table import Table
+
+        kinds = Table(title=f"triage by kind · {r.name}")
+        for column in ("kind", "n", "exact", "under", "over"):
+            kinds.add_column(column)
+        for kind, row in r.triage_by_kind.items():
+            exact = f"{row['exact']:.3f}"
+            kinds.add_row(escape(kind), str(row["n"]), exact, str(row["under"]), str(row["over"]))
+        console.print(kinds)
 
 
 @app.command()
