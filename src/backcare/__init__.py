@@ -62,6 +62,7 @@ if _typing.TYPE_CHECKING:
         EpisodeSummary,
         ErrorReply,
         FaqEntry,
+        FollowUp,
         Hit,
         NewCheckIn,
         NewEpisode,
@@ -89,7 +90,9 @@ if _typing.TYPE_CHECKING:
         pack_index_dir,
         plan_care,
         prepare_query,
+        triage_answers,
         triage_text,
+        warning_signs,
     )
 
 # Public names are imported on first use (PEP 562), so `import backcare` and the
@@ -181,6 +184,9 @@ _LAZY = {
     "review_feedback": "backcare.diary_service",
     "cluster_id": "backcare.diary_service",
     "triage_text": "backcare.service",
+    "triage_answers": "backcare.service",
+    "warning_signs": "backcare.service",
+    "FollowUp": "backcare.model",
 }
 
 
@@ -233,6 +239,7 @@ __all__ = [
     "EvalCase",
     "EvalReport",
     "FaqEntry",
+    "FollowUp",
     "Feedback",
     "FeedbackStore",
     "HashingEncoder",
@@ -291,5 +298,7 @@ __all__ = [
     "reject_proposal",
     "review_decisions",
     "review_feedback",
+    "triage_answers",
     "triage_text",
+    "warning_signs",
 ]
