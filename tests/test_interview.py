@@ -292,3 +292,13 @@ def test_an_unchecked_language_keeps_its_notice_first(pack: KnowledgePack) -> No
     assert final.message == notice  # no all-clear after the notice
     raised = apply_answers(result, {"fever": True}, pack.follow_up, tables=pack.triage_tables)
     assert raised.message.splitlines()[:2] == [notice, pack.red_flags.levels[U]]
+
+
+def test_every_language_translates_every_question_and_topic(pack: KnowledgePack) -> None:
+    bank = pack.follow_up
+    assert set(bank.translations) == set(pack.translations.red_flags)
+    for code, translation in bank.translations.items():
+        assert set(translation.questions) == {q.id for q in bank.questions}, code
+        assert set(translation.topics) == {t.id for t in bank.topics}, code
+        for text in translation.questions.values():
+            assert text.rstrip().endswith(("?", "؟")), (code, text)
