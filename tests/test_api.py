@@ -91,6 +91,7 @@ class TestAsk:
             "lang",
             "languages",
             "checked",
+            "follow_up",
         ]
         assert reply["triage"]["level"] in {"emergency", "urgent", "doctor", "self_care"}
         assert reply["kb"] == "backcare-pack@1"

@@ -119,7 +119,7 @@ def apply_answers(
             yes_by_rule.setdefault(question.rule, []).append(question)
     for rule_id, questions in yes_by_rule.items():
         evidence = _EVIDENCE_JOIN.join(
-            f"yes to “{bank.question_text(question, lang)}” ({question.id})"
+            f"answered yes ({question.id}): {bank.question_text(question, lang)}"
             for question in questions
         )
         level = TriageLevel.most_urgent([question.level_if_yes for question in questions])
