@@ -129,7 +129,9 @@ def test_a_check_flag_asks_its_topics_questions_in_bank_order(pack: KnowledgePac
     assert [q.id for q in result.follow_up] == _bank_ids(pack, "bladder")
     assert all(q.level_if_yes is E for q in result.follow_up)
     both = _unclear(pack, "leg_strength", "bladder")
-    expected = [q.id for q in pack.follow_up.questions if {"bladder", "leg_strength"} & set(q.topics)]
+    expected = [
+        q.id for q in pack.follow_up.questions if {"bladder", "leg_strength"} & set(q.topics)
+    ]
     assert [q.id for q in both.follow_up] == expected
     # Bank order, not flag order: bladder questions come before leg questions.
     assert [q.id for q in both.follow_up][0] == "bladder_trouble"

@@ -119,7 +119,7 @@ def _print_follow_up(result: TriageResult, command: str) -> None:
     for question in result.follow_up:
         console.print(f"  • {escape(question.question)} [dim]({question.id})[/]")
     first = result.follow_up[0].id
-    console.print(f"[dim]Answer them with: backcare {command} --answers {first}=no,... \"…\"[/]")
+    console.print(f'[dim]Answer them with: backcare {command} --answers {first}=no,... "…"[/]')
 
 
 class _Rating(StrEnum):

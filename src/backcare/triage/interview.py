@@ -155,7 +155,9 @@ def _wire(bank: FollowUpBank, question: FollowUpQuestion, lang: str) -> FollowUp
 
 def _touched_topics(flags: tuple[TriageFlag, ...], bank: FollowUpBank) -> set[str]:
     ids = {flag.id for flag in flags}
-    touched = {flag_id.removeprefix(CHECK_PREFIX) for flag_id in ids if flag_id.startswith(CHECK_PREFIX)}
+    touched = {
+        flag_id.removeprefix(CHECK_PREFIX) for flag_id in ids if flag_id.startswith(CHECK_PREFIX)
+    }
     touched |= {topic.id for topic in bank.topics if ids.intersection(topic.touched_by)}
     return touched
 
