@@ -6,7 +6,7 @@ flag from the safety net, or a flag of a rule named in a topic's
 bank order (most urgent first). Answers then give the final level:
 
 - a yes raises the question's rule at its level (layer ``answer``), with the
-  question as evidence;
+  question answered yes, and its id, as evidence;
 - a no to every question of a topic removes that topic's ``check_<topic>``
   flag; a no never removes a flag raised by the person's own words;
 - the level and message are worked out again, most urgent first.
@@ -119,8 +119,7 @@ def apply_answers(
             yes_by_rule.setdefault(question.rule, []).append(question)
     for rule_id, questions in yes_by_rule.items():
         evidence = _EVIDENCE_JOIN.join(
-            f"answered yes ({question.id}): {bank.question_text(question, lang)}"
-            for question in questions
+            f"{bank.question_text(question, lang)} ({question.id})" for question in questions
         )
         level = TriageLevel.most_urgent([question.level_if_yes for question in questions])
         flags.append(TriageFlag(id=rule_id, level=level, evidence=evidence, layer="answer"))
