@@ -230,6 +230,7 @@ def ask(
             said = _interview(reply.triage)
             if said:
                 reply = backcare.ask(question, top_k=top_k, lang=lang, answers=said)
+                console.print("[bold]With your answers:[/]")
     except QueryError as exc:
         if as_json:
             info = QueryErrorInfo(code=exc.code, message=exc.message)
