@@ -221,7 +221,7 @@ class TestErrors:
         self, fake_backcare: Backcare, caplog: pytest.LogCaptureFixture
     ) -> None:
         class Broken(Backcare):
-            def ask(self, text: str, *, top_k: int = 3, lang: str | None = None) -> Any:
+            def ask(self, text: str, *, top_k: int = 3, **_: Any) -> Any:
                 raise RuntimeError("secret internal detail")
 
         broken = Broken(fake_backcare.pack, fake_backcare.kb, fake_backcare.retriever.encoder)
