@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from backcare import KnowledgePack, QueryError, load_pack, triage_text
 from backcare.errors import PackValidationError
@@ -304,3 +306,42 @@ def test_every_language_translates_every_question_and_topic(pack: KnowledgePack)
         assert set(translation.topics) == {t.id for t in bank.topics}, code
         for text in translation.questions.values():
             assert text.rstrip().endswith(("?", "؟")), (code, text)
+
+
+_PACK = load_pack()
+_IDS = [q.id for q in _PACK.follow_up.questions]
+_WORD_FLAGS = [
+    TriageFlag(id="below_knee", level=D, evidence="pain down to my calf"),
+    TriageFlag(id="fever_unwell", level=U, evidence="temperature of 39"),
+    TriageFlag(id="thoracic", level=U, evidence="between my shoulder blades"),
+]
+
+
+@settings(max_examples=200, deadline=None, derandomize=True, database=None)
+@given(
+    words=st.lists(st.sampled_from(_WORD_FLAGS), unique_by=lambda f: f.id, max_size=3),
+    topics=st.lists(st.sampled_from(SAFETY_NET_TOPICS), unique=True, max_size=3),
+    answers=st.dictionaries(st.sampled_from(_IDS), st.booleans(), max_size=len(_IDS)),
+)
+def test_answers_never_remove_what_the_words_said_and_a_yes_never_lowers(
+    words: list[TriageFlag], topics: list[str], answers: dict[str, bool]
+) -> None:
+    result = _unclear(_PACK, *topics, flags=tuple(words))
+    final = apply_answers(result, answers, _PACK.follow_up, tables=_PACK.triage_tables)
+    kept = {flag.id for flag in final.flags}
+    # A flag raised by the person's words stays, whatever the answers.
+    assert {flag.id for flag in words} <= kept
+    # Every yes is at least as urgent as its question says.
+    for qid, said in answers.items():
+        question = next(q for q in _PACK.follow_up.questions if q.id == qid)
+        if said:
+            assert final.level.rank >= question.level_if_yes.rank
+            assert question.rule in kept
+    # Without a yes the level never rises, and answered questions are never asked again.
+    if not any(answers.values()):
+        assert final.level.rank <= result.level.rank
+    assert not set(answers) & {q.id for q in final.follow_up}
+    # A check flag goes only when its whole topic was answered no.
+    for topic in topics:
+        all_no = all(answers.get(qid) is False for qid in _bank_ids(_PACK, topic))
+        assert (f"check_{topic}" in kept) is not all_no
