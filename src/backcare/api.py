@@ -346,7 +346,7 @@ _TRIAGE_EXAMPLE = {
     "follow_up": [
         {
             "id": "both_legs",
-            "question": "Do you have pain, tingling, numbness or weakness in both legs?",
+            "question": "Are both of your legs painful, tingling, numb or weak?",
             "level_if_yes": "emergency",
         },
         {

@@ -10,7 +10,7 @@ from tests.web.support import ARTIFACTS, Server, _ask
 pytestmark = pytest.mark.playwright
 
 CALF = "shooting pain down to my calf on the left"
-BOTH_LEGS = "Do you have pain, tingling, numbness or weakness in both legs?"
+BOTH_LEGS = "Are both of your legs painful, tingling, numb or weak?"
 LEG_WEAKNESS = (
     "Is a leg getting weaker or giving way, or does a foot drag, catch or slap the floor "
     "when you walk?"
