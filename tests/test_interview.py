@@ -345,3 +345,20 @@ def test_answers_never_remove_what_the_words_said_and_a_yes_never_lowers(
     for topic in topics:
         all_no = all(answers.get(qid) is False for qid in _bank_ids(_PACK, topic))
         assert (f"check_{topic}" in kept) is not all_no
+
+
+def test_the_bank_is_in_our_own_words(pack: KnowledgePack) -> None:
+    from tests.conftest import shared_path
+    from tests.knowledge.test_content import copied_runs
+
+    content = shared_path("CONTENT.md").read_text(encoding="utf-8")
+    seeds = [p.read_text(errors="replace") for p in shared_path("seeds").rglob("*") if p.is_file()]
+    bank = pack.follow_up
+    texts = [q.question for q in bank.questions] + [t.message for t in bank.topics]
+    copied = [
+        (text, runs)
+        for text in texts
+        for ref in (content, *seeds)
+        if (runs := copied_runs(text, ref))
+    ]
+    assert copied == []
