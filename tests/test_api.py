@@ -91,6 +91,7 @@ class TestAsk:
             "lang",
             "languages",
             "checked",
+            "follow_up",
         ]
         assert reply["triage"]["level"] in {"emergency", "urgent", "doctor", "self_care"}
         assert reply["kb"] == "backcare-pack@1"
@@ -220,7 +221,7 @@ class TestErrors:
         self, fake_backcare: Backcare, caplog: pytest.LogCaptureFixture
     ) -> None:
         class Broken(Backcare):
-            def ask(self, text: str, *, top_k: int = 3, lang: str | None = None) -> Any:
+            def ask(self, text: str, *, top_k: int = 3, **_: Any) -> Any:
                 raise RuntimeError("secret internal detail")
 
         broken = Broken(fake_backcare.pack, fake_backcare.kb, fake_backcare.retriever.encoder)
@@ -288,9 +289,9 @@ class TestErrors:
 
 def test_triage_returns_level_flags_and_message(client: TestClient) -> None:
     body = client.post("/v1/triage", json={"q": EMERGENCY}).json()
-    assert list(body) == ["level", "flags", "message", "lang", "languages", "checked"]
+    assert list(body) == ["level", "flags", "message", "lang", "languages", "checked", "follow_up"]
     assert body["level"] == "emergency"
-    assert {"id", "level", "evidence"} == set(body["flags"][0])
+    assert {"id", "level", "evidence", "layer"} == set(body["flags"][0])
     assert body["message"]
 
 

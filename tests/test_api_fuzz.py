@@ -48,6 +48,8 @@ SEMANTIC_CODES = {
     "unknown_entry",
     "invalid_care_plan",
     "invalid_diary_file",
+    # answers keyed by a question id the bank does not have
+    "unknown_question",
 }
 # pydantic's prefix for a custom validator's message (an episode that ends before
 # it starts, a control character in a note): semantic, though the code is generic.

@@ -19,7 +19,7 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -37,10 +37,16 @@ NOW = dt.datetime(2026, 11, 28, 9, 30, tzinfo=dt.UTC)
 class _BuggyBackcare(Backcare):
     """Triage fails, quoting the text, when it starts with ``crash``: a bug's message."""
 
-    def triage(self, text: str, *, lang: str | None = None) -> TriageResult:
-        if text.startswith("crash"):
+    def triage(
+        self,
+        text: str | None,
+        *,
+        lang: str | None = None,
+        answers: Mapping[str, bool] | None = None,
+    ) -> TriageResult:
+        if text is not None and text.startswith("crash"):
             raise RuntimeError(f"triage failed on {text!r}")
-        return super().triage(text, lang=lang)
+        return super().triage(text, lang=lang, answers=answers)
 
 
 def _free_port() -> int:

@@ -120,7 +120,7 @@ class _DownFeedback:
 
 
 class _Broken(Backcare):
-    def triage(self, text: str, *, lang: str | None = None) -> Any:
+    def triage(self, text: str | None, *, lang: str | None = None, **_: Any) -> Any:
         raise RuntimeError("a bug")
 
 

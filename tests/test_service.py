@@ -43,7 +43,10 @@ def test_reply_has_exactly_the_contract_fields(fake_backcare: Backcare) -> None:
         *("query", "status", "triage", "answer", "alternatives", "kb"),
         *("lang", "language"),
     ]
-    assert set(reply["triage"]) == {"level", "flags", "message", "lang", "languages", "checked"}
+    assert set(reply["triage"]) == {
+        *("level", "flags", "message", "lang", "languages", "checked"),
+        "follow_up",
+    }
     assert reply["status"] in {"answered", "abstained"}
     assert reply["kb"] == "backcare-pack@1"
     if reply["answer"] is not None:

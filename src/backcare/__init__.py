@@ -63,6 +63,7 @@ if _typing.TYPE_CHECKING:
         EpisodeSummary,
         ErrorReply,
         FaqEntry,
+        FollowUp,
         Hit,
         NewCheckIn,
         NewEpisode,
@@ -90,7 +91,9 @@ if _typing.TYPE_CHECKING:
         pack_index_dir,
         plan_care,
         prepare_query,
+        triage_answers,
         triage_text,
+        warning_signs,
     )
     from backcare.stores import Stores, open_stores
 
@@ -187,6 +190,9 @@ _LAZY = {
     "review_feedback": "backcare.feedback.review",
     "cluster_id": "backcare.feedback.review",
     "triage_text": "backcare.service",
+    "triage_answers": "backcare.service",
+    "warning_signs": "backcare.service",
+    "FollowUp": "backcare.model",
 }
 
 
@@ -242,6 +248,7 @@ __all__ = [
     "Feedback",
     "FeedbackError",
     "FeedbackStore",
+    "FollowUp",
     "HashingEncoder",
     "Hit",
     "IngestError",
@@ -301,5 +308,7 @@ __all__ = [
     "reject_proposal",
     "review_decisions",
     "review_feedback",
+    "triage_answers",
     "triage_text",
+    "warning_signs",
 ]

@@ -27,7 +27,7 @@ from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -48,6 +48,7 @@ from backcare import (
     Feedback,
     FeedbackError,
     FeedbackStore,
+    FollowUp,
     QueryError,
     Reply,
     SqlFeedbackStore,
@@ -95,6 +96,19 @@ class _Request(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+_MAX_ANSWERS = 100
+
+Answers = Annotated[
+    dict[str, StrictBool] | None,
+    Field(
+        max_length=_MAX_ANSWERS,
+        description="Answers to follow-up questions: question id (from `follow_up` or "
+        "GET /v1/triage/questions) to true (yes) or false (no). The result is then the "
+        "final one; questions left unanswered stay in `follow_up`.",
+    ),
+]
+
+
 class AskRequest(_Request):
     """A question to answer."""
 
@@ -112,22 +126,44 @@ class AskRequest(_Request):
         description="Reply in this language (ISO 639-1: en, es, fr, de, pl, pt, ar) instead "
         "of the one detected; warning signs are still checked in the detected language too.",
     )
+    answers: Answers = None
 
 
 class TriageRequest(_Request):
-    """A message to check for red flags."""
+    """A message to check for red flags, answers to follow-up questions, or both."""
 
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"q": "my back hurts and I can't pee since last night"}]},
+        json_schema_extra={
+            "examples": [
+                {"q": "my back hurts and I can't pee since last night"},
+                {
+                    "q": "shooting pain down to my calf",
+                    "answers": {"both_legs": False, "leg_weakness": True},
+                },
+                {"answers": {"chest_pain": False, "saddle_numbness": True}, "lang": "en"},
+            ]
+        },
     )
 
-    q: str = Field(description="What is happening, in the person's own words.")
+    q: str | None = Field(
+        default=None,
+        description="What is happening, in the person's own words. May be left out when "
+        "`answers` holds the warning-sign checklist answered before any message.",
+    )
     lang: LangCode | None = Field(
         default=None,
         description="Reply in this language (ISO 639-1: en, es, fr, de, pl, pt, ar) instead "
         "of the one detected; warning signs are still checked in the detected language too.",
     )
+    answers: Answers = None
+
+
+class WarningSigns(BaseModel):
+    """The warning-sign checklist: every follow-up question, most urgent first."""
+
+    lang: str
+    questions: list[FollowUp]
 
 
 class CarePlanRequest(_Request):
@@ -231,7 +267,8 @@ def _error_doc(description: str, code: str, message: str) -> dict[str, Any]:
 
 _BAD_INPUT = _error_doc(
     "The request cannot be used (codes: invalid_request, bad_json, empty_query, "
-    "query_too_long, not_text, unknown_entry, invalid_care_plan)",
+    "query_too_long, not_text, unknown_entry, invalid_care_plan, unknown_lang, "
+    "unknown_question)",
     "empty_query",
     "the question is empty; type what you want to know",
 )
@@ -275,6 +312,10 @@ _REPLY_EXAMPLE = {
         "level": "self_care",
         "flags": [],
         "message": "This sounds like something you can look after at home.",
+        "lang": "en",
+        "languages": ["en"],
+        "checked": True,
+        "follow_up": [],
     },
     "answer": {
         "entry_id": "immediate",
@@ -287,6 +328,35 @@ _REPLY_EXAMPLE = {
         {"entry_id": "stop", "question": "How do I stop a back spasm?", "score": 0.55}
     ],
     "kb": "backcare-pack@1",
+}
+
+_TRIAGE_EXAMPLE = {
+    "level": "doctor",
+    "flags": [
+        {
+            "id": "below_knee",
+            "level": "doctor",
+            "evidence": "shooting pain down to my calf",
+            "layer": "rules",
+        }
+    ],
+    "message": "Book a routine appointment with your GP or a physiotherapist; ...",
+    "lang": "en",
+    "languages": ["en"],
+    "checked": True,
+    "follow_up": [
+        {
+            "id": "both_legs",
+            "question": "Are both of your legs painful, tingling, numb or weak?",
+            "level_if_yes": "emergency",
+        },
+        {
+            "id": "leg_weakness",
+            "question": "Is a leg getting weaker or giving way, or does a foot drag, catch "
+            "or slap the floor when you walk?",
+            "level_if_yes": "emergency",
+        },
+    ],
 }
 
 
@@ -545,17 +615,53 @@ def create_app(
     )
     def ask(request: AskRequest) -> Reply:
         """Triage the question, then answer it from the knowledge base or abstain."""
-        reply = backcare.ask(request.q, top_k=request.top_k, lang=request.lang)
+        reply = backcare.ask(
+            request.q, top_k=request.top_k, lang=request.lang, answers=request.answers
+        )
         if counters is not None:
             counters.count_ask(reply.status, reply.triage.level)
         if reply.status == "abstained":
             _log_abstained(store, reply, clock())
         return reply
 
-    @app.post("/v1/triage", response_model=TriageResult, tags=["answers"], responses=errors_422)
+    @app.post(
+        "/v1/triage",
+        response_model=TriageResult,
+        tags=["answers"],
+        responses={
+            200: {"content": {"application/json": {"example": _TRIAGE_EXAMPLE}}},
+            **errors_422,
+        },
+    )
     def triage(request: TriageRequest) -> TriageResult:
-        """Red-flag triage alone: the level, the flags that fired and what to do."""
-        return backcare.triage(request.q, lang=request.lang)
+        """Red-flag triage alone: the level, the flags that fired, what to do, and the
+        follow-up questions that would settle what the message left unclear.
+
+        Send `answers` (with the same `q`) to get the final level; `answers` alone
+        checks the warning-sign checklist from GET /v1/triage/questions.
+        """
+        if request.q is None and not request.answers:
+            raise QueryError(
+                "empty_query", "nothing to check: send q (what is happening), answers, or both"
+            )
+        return backcare.triage(request.q, lang=request.lang, answers=request.answers)
+
+    @app.get(
+        "/v1/triage/questions",
+        response_model=WarningSigns,
+        tags=["answers"],
+        responses={422: _BAD_INPUT},
+    )
+    def triage_questions(
+        lang: Annotated[
+            LangCode, Query(description="The language of the questions (ISO 639-1).")
+        ] = "en",
+    ) -> WarningSigns:
+        """The warning-sign checklist: every yes/no follow-up question, most urgent first.
+
+        POST the answers to /v1/triage as `answers` (with or without `q`).
+        """
+        return WarningSigns(lang=lang, questions=list(backcare.warning_signs(lang)))
 
     @app.post(
         "/v1/careplan",

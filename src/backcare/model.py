@@ -40,6 +40,11 @@ __all__ = [
     "EpisodeSummary",
     "ErrorReply",
     "FaqEntry",
+    "FollowUp",
+    "FollowUpBank",
+    "FollowUpQuestion",
+    "FollowUpTopic",
+    "FollowUpTranslation",
     "Hit",
     "NewCheckIn",
     "NewEpisode",
@@ -53,6 +58,7 @@ __all__ = [
     "Source",
     "TriageFlag",
     "TriageLanguage",
+    "TriageLayer",
     "TriageLevel",
     "TriageResult",
     "UnansweredCluster",
@@ -229,12 +235,34 @@ class RedFlagRules(_Frozen):
         return self
 
 
+TriageLayer = Literal["rules", "semantic", "safety_net", "answer"]
+"""Which detector raised a flag (see docs/triage.md)."""
+
+
 class TriageFlag(_Frozen):
-    """A red-flag rule that fired, with the words that made it fire."""
+    """A red flag that fired, with the words that made it fire and the layer that found it.
+
+    ``layer`` is ``rules`` (a pattern of ``red_flags.yaml``), ``semantic``
+    (the clause read like the rule's example phrasings), ``safety_net`` (the
+    clause is about a red-flag topic that nothing settled; id
+    ``check_<topic>``) or ``answer`` (a yes to a follow-up question).
+    """
 
     id: str
     level: TriageLevel
     evidence: str
+    layer: TriageLayer = "rules"
+
+
+class FollowUp(_Frozen):
+    """One yes/no question the reply asks to settle a red-flag topic (wire form).
+
+    ``id`` is stable across languages and versions: answers are sent back by it.
+    """
+
+    id: str
+    question: str
+    level_if_yes: TriageLevel
 
 
 class TriageResult(_Frozen):
@@ -244,7 +272,10 @@ class TriageResult(_Frozen):
     red-flag rule sets the message was checked against. ``checked`` is False
     when the message is in a language backcare has no rules for: ``message``
     then says plainly that warning signs could not be checked and gives the
-    emergency numbers, whatever ``level`` says.
+    emergency numbers, whatever ``level`` says. ``follow_up`` holds yes/no
+    questions when the message touches a red-flag topic without settling it;
+    answering them (``backcare.triage.interview.apply_answers``) gives the
+    final level.
     """
 
     level: TriageLevel = TriageLevel.SELF_CARE
@@ -253,6 +284,99 @@ class TriageResult(_Frozen):
     lang: str = "en"
     languages: tuple[str, ...] = ("en",)
     checked: bool = True
+    # Questions that would settle what the message left unclear, most urgent
+    # first (backcare.triage.interview); empty for a clear emergency.
+    follow_up: tuple[FollowUp, ...] = ()
+
+
+_ID = r"^[a-z][a-z0-9_]*$"
+
+
+class FollowUpQuestion(_Frozen):
+    """One question of the red-flag interview bank (``content/follow_up.yaml``).
+
+    A yes raises ``rule`` (an English red-flag rule id) at ``level_if_yes``;
+    ``topics`` are the safety-net topics (``check_<topic>`` flags) it helps settle.
+    """
+
+    id: str = Field(pattern=_ID)
+    question: str = Field(min_length=1)
+    level_if_yes: TriageLevel
+    rule: str = Field(pattern=_ID)
+    topics: tuple[str, ...] = Field(min_length=1)
+    sources: tuple[Source, ...] = ()
+
+    @model_validator(mode="after")
+    def _check(self) -> FollowUpQuestion:
+        if self.level_if_yes is TriageLevel.SELF_CARE:
+            raise ValueError("a follow-up question needs a level above self_care if answered yes")
+        for topic in self.topics:
+            if not re.match(_ID, topic):
+                raise ValueError(f"topic {topic!r} must be lower_snake_case")
+        return self
+
+
+class FollowUpTopic(_Frozen):
+    """A red-flag topic the interview settles.
+
+    ``message`` is the reply line for an unsettled ``check_<id>`` flag;
+    ``touched_by`` lists rule ids (below emergency) whose flag also opens the
+    topic's questions, e.g. pain below one knee opens the leg-strength ones.
+    """
+
+    id: str = Field(pattern=_ID)
+    message: str = Field(min_length=1)
+    touched_by: tuple[str, ...] = ()
+
+
+class FollowUpTranslation(_Frozen):
+    """The bank's texts in one language: question and topic texts by id."""
+
+    questions: dict[str, str] = Field(default_factory=dict)
+    topics: dict[str, str] = Field(default_factory=dict)
+
+
+class FollowUpBank(_Frozen):
+    """The red-flag interview: questions in the order they are asked, most urgent first.
+
+    ``translations`` maps ISO 639-1 codes to the texts in that language; a
+    question or topic without one is given in English.
+    """
+
+    questions: tuple[FollowUpQuestion, ...] = ()
+    topics: tuple[FollowUpTopic, ...] = ()
+    translations: dict[str, FollowUpTranslation] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _check(self) -> FollowUpBank:
+        ids = [question.id for question in self.questions]
+        repeated = sorted({qid for qid in ids if ids.count(qid) > 1})
+        if repeated:
+            raise ValueError(f"question ids must be unique; repeated: {', '.join(repeated)}")
+        topics = {topic.id for topic in self.topics}
+        for question in self.questions:
+            unknown = sorted(set(question.topics) - topics)
+            if unknown:
+                raise ValueError(
+                    f"question '{question.id}': unknown topic(s) {', '.join(unknown)}; "
+                    "list them under 'topics'"
+                )
+        for topic in self.topics:
+            if not any(topic.id in question.topics for question in self.questions):
+                raise ValueError(f"topic '{topic.id}' has no question to settle it")
+        return self
+
+    def question_text(self, question: FollowUpQuestion, lang: str) -> str:
+        """The question in ``lang``, or in English when it has no translation."""
+        translation = self.translations.get(lang)
+        return (translation.questions.get(question.id) if translation else None) or (
+            question.question
+        )
+
+    def topic_message(self, topic: FollowUpTopic, lang: str) -> str:
+        """The topic's line in ``lang``, or in English when it has no translation."""
+        translation = self.translations.get(lang)
+        return (translation.topics.get(topic.id) if translation else None) or topic.message
 
 
 class DetectedLanguage(_Frozen):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import unicodedata
+from collections.abc import Mapping
 from pathlib import Path
 
 from backcare.careplan import make_care_plan
@@ -17,12 +18,21 @@ from backcare.errors import KnowledgePackError, QueryError
 from backcare.knowledge.i18n import DEFAULT_UNCHECKED
 from backcare.knowledge.pack import KnowledgePack, load_pack
 from backcare.language import detect_language, language_name, triage_plan, warm_up
-from backcare.model import Alternative, Answer, CarePlan, DetectedLanguage, Reply, TriageResult
+from backcare.model import (
+    Alternative,
+    Answer,
+    CarePlan,
+    DetectedLanguage,
+    FollowUp,
+    Reply,
+    TriageResult,
+)
 from backcare.retrieval.dense import Encoder, OnnxMiniLM
 from backcare.retrieval.kbase import KnowledgeBase
 from backcare.retrieval.onnx_export import DEFAULT_VARIANT, Variant
 from backcare.retrieval.retriever import HybridRetriever
 from backcare.retrieval.tokenize import normalise_text
+from backcare.triage.interview import apply_answers, checklist, with_follow_up
 from backcare.triage.languages import triage_languages
 
 __all__ = [
@@ -34,8 +44,10 @@ __all__ = [
     "pack_index_dir",
     "plan_care",
     "prepare_query",
+    "triage_answers",
     "triage_message",
     "triage_text",
+    "warning_signs",
 ]
 
 logger = logging.getLogger(__name__)
@@ -91,28 +103,81 @@ def default_encoder(
     return OnnxMiniLM.load(ensure_model(model_dir), threads=threads, variant=variant)
 
 
-def triage_text(pack: KnowledgePack, text: str, *, lang: str | None = None) -> TriageResult:
+def triage_text(
+    pack: KnowledgePack,
+    text: str,
+    *,
+    lang: str | None = None,
+    answers: Mapping[str, bool] | None = None,
+) -> TriageResult:
     """Red-flag triage of one message with a pack's rules (no model needed).
 
     Args:
         pack: the pack whose rules (in every language it has) are checked.
         text: the message, in any language.
         lang: the reply language the person chose (ISO 639-1); None detects it.
+        answers: answers to follow-up questions, by id (True is yes); the
+            result is then the final one (``backcare.triage.interview``).
 
     Raises:
-        QueryError: the message is empty, too long or not text, or ``lang``
-            is a language the pack has no rules for (code ``unknown_lang``).
+        QueryError: the message is empty, too long or not text, ``lang``
+            is a language the pack has no rules for (code ``unknown_lang``),
+            or an answer's id is not a question (code ``unknown_question``).
     """
-    return triage_message(pack, prepare_query(text), lang=lang)[1]
+    return triage_message(pack, prepare_query(text), lang=lang, answers=answers)[1]
+
+
+def triage_answers(
+    pack: KnowledgePack, answers: Mapping[str, bool], *, lang: str = "en"
+) -> TriageResult:
+    """The level that answers to the warning-sign checklist give, without any message.
+
+    Raises:
+        QueryError: no answers (code ``empty_query``), ``lang`` has no rules
+            (``unknown_lang``), or an id is not a question (``unknown_question``).
+    """
+    if not answers:
+        raise QueryError(
+            "empty_query", "nothing to check: give a message, answers to the questions, or both"
+        )
+    tables = pack.triage_tables
+    if lang not in tables:
+        raise QueryError(
+            "unknown_lang", f"no red-flag rules in {lang!r}; use one of {', '.join(tables)}"
+        )
+    blank = TriageResult(lang=lang, languages=(lang,))
+    return apply_answers(blank, answers, pack.follow_up, tables=tables)
+
+
+def warning_signs(pack: KnowledgePack, lang: str = "en") -> tuple[FollowUp, ...]:
+    """Every follow-up question of the pack, in ``lang`` where translated (the checklist).
+
+    Raises:
+        QueryError: ``lang`` is a language the pack has no rules for (``unknown_lang``).
+    """
+    if lang not in pack.triage_tables:
+        raise QueryError(
+            "unknown_lang",
+            f"no red-flag rules in {lang!r}; use one of {', '.join(pack.triage_tables)}",
+        )
+    return checklist(pack.follow_up, lang)
 
 
 def triage_message(
-    pack: KnowledgePack, query: str, *, lang: str | None = None
+    pack: KnowledgePack,
+    query: str,
+    *,
+    lang: str | None = None,
+    answers: Mapping[str, bool] | None = None,
 ) -> tuple[DetectedLanguage, TriageResult]:
     """Detect the language of a prepared ``query`` and triage it (see ``triage_plan``).
 
+    The result carries its follow-up questions; with ``answers`` it is the
+    final result after them.
+
     Raises:
-        QueryError: ``lang`` is not a language the pack has rules for.
+        QueryError: ``lang`` is not a language the pack has rules for, or an
+            answer's id is not a question (``unknown_question``).
     """
     tables = pack.triage_tables
     detected = detect_language(query)
@@ -128,6 +193,9 @@ def triage_message(
     result = triage_languages(
         query, tables, reply=plan.reply, run=plan.run, unchecked_notice=notice
     )
+    result = with_follow_up(result, pack.follow_up)
+    if answers:
+        result = apply_answers(result, answers, pack.follow_up, tables=tables)
     return detected, result
 
 
@@ -189,9 +257,26 @@ class Backcare:
         """What replies carry in ``kb``."""
         return self.kb.name
 
-    def triage(self, text: str, *, lang: str | None = None) -> TriageResult:
-        """Red-flag triage of ``text`` alone (no retrieval); ``lang`` sets the reply language."""
-        return triage_text(self.pack, text, lang=lang)
+    def triage(
+        self,
+        text: str | None,
+        *,
+        lang: str | None = None,
+        answers: Mapping[str, bool] | None = None,
+    ) -> TriageResult:
+        """Red-flag triage of ``text`` alone (no retrieval); ``lang`` sets the reply language.
+
+        ``answers`` (question id to yes/no) give the final result after the
+        follow-up questions; with ``text`` None they are the warning-sign
+        checklist answered before any message.
+        """
+        if text is None:
+            return triage_answers(self.pack, answers or {}, lang=lang or "en")
+        return triage_text(self.pack, text, lang=lang, answers=answers)
+
+    def warning_signs(self, lang: str = "en") -> tuple[FollowUp, ...]:
+        """The whole warning-sign checklist in ``lang`` (see ``warning_signs``)."""
+        return warning_signs(self.pack, lang)
 
     def care_plan(
         self,
@@ -209,16 +294,24 @@ class Backcare:
         """
         return plan_care(self.pack, onset, now=now, age=age, text=text)
 
-    def ask(self, text: str, *, top_k: int = 3, lang: str | None = None) -> Reply:
+    def ask(
+        self,
+        text: str,
+        *,
+        top_k: int = 3,
+        lang: str | None = None,
+        answers: Mapping[str, bool] | None = None,
+    ) -> Reply:
         """Answer one question; raises ``QueryError`` for unusable input.
 
         ``lang`` (ISO 639-1) is the reply language the person chose; without
         it the language is detected. Either way ``lang`` and ``language`` in
-        the reply say what was used and what was found.
+        the reply say what was used and what was found. ``answers`` to the
+        follow-up questions make the reply's triage the final one.
         """
         query = prepare_query(text)
         # Triage first and independently: it must never depend on retrieval.
-        detected, triage = triage_message(self.pack, query, lang=lang)
+        detected, triage = triage_message(self.pack, query, lang=lang, answers=answers)
         result = self.retriever.search(query, top_k=max(1, top_k))
         hits = list(result.hits)
         answer = None

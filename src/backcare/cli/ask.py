@@ -22,6 +22,8 @@ from backcare import (
     QueryError,
     QueryErrorInfo,
     Reply,
+    TriageLevel,
+    TriageResult,
     evaluate,
     read_cases,
 )
@@ -48,6 +50,78 @@ LangOption = Annotated[
 ]
 
 
+AnswersOption = Annotated[
+    str | None,
+    typer.Option(
+        "--answers",
+        help="Answers to the follow-up questions, for scripts: id=yes,id2=no "
+        "(ids as in --json's follow_up). Without it, a terminal asks them one by one.",
+    ),
+]
+
+_YES = {"yes", "y", "true", "1"}
+_NO = {"no", "n", "false", "0"}
+
+
+def _parse_answers(value: str | None) -> dict[str, bool] | None:
+    """``id=yes,id2=no`` as a mapping; a malformed item exits 2 naming it."""
+    if value is None:
+        return None
+    answers: dict[str, bool] = {}
+    for item in (part.strip() for part in value.split(",")):
+        if not item:
+            continue
+        qid, sep, said = (piece.strip() for piece in item.partition("="))
+        if not sep or not qid:
+            raise _fail(f"--answers: {item!r} is not id=yes or id=no", 2)
+        if said.lower() in _YES:
+            answers[qid] = True
+        elif said.lower() in _NO:
+            answers[qid] = False
+        else:
+            raise _fail(f"--answers: {qid}={said!r}: the answer must be yes or no", 2)
+    return answers
+
+
+def _stdin_is_terminal() -> bool:
+    # A function, so tests can stand in for a person at a terminal.
+    return sys.stdin.isatty()
+
+
+def _interview(result: TriageResult) -> dict[str, bool]:
+    """Ask ``result``'s follow-up questions on the terminal, one by one (y/n).
+
+    Stops after a yes that means an emergency (nothing more is worth asking
+    then) or at end of input, leaving the rest unanswered.
+    """
+    answers: dict[str, bool] = {}
+    console.print("[bold]A few questions to tell how urgent this is (y/n):[/]")
+    for question in result.follow_up:
+        while True:
+            console.print(f"{escape(question.question)} [dim]\\[y/n][/] ", end="")
+            line = sys.stdin.readline()
+            if not line:
+                console.print()
+                return answers
+            said = line.strip().lower()
+            if said in _YES or said in _NO:
+                break
+            console.print("[dim]Please answer y (yes) or n (no).[/]")
+        answers[question.id] = said in _YES
+        if answers[question.id] and question.level_if_yes is TriageLevel.EMERGENCY:
+            break
+    return answers
+
+
+def _print_follow_up(result: TriageResult, command: str) -> None:
+    """List the questions for someone who cannot be asked (not a terminal)."""
+    console.print("[bold]Questions that would settle how urgent this is:[/]")
+    for question in result.follow_up:
+        console.print(f"  • {escape(question.question)} [dim]({question.id})[/]")
+    first = result.follow_up[0].id
+    console.print(f'[dim]Answer them with: backcare {command} --answers {first}=no,... "…"[/]')
+
+
 class _Rating(StrEnum):
     helpful = "helpful"
     not_helpful = "not_helpful"
@@ -56,6 +130,7 @@ class _Rating(StrEnum):
 
 def _jsonl_line(backcare: Backcare, line: str, top_k: int, lang: str | None = None) -> str:
     text: Any = line.rstrip("\n")
+    answers: dict[str, bool] | None = None
     if text.lstrip().startswith("{"):
         try:
             data = json.loads(text)
@@ -68,8 +143,16 @@ def _jsonl_line(backcare: Backcare, line: str, top_k: int, lang: str | None = No
         text = data["q"]
         if isinstance(data.get("lang"), str):
             lang = data["lang"]
+        answers = data.get("answers")
+        if answers is not None and not (
+            isinstance(answers, dict) and all(isinstance(v, bool) for v in answers.values())
+        ):
+            info = QueryErrorInfo(
+                code="bad_json", message='"answers" must map question ids to true or false'
+            )
+            return _dump(ErrorReply(query=_printable(str(text)[:2000]), error=info))
     try:
-        return _dump(backcare.ask(text, top_k=top_k, lang=lang))
+        return _dump(backcare.ask(text, top_k=top_k, lang=lang, answers=answers))
     except QueryError as exc:
         query = text if isinstance(text, str) else json.dumps(text)
         info = QueryErrorInfo(code=exc.code, message=exc.message)
@@ -104,6 +187,7 @@ def ask(
         typer.Option("--rate", help="Rate the answer (kept for `backcare review`)."),
     ] = None,
     lang: LangOption = None,
+    answers: AnswersOption = None,
 ) -> None:
     """Answer a question about lower back spasms (red flags are checked first).
 
@@ -116,12 +200,17 @@ def ask(
         printf 'ice or heat?\\nhow long will it last?\\n' | backcare ask --jsonl
 
         backcare ask --lang es "no puedo orinar y me duele la espalda"
+
+        backcare ask --answers both_legs=no,leg_weakness=no "pain down to my calf"
     """
+    given = _parse_answers(answers)
     if jsonl:
         if question is not None:
             raise _fail("give either a question or --jsonl (reading stdin), not both", 2)
         if rate is not None:
             raise _fail("--rate rates one answer; it does not work with --jsonl", 2)
+        if given is not None:
+            raise _fail('--answers is for one question; with --jsonl put "answers" on a line', 2)
         backcare = _open(kb)
         stdin = sys.stdin.buffer
         for raw in stdin:
@@ -134,7 +223,14 @@ def ask(
         raise _fail('ask needs a question, e.g. backcare ask "what helps a back spasm?"', 2)
     backcare = _open(kb)
     try:
-        reply = backcare.ask(question, top_k=top_k, lang=lang)
+        reply = backcare.ask(question, top_k=top_k, lang=lang, answers=given)
+        if reply.triage.follow_up and given is None and not as_json and _stdin_is_terminal():
+            # Red flags before the answer: settle them first, then answer once.
+            console.print(render_triage(reply.triage))
+            said = _interview(reply.triage)
+            if said:
+                reply = backcare.ask(question, top_k=top_k, lang=lang, answers=said)
+                console.print("[bold]With your answers:[/]")
     except QueryError as exc:
         if as_json:
             info = QueryErrorInfo(code=exc.code, message=exc.message)
@@ -144,6 +240,8 @@ def ask(
         print(_dump(reply))
     else:
         render_reply(reply)
+        if reply.triage.follow_up:
+            _print_follow_up(reply.triage, "ask")
     _keep_feedback(reply, rate)
 
 
@@ -289,6 +387,7 @@ def triage(
     message: Annotated[str, typer.Argument(help="What is happening, in your own words.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the triage object.")] = False,
     lang: LangOption = None,
+    answers: AnswersOption = None,
 ) -> None:
     """Check a message for red flags only: how fast to get help, and why.
 
@@ -296,11 +395,23 @@ def triage(
 
     In any language backcare has rules for (en, es, fr, de, pl, pt, ar), e.g.
     backcare triage "nie czuję krocza".
+
+    When the message touches a warning sign without settling it, a terminal
+    asks a few yes/no questions and then gives the final level; scripts pass
+    --answers id=yes,id2=no (the ids are in --json's follow_up).
     """
     from backcare import load_pack, triage_text
 
+    given = _parse_answers(answers)
     try:
-        result = triage_text(load_pack(), message, lang=lang)
+        pack = load_pack()
+        result = triage_text(pack, message, lang=lang, answers=given)
+        if result.follow_up and given is None and not as_json and _stdin_is_terminal():
+            console.print(render_triage(result))
+            said = _interview(result)
+            if said:
+                result = triage_text(pack, message, lang=lang, answers=said)
+                console.print("[bold]With your answers:[/]")
     except QueryError as exc:
         raise _fail(exc.message, 2) from exc
     except BackcareError as exc:
@@ -309,6 +420,8 @@ def triage(
         print(_dump(result))
     else:
         console.print(render_triage(result))
+        if result.follow_up:
+            _print_follow_up(result, "triage")
 
 
 @app.command()

@@ -7,6 +7,7 @@ A pack is a folder of YAML files::
     entries/*.yaml    one topic a file; ``sources`` lists source numbers
     red_flags.yaml    triage rules (see knowledge/rules.py)
     i18n/             the triage rules in other languages (see knowledge/i18n.py)
+    follow_up.yaml    the red-flag interview's questions (see knowledge/follow_up.py)
     careplan.yaml     care-timeline phases (see knowledge/rules.py)
     retrieval.yaml    fusion weights and the abstention threshold (tuning/fit.py)
 
@@ -26,10 +27,18 @@ from pydantic import ValidationError
 
 from backcare.errors import PackValidationError
 from backcare.knowledge._yaml import describe_validation_error, read_yaml
+from backcare.knowledge.follow_up import load_follow_up
 from backcare.knowledge.i18n import Translations, load_translations
 from backcare.knowledge.rules import load_careplan, load_red_flags
 from backcare.knowledge.validate import validate_entries
-from backcare.model import CarePlanTable, FaqEntry, RedFlagRules, RetrievalParams, Source
+from backcare.model import (
+    CarePlanTable,
+    FaqEntry,
+    FollowUpBank,
+    RedFlagRules,
+    RetrievalParams,
+    Source,
+)
 
 __all__ = ["KnowledgePack", "load_pack", "shipped_pack_dir"]
 
@@ -47,6 +56,7 @@ class KnowledgePack:
     params: RetrievalParams
     content_hash: str
     translations: Translations = field(default_factory=Translations)
+    follow_up: FollowUpBank = field(default_factory=FollowUpBank)
 
     @property
     def triage_tables(self) -> Mapping[str, RedFlagRules]:
@@ -103,6 +113,7 @@ def load_pack(root: Path | None = None) -> KnowledgePack:
         params=params,
         content_hash=_hash_folder(root),
         translations=load_translations(root / "i18n", red_flags, sources),
+        follow_up=load_follow_up(root, red_flags, sources),
     )
 
 

@@ -12,6 +12,9 @@
   const LOUD = { emergency: true, urgent: true, doctor: false, self_care: false };
 
   let lastReply = null;
+  // What the banner's follow-up answers are about: the message (null for the checklist
+  // alone), the reply's language, and every answer given so far.
+  let interview = { q: null, lang: null, answers: {} };
 
   function el(tag, text, className) {
     const node = document.createElement(tag);
@@ -72,7 +75,40 @@
     flush();
   }
 
-  function showTriage(triage) {
+  // One yes/no group per question: a fieldset whose legend is the question, so each
+  // pair of radio buttons is announced with its question.
+  function renderQuestions(container, questions, prefix) {
+    clear(container);
+    for (const question of questions) {
+      const group = el("fieldset", null, "question");
+      group.dataset.question = question.id;
+      const legend = el("legend", question.question);
+      legend.dir = "auto"; // a question left in English keeps its punctuation on an RTL page
+      group.appendChild(legend);
+      for (const [value, key] of [["yes", "yes"], ["no", "no"]]) {
+        const label = el("label", null, "choice");
+        const input = el("input");
+        input.type = "radio";
+        input.name = prefix + question.id;
+        input.value = value;
+        label.appendChild(input);
+        label.appendChild(el("span", t(key)));
+        group.appendChild(label);
+      }
+      container.appendChild(group);
+    }
+  }
+
+  function collectAnswers(container) {
+    const answers = {};
+    for (const group of container.querySelectorAll("fieldset[data-question]")) {
+      const picked = group.querySelector("input:checked");
+      if (picked) answers[group.dataset.question] = picked.value === "yes";
+    }
+    return answers;
+  }
+
+  function showTriage(triage, answered) {
     const banner = $("triage");
     const level = triage.level in LOUD ? triage.level : "self_care";
     // An unchecked language is never a quiet all-clear: it is shown like an urgent finding.
@@ -89,9 +125,98 @@
     const flags = $("triage-flags");
     clear(flags);
     for (const flag of triage.flags || []) {
-      flags.appendChild(el("li", t("youSaid", flag.evidence)));
+      const said = flag.layer === "answer" ? t("youAnswered", flag.evidence) : t("youSaid", flag.evidence);
+      flags.appendChild(el("li", said));
     }
-    banner.hidden = shown === "self_care";
+    const followUp = triage.follow_up || [];
+    renderQuestions($("follow-up-questions"), followUp, "follow-up-");
+    $("follow-up").hidden = followUp.length === 0;
+    $("follow-up-status").textContent = "";
+    // After answers the banner stays, even for self-care: it is where the result shows.
+    banner.hidden = shown === "self_care" && !answered && followUp.length === 0;
+  }
+
+  async function checkAnswers(answers, status) {
+    const body = { answers: interview.answers };
+    Object.assign(body.answers, answers);
+    if (interview.q !== null) body.q = interview.q;
+    if (interview.lang) body.lang = interview.lang;
+    const response = await postJson("/v1/triage", body);
+    const triage = await response.json();
+    showTriage(triage, true);
+    // The answer card's self-care line would now contradict or repeat the banner.
+    $("self-care-note").hidden = true;
+    status.textContent = t("answersChecked");
+    $("triage").focus();
+  }
+
+  async function submitFollowUp() {
+    const status = $("follow-up-status");
+    const answers = collectAnswers($("follow-up-questions"));
+    if (Object.keys(answers).length === 0) {
+      status.textContent = t("answerOne");
+      return;
+    }
+    const button = $("follow-up-submit");
+    button.disabled = true;
+    try {
+      await checkAnswers(answers, status);
+      // The form is gone once every question is answered: say so where it stays visible.
+      if ($("follow-up").hidden) $("ask-status").textContent = t("answersChecked");
+    } catch (error) {
+      status.textContent = error.message;
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  async function openSigns() {
+    const section = $("signs");
+    const button = $("signs-button");
+    const status = $("signs-status");
+    if (!section.hidden) {
+      section.hidden = true;
+      button.setAttribute("aria-expanded", "false");
+      return;
+    }
+    status.textContent = "";
+    try {
+      const response = await fetch("/v1/triage/questions?lang=" + encodeURIComponent(i18n.lang), {
+        headers: { Accept: "application/json" },
+      });
+      if (!response.ok) throw new Error("The server could not answer (" + response.status + ").");
+      const data = await response.json();
+      renderQuestions($("signs-questions"), data.questions, "signs-");
+      section.hidden = false;
+      button.setAttribute("aria-expanded", "true");
+      const first = section.querySelector("input");
+      if (first) first.focus();
+    } catch (error) {
+      $("ask-status").textContent = error.message;
+    }
+  }
+
+  async function submitSigns() {
+    const status = $("signs-status");
+    const answers = collectAnswers($("signs-questions"));
+    if (Object.keys(answers).length === 0) {
+      status.textContent = t("answerOne");
+      return;
+    }
+    // With a message already asked, the checklist adds to it; alone, it stands alone.
+    interview = {
+      q: lastReply ? lastReply.query : null,
+      lang: lastReply ? lastReply.triage.lang : i18n.lang,
+      answers: {},
+    };
+    $("signs-submit").disabled = true;
+    try {
+      await checkAnswers(answers, status);
+    } catch (error) {
+      status.textContent = error.message;
+    } finally {
+      $("signs-submit").disabled = false;
+    }
   }
 
   function relatedLink(alt) {
@@ -112,7 +237,8 @@
 
   function showReply(reply) {
     lastReply = reply;
-    showTriage(reply.triage);
+    interview = { q: reply.query, lang: reply.triage.lang, answers: {} };
+    showTriage(reply.triage, false);
     const answer = reply.answer;
     const sourcesBlock = $("answer-sources-block");
     const sources = $("answer-sources");
@@ -304,6 +430,19 @@
     // A new language re-asks the last question, so triage and texts come in it.
     document.addEventListener("backcare:language", () => {
       if (lastReply) ask(lastReply.query);
+      if (!$("signs").hidden) {
+        $("signs").hidden = true;
+        openSigns();
+      }
+    });
+    $("follow-up").addEventListener("submit", (event) => {
+      event.preventDefault();
+      submitFollowUp();
+    });
+    $("signs-button").addEventListener("click", openSigns);
+    $("signs-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      submitSigns();
     });
     $("ask-form").addEventListener("submit", (event) => {
       event.preventDefault();
