@@ -36,15 +36,24 @@ from backcare.cli._render import _render_report
 def model_build(
     force: Annotated[bool, typer.Option("--force", help="Rebuild even if cached.")] = False,
 ) -> None:
-    """Verify the pinned weights and convert them to ONNX (fp32 and int8), once (cached)."""
+    """Verify the pinned weights and convert them to ONNX (fp32 and int8), once (cached).
+
+    Builds the English encoder (MiniLM) and the multilingual one (e5-small).
+    """
     from backcare import build_model
+
+    from backcare.service import build_multilingual_model
 
     settings = _settings()
     try:
         path = build_model(settings.model_dir, force=force)
+        console.print(f"model ready: {path}")
+        # The multilingual encoder answers questions in other languages; without
+        # it they are searched with the English model, as before.
+        path = build_multilingual_model(settings.model_dir, force=force)
     except BackcareError as exc:
         raise _fail(str(exc)) from exc
-    console.print(f"model ready: {path}")
+    console.print(f"multilingual model ready: {path}")
 
 
 @index_app.command("build")
