@@ -83,7 +83,7 @@ def _open(kb: Path | None) -> Backcare:
         encoder = default_encoder(
             settings.model_dir, threads=settings.threads, variant=settings.encoder
         )
-        from backcare.service import multilingual_encoder
+        from backcare import multilingual_encoder
 
         multilingual = multilingual_encoder(
             settings.model_dir, threads=settings.threads, variant=settings.encoder

@@ -40,9 +40,7 @@ def model_build(
 
     Builds the English encoder (MiniLM) and the multilingual one (e5-small).
     """
-    from backcare import build_model
-
-    from backcare.service import build_multilingual_model
+    from backcare import build_model, build_multilingual_model
 
     settings = _settings()
     try:
