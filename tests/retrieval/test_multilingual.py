@@ -198,6 +198,18 @@ def test_questions_in_other_languages_find_the_english_entries(ml_backcare: Back
     assert first >= len(CROSS_LANGUAGE) - 1
 
 
+@pytest.mark.parametrize(
+    "question",
+    ["¿Cuál es la capital de Francia?", "Jaka będzie jutro pogoda w Krakowie?", "ما هي عاصمة مصر؟"],
+)
+def test_off_topic_questions_in_other_languages_abstain(
+    ml_backcare: Backcare, question: str
+) -> None:
+    reply = ml_backcare.ask(question)
+    assert reply.status == "abstained"
+    assert reply.alternatives[0].score < 0.2
+
+
 def test_without_the_multilingual_encoder_other_languages_are_searched_as_before(
     ml_backcare: Backcare, real_backcare: Backcare
 ) -> None:
