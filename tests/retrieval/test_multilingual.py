@@ -272,5 +272,5 @@ def test_vectors_are_saved_beside_the_index_and_reused(
     assert (folder / "manifest.json").is_file()
     again = CrossLingualRetriever.open(pack.entries, xl.encoder, pack.params, folder)
     assert np.array_equal(again.questions, xl.questions)
-    assert again.calibration == xl.calibration
+    assert again.calibration.as_dict() == xl.calibration.as_dict()
     assert len(xl.questions) == sum(len(entry.questions()) for entry in pack.entries)

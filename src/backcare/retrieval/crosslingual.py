@@ -108,13 +108,12 @@ class CrossLingualRetriever:
         for entry in entries:
             starts.append(len(texts))
             texts.extend(entry.questions())
+        vectors = encoder.encode_passages([*texts, *(entry.answer for entry in entries)])
         built = cls(
             [entry.id for entry in entries],
             np.asarray(starts, dtype=np.int64),
-            np.ascontiguousarray(encoder.encode_passages(texts), dtype=np.float32),
-            np.ascontiguousarray(
-                encoder.encode_passages([entry.answer for entry in entries]), dtype=np.float32
-            ),
+            np.ascontiguousarray(vectors[: len(texts)], dtype=np.float32),
+            np.ascontiguousarray(vectors[len(texts) :], dtype=np.float32),
             encoder,
             params,
             Calibration(),

@@ -37,7 +37,6 @@ import logging
 import shutil
 import struct
 import tempfile
-import threading
 import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -526,7 +525,6 @@ class MultilingualEncoder:
         self._model_dir = model_dir
         self._threads = threads
         self._passage_runner: Any = runner if runner.variant == "fp32" else None
-        self._lock = threading.Lock()
 
     @classmethod
     def load(
@@ -606,15 +604,18 @@ class MultilingualEncoder:
     def encode_passages(self, texts: Sequence[str], *, batch_size: int = 32) -> _F32:
         """Vectors of stored texts (``passage: `` prefix, fp32 graph), ``(len(texts), dim)``.
 
+        Unless queries run fp32 too, the fp32 graph is loaded for this call and
+        dropped after it (about 90 MB that a server would otherwise keep for
+        nothing): encode all stored texts in one call.
+
         Raises:
             ModelUnavailableError: the fp32 graph is missing or fails its checksum.
         """
-        with self._lock:
-            if self._passage_runner is None:
-                self._passage_runner = MultilingualEncoder.load(
-                    self._model_dir, threads=self._threads, variant="fp32"
-                )._runner
-            runner = self._passage_runner
+        runner = self._passage_runner
+        if runner is None:
+            runner = MultilingualEncoder.load(
+                self._model_dir, threads=self._threads, variant="fp32"
+            )._runner
         prefixed = [PASSAGE_PREFIX + text for text in texts]
         return runner.encode(prefixed, batch_size=batch_size)  # type: ignore[no-any-return]
 
