@@ -34,6 +34,7 @@ __all__ = [
     "build_multilingual_model",
     "default_encoder",
     "multilingual_encoder",
+    "pack_crosslingual",
     "pack_index",
     "pack_index_dir",
     "plan_care",
@@ -221,14 +222,7 @@ class Backcare:
             kb = pack_index(pack, encoder, cache_dir)
         crosslingual = None
         if multilingual is not None and kb_dir is None:
-            crosslingual = CrossLingualRetriever.open(
-                pack.entries,
-                multilingual,
-                pack.params,
-                None
-                if cache_dir is None
-                else crosslingual_dir(cache_dir, pack.content_hash, multilingual.model_id),
-            )
+            crosslingual = pack_crosslingual(pack, multilingual, cache_dir)
         return cls(pack, kb, encoder, crosslingual)
 
     @property
@@ -319,6 +313,18 @@ def _other_language(detected: DetectedLanguage, chosen: str | None) -> bool:
 def pack_index_dir(pack: KnowledgePack, encoder: Encoder, cache_dir: Path) -> Path:
     """Where the pack's index is cached: one folder per pack content and model."""
     return cache_dir / f"pack-{pack.content_hash}-{encoder.model_id}"
+
+
+def pack_crosslingual(
+    pack: KnowledgePack, multilingual: MultilingualEncoder, cache_dir: Path | None
+) -> CrossLingualRetriever:
+    """The pack's cross-language retriever; its vectors are cached beside the pack's index."""
+    folder = (
+        None
+        if cache_dir is None
+        else crosslingual_dir(cache_dir, pack.content_hash, multilingual.passage_model_id)
+    )
+    return CrossLingualRetriever.open(pack.entries, multilingual, pack.params, folder)
 
 
 def pack_index(pack: KnowledgePack, encoder: Encoder, cache_dir: Path | None) -> KnowledgeBase:

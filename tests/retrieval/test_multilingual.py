@@ -268,7 +268,7 @@ def test_vectors_are_saved_beside_the_index_and_reused(
 ) -> None:
     xl = ml_backcare.crosslingual
     assert xl is not None
-    folder = crosslingual_dir(settings.index_dir, pack.content_hash, xl.encoder.model_id)
+    folder = crosslingual_dir(settings.index_dir, pack.content_hash, xl.encoder.passage_model_id)
     assert (folder / "manifest.json").is_file()
     again = CrossLingualRetriever.open(pack.entries, xl.encoder, pack.params, folder)
     assert np.array_equal(again.questions, xl.questions)

@@ -63,8 +63,18 @@ def index_build(
         ),
     ] = None,
 ) -> None:
-    """Build (or refresh) the cached search index of the shipped pack."""
-    from backcare import KnowledgeBase, load_pack, pack_index_dir
+    """Build (or refresh) the cached search index of the shipped pack.
+
+    With the multilingual encoder built, the pack's vectors for questions in
+    other languages are built (or found) beside it too.
+    """
+    from backcare import (
+        KnowledgeBase,
+        load_pack,
+        multilingual_encoder,
+        pack_crosslingual,
+        pack_index_dir,
+    )
 
     settings = _settings()
     try:
@@ -83,9 +93,20 @@ def index_build(
             )
         target = kb or pack_index_dir(pack, encoder, settings.index_dir)
         built.save(target)
+        multilingual = (
+            multilingual_encoder(
+                settings.model_dir, threads=settings.threads, variant=settings.encoder
+            )
+            if kb is None
+            else None
+        )
+        if multilingual is not None:
+            pack_crosslingual(pack, multilingual, settings.index_dir)
     except BackcareError as exc:
         raise _fail(str(exc)) from exc
     console.print(f"indexed {len(built)} entries of {pack.label} into {target}")
+    if multilingual is not None:
+        console.print("and their multilingual vectors, for questions in other languages")
 
 
 class _OnConflict(StrEnum):
