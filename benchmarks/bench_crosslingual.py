@@ -7,7 +7,12 @@ is asked through ``Backcare.ask`` in rounds, the two services alternating
 question by question so that load on a shared machine falls on both alike.
 The query caches are cleared before every question, so each ask encodes.
 
-Run: ``.venv/bin/python benchmarks/bench_crosslingual.py [--rounds N] [--threads T]``.
+``--service minilm`` or ``--service minilm+e5`` opens only that one: in one
+process the two slowed each other (foreign-language asks through MiniLM alone
+took 9 to 13 ms interleaved, 5.9 ms alone), so the figures in
+docs/languages.md come from one process per service, run back to back.
+
+Run: ``.venv/bin/python benchmarks/bench_crosslingual.py [--rounds N] [--threads T] [--service S]``.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=None, help="onnxruntime threads")
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--service", choices=("minilm", "minilm+e5"), default=None)
     args = parser.parse_args()
     settings = get_settings()
     pack = load_pack()
@@ -52,6 +58,8 @@ def main() -> None:
             encoder, pack=pack, cache_dir=settings.index_dir, multilingual=multilingual
         ),
     }
+    if args.service is not None:
+        services = {args.service: services[args.service]}
     results: dict[str, dict[str, dict[str, float]]] = {name: {} for name in services}
     for lang in LANGS:
         path = ROOT / "eval" / "i18n" / f"questions_{lang}.jsonl"
