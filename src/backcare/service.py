@@ -27,8 +27,10 @@ from backcare.model import (
     Reply,
     TriageResult,
 )
+from backcare.retrieval.crosslingual import CrossLingualRetriever, crosslingual_dir
 from backcare.retrieval.dense import Encoder, OnnxMiniLM
 from backcare.retrieval.kbase import KnowledgeBase
+from backcare.retrieval.multilingual import MultilingualEncoder
 from backcare.retrieval.onnx_export import DEFAULT_VARIANT, Variant
 from backcare.retrieval.retriever import HybridRetriever
 from backcare.retrieval.tokenize import normalise_text
@@ -39,7 +41,10 @@ __all__ = [
     "MAX_QUERY_CHARS",
     "Backcare",
     "build_model",
+    "build_multilingual_model",
     "default_encoder",
+    "multilingual_encoder",
+    "pack_crosslingual",
     "pack_index",
     "pack_index_dir",
     "plan_care",
@@ -88,6 +93,26 @@ def build_model(model_dir: Path, *, force: bool = False) -> Path:
     from backcare.retrieval.onnx_export import ensure_model
 
     return ensure_model(model_dir, rebuild=force)
+
+
+def build_multilingual_model(model_dir: Path, *, force: bool = False) -> Path:
+    """Build the multilingual ONNX encoder into ``model_dir`` (cached; ``force`` rebuilds)."""
+    from backcare.retrieval.multilingual import ensure_multilingual_model
+
+    return ensure_multilingual_model(model_dir, rebuild=force)
+
+
+def multilingual_encoder(
+    model_dir: Path, *, threads: int | None = None, variant: Variant = DEFAULT_VARIANT
+) -> MultilingualEncoder | None:
+    """The multilingual encoder if it was built into ``model_dir``, else None (never builds:
+    without it, questions in other languages are searched as before)."""
+    from backcare.retrieval.multilingual import multilingual_model_built
+
+    folder = multilingual_model_built(model_dir)
+    if folder is None:
+        return None
+    return MultilingualEncoder.load(folder, threads=threads, variant=variant)
 
 
 def default_encoder(
@@ -220,10 +245,19 @@ def plan_care(
 class Backcare:
     """Answers questions: triage first, then retrieval, then answer or abstain."""
 
-    def __init__(self, pack: KnowledgePack, kb: KnowledgeBase, encoder: Encoder) -> None:
+    def __init__(
+        self,
+        pack: KnowledgePack,
+        kb: KnowledgeBase,
+        encoder: Encoder,
+        crosslingual: CrossLingualRetriever | None = None,
+    ) -> None:
         self.pack = pack
         self.kb = kb
         self.retriever = HybridRetriever(kb, encoder, pack.params)
+        # Searches non-English questions when the multilingual encoder is built
+        # (docs/languages.md, part B); None keeps every question on `retriever`.
+        self.crosslingual = crosslingual
 
     @classmethod
     def open(
@@ -233,6 +267,7 @@ class Backcare:
         kb_dir: Path | None = None,
         cache_dir: Path | None = None,
         pack: KnowledgePack | None = None,
+        multilingual: MultilingualEncoder | None = None,
     ) -> Backcare:
         """Load the pack and a knowledge base ready to search.
 
@@ -241,6 +276,9 @@ class Backcare:
             kb_dir: an ingested knowledge base; None answers from the pack.
             cache_dir: where the pack's index is cached (built on first use).
             pack: a loaded pack; None loads the shipped one.
+            multilingual: the multilingual encoder; with the pack (not an
+                ingested knowledge base) it answers questions in other
+                languages. None: every question goes through ``encoder``.
         """
         pack = load_pack() if pack is None else pack
         # Language identification loads its models on first use; do it before the
@@ -250,7 +288,10 @@ class Backcare:
             kb = KnowledgeBase.load(kb_dir, model_id=encoder.model_id)
         else:
             kb = pack_index(pack, encoder, cache_dir)
-        return cls(pack, kb, encoder)
+        crosslingual = None
+        if multilingual is not None and kb_dir is None:
+            crosslingual = pack_crosslingual(pack, multilingual, cache_dir)
+        return cls(pack, kb, encoder, crosslingual)
 
     @property
     def kb_label(self) -> str:
@@ -312,7 +353,10 @@ class Backcare:
         query = prepare_query(text)
         # Triage first and independently: it must never depend on retrieval.
         detected, triage = triage_message(self.pack, query, lang=lang, answers=answers)
-        result = self.retriever.search(query, top_k=max(1, top_k))
+        search = self.retriever.search
+        if self.crosslingual is not None and _other_language(detected, lang):
+            search = self.crosslingual.search
+        result = search(query, top_k=max(1, top_k))
         hits = list(result.hits)
         answer = None
         if result.answered:
@@ -351,9 +395,29 @@ class Backcare:
         return index
 
 
+def _other_language(detected: DetectedLanguage, chosen: str | None) -> bool:
+    """Whether a question is to be searched across languages: not English, by choice or
+    by reliable identification (any identified language, with rules or not)."""
+    if chosen is not None:
+        return chosen != "en"
+    return detected.reliable and detected.code != "en"
+
+
 def pack_index_dir(pack: KnowledgePack, encoder: Encoder, cache_dir: Path) -> Path:
     """Where the pack's index is cached: one folder per pack content and model."""
     return cache_dir / f"pack-{pack.content_hash}-{encoder.model_id}"
+
+
+def pack_crosslingual(
+    pack: KnowledgePack, multilingual: MultilingualEncoder, cache_dir: Path | None
+) -> CrossLingualRetriever:
+    """The pack's cross-language retriever; its vectors are cached beside the pack's index."""
+    folder = (
+        None
+        if cache_dir is None
+        else crosslingual_dir(cache_dir, pack.content_hash, multilingual.passage_model_id)
+    )
+    return CrossLingualRetriever.open(pack.entries, multilingual, pack.params, folder)
 
 
 def pack_index(pack: KnowledgePack, encoder: Encoder, cache_dir: Path | None) -> KnowledgeBase:

@@ -83,7 +83,14 @@ def _open(kb: Path | None) -> Backcare:
         encoder = default_encoder(
             settings.model_dir, threads=settings.threads, variant=settings.encoder
         )
-        return Backcare.open(encoder, kb_dir=kb, cache_dir=settings.index_dir)
+        from backcare import multilingual_encoder
+
+        multilingual = multilingual_encoder(
+            settings.model_dir, threads=settings.threads, variant=settings.encoder
+        )
+        return Backcare.open(
+            encoder, kb_dir=kb, cache_dir=settings.index_dir, multilingual=multilingual
+        )
     except BackcareError as exc:
         raise _fail(str(exc)) from exc
 

@@ -36,15 +36,22 @@ from backcare.cli._render import _render_report
 def model_build(
     force: Annotated[bool, typer.Option("--force", help="Rebuild even if cached.")] = False,
 ) -> None:
-    """Verify the pinned weights and convert them to ONNX (fp32 and int8), once (cached)."""
-    from backcare import build_model
+    """Verify the pinned weights and convert them to ONNX (fp32 and int8), once (cached).
+
+    Builds the English encoder (MiniLM) and the multilingual one (e5-small).
+    """
+    from backcare import build_model, build_multilingual_model
 
     settings = _settings()
     try:
         path = build_model(settings.model_dir, force=force)
+        console.print(f"model ready: {path}")
+        # The multilingual encoder answers questions in other languages; without
+        # it they are searched with the English model, as before.
+        path = build_multilingual_model(settings.model_dir, force=force)
     except BackcareError as exc:
         raise _fail(str(exc)) from exc
-    console.print(f"model ready: {path}")
+    console.print(f"multilingual model ready: {path}")
 
 
 @index_app.command("build")
@@ -56,8 +63,18 @@ def index_build(
         ),
     ] = None,
 ) -> None:
-    """Build (or refresh) the cached search index of the shipped pack."""
-    from backcare import KnowledgeBase, load_pack, pack_index_dir
+    """Build (or refresh) the cached search index of the shipped pack.
+
+    With the multilingual encoder built, the pack's vectors for questions in
+    other languages are built (or found) beside it too.
+    """
+    from backcare import (
+        KnowledgeBase,
+        load_pack,
+        multilingual_encoder,
+        pack_crosslingual,
+        pack_index_dir,
+    )
 
     settings = _settings()
     try:
@@ -76,9 +93,20 @@ def index_build(
             )
         target = kb or pack_index_dir(pack, encoder, settings.index_dir)
         built.save(target)
+        multilingual = (
+            multilingual_encoder(
+                settings.model_dir, threads=settings.threads, variant=settings.encoder
+            )
+            if kb is None
+            else None
+        )
+        if multilingual is not None:
+            pack_crosslingual(pack, multilingual, settings.index_dir)
     except BackcareError as exc:
         raise _fail(str(exc)) from exc
     console.print(f"indexed {len(built)} entries of {pack.label} into {target}")
+    if multilingual is not None:
+        console.print("and their multilingual vectors, for questions in other languages")
 
 
 class _OnConflict(StrEnum):

@@ -35,6 +35,7 @@ import math
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final, Literal, get_args
 
@@ -484,12 +485,27 @@ class _GraphBuilder:
         return names
 
 
-def _build_graph(t: dict[str, _F32], config: dict[str, Any], *, fused_gemm: bool = True) -> Any:
+def _build_graph(
+    t: dict[str, _F32],
+    config: dict[str, Any],
+    *,
+    fused_gemm: bool = True,
+    word_vectors: Callable[[_GraphBuilder], str] | None = None,
+    graph_name: str = "all_minilm_l6_v2",
+    model_name: str = MODEL_NAME,
+) -> Any:
     """Return the ONNX ``ModelProto`` of the BERT encoder plus pooling, tensors inline.
 
     ``fused_gemm=False`` writes each projection as MatMul + Add instead of one
     Gemm: the same maths, in the form onnxruntime's dynamic quantiser can turn
     into integer matrix products (it leaves Gemm in float32).
+
+    ``word_vectors`` adds the nodes that turn ``input_ids`` into word vectors
+    ``[batch, seq, hidden]`` and returns their name; by default they are one
+    Gather from ``embeddings.word_embeddings.weight``. The multilingual encoder
+    (`backcare.retrieval.multilingual`) passes its own, which keeps its 250k-row
+    table in the 4-bit source's int8 codes. ``graph_name`` and ``model_name``
+    label the graph.
     """
     from onnx import TensorProto, checker, helper
 
@@ -502,7 +518,6 @@ def _build_graph(t: dict[str, _F32], config: dict[str, Any], *, fused_gemm: bool
 
     # Embeddings. token_type_ids are always zero for single sentences, so row 0 of the
     # token-type table is folded into the position table.
-    word = g.const("word_embeddings", t["embeddings.word_embeddings.weight"])
     pos_table = (
         t["embeddings.position_embeddings.weight"] + t["embeddings.token_type_embeddings.weight"][0]
     )
@@ -513,7 +528,12 @@ def _build_graph(t: dict[str, _F32], config: dict[str, Any], *, fused_gemm: bool
     ids_shape = g.op("Shape", ["input_ids"], "ids_shape")
     seq_len = g.op("Slice", [ids_shape, one, two], "seq_len")
     positions = g.op("Slice", [pos, zero, seq_len, zero], "positions")
-    x = g.op("Add", [g.op("Gather", [word, "input_ids"], "word"), positions], "embed")
+    if word_vectors is None:
+        word = g.const("word_embeddings", t["embeddings.word_embeddings.weight"])
+        words = g.op("Gather", [word, "input_ids"], "word")
+    else:
+        words = word_vectors(g)
+    x = g.op("Add", [words, positions], "embed")
     x = _layer_norm(g, x, t, "embeddings.LayerNorm", eps)
 
     # The encoder works on [batch*seq, hidden] rows so that every projection is one Gemm
@@ -591,7 +611,7 @@ def _build_graph(t: dict[str, _F32], config: dict[str, Any], *, fused_gemm: bool
 
     graph = helper.make_graph(
         g.nodes,
-        "all_minilm_l6_v2",
+        graph_name,
         [
             helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "seq"]),
             helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch", "seq"]),
@@ -603,7 +623,7 @@ def _build_graph(t: dict[str, _F32], config: dict[str, Any], *, fused_gemm: bool
         graph,
         opset_imports=[helper.make_opsetid("", _OPSET)],
         producer_name="backcare",
-        doc_string=f"{MODEL_NAME}: mean-pooled, L2-normalised sentence embeddings",
+        doc_string=f"{model_name}: mean-pooled, L2-normalised sentence embeddings",
     )
     model.ir_version = _IR_VERSION
     try:
