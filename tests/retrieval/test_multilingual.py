@@ -274,3 +274,26 @@ def test_vectors_are_saved_beside_the_index_and_reused(
     assert np.array_equal(again.questions, xl.questions)
     assert again.calibration.as_dict() == xl.calibration.as_dict()
     assert len(xl.questions) == sum(len(entry.questions()) for entry in pack.entries)
+
+
+def test_the_graph_opens_on_the_first_question_across_languages(
+    pack: KnowledgePack, real_encoder: Encoder, settings: Settings, model_dir: Path
+) -> None:
+    # Its tokenizer alone is ~280 MB: a process that only sees English must not pay it.
+    multilingual = multilingual_encoder(settings.model_dir, threads=1)
+    assert multilingual is not None and not multilingual.opened
+    service = Backcare.open(
+        real_encoder, pack=pack, cache_dir=settings.index_dir, multilingual=multilingual
+    )
+    service.ask("what helps a lower back spasm right now?")
+    assert not multilingual.opened
+    reply = service.ask("¿Qué alivia un espasmo lumbar ahora mismo?", lang="es")
+    assert multilingual.opened and reply.alternatives
+
+
+def test_a_missing_tokenizer_is_refused_at_load(model_dir: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "ml"
+    shutil.copytree(model_dir, copy)
+    (copy / "tokenizer.json").unlink()
+    with pytest.raises(ModelUnavailableError, match="tokenizer"):
+        ml.MultilingualEncoder.load(copy)

@@ -37,6 +37,7 @@ import logging
 import shutil
 import struct
 import tempfile
+import threading
 import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -513,27 +514,44 @@ class MultilingualEncoder:
     when the pack's vectors are built): on the 48 development questions
     (``eval/i18n/dev``) int8 queries against fp32 passages found the right
     entry as often as fp32 on both sides (0.875), int8 on both sides 0.854.
-    Safe to share between threads (it wraps `OnnxMiniLM`'s runner, which is).
+
+    The graph and tokenizer are opened on the first encode, not by `load`:
+    the tokenizer's 250k-piece vocabulary alone costs about 280 MB of memory
+    and a second of start-up, which a process that only ever sees English
+    questions (most of them) should not pay. `load` still checks every file,
+    so a damaged build is refused at start, not at the first Polish question.
+    Safe to share between threads (the first encode is serialised; the runner
+    is `OnnxMiniLM`'s, which is thread-safe).
     """
 
     def __init__(
-        self, runner: Any, model_id: str, model_dir: Path, threads: int | None = None
+        self,
+        open_runner: Callable[[], Any],
+        *,
+        model_id: str,
+        model_dir: Path,
+        dim: int,
+        variant: Variant,
+        threads: int | None = None,
     ) -> None:
-        """Wrap a loaded runner; use `MultilingualEncoder.load` instead."""
-        self._runner = runner
+        """Keep how to open the runner; use `MultilingualEncoder.load` instead."""
+        self._open_runner = open_runner
         self._model_id = model_id
         self._model_dir = model_dir
+        self._dim = dim
+        self._variant: Variant = variant
         self._threads = threads
-        self._passage_runner: Any = runner if runner.variant == "fp32" else None
+        self._opened: Any = None
+        self._lock = threading.Lock()
 
     @classmethod
     def load(
         cls, model_dir: Path, *, threads: int | None = None, variant: Variant = "int8"
     ) -> MultilingualEncoder:
-        """Open a folder written by `build_multilingual_model`, checking every file's sha256.
+        """Check a folder written by `build_multilingual_model` (every file's sha256).
 
         Raises:
-            ModelUnavailableError: A file is missing, fails its checksum or cannot be loaded.
+            ModelUnavailableError: A file is missing, fails its checksum or cannot be read.
             ConfigError: ``variant`` or ``threads`` is invalid.
         """
         from backcare.retrieval import dense
@@ -563,24 +581,54 @@ class MultilingualEncoder:
                 f"multilingual encoder manifest in {model_dir} lacks or garbles {exc}. "
                 f"Rebuild it with `{_BUILD_HINT}`."
             ) from exc
-        tokenizer = dense._load_tokenizer(model_dir / ox.TOKENIZER_NAME, max_seq_length)
-        session = dense._load_session(model_dir / names[0], threads)
-        runner = dense.OnnxMiniLM(
-            session,
-            tokenizer,
-            dim=dim,
-            max_seq_length=max_seq_length,
+        if not (model_dir / ox.TOKENIZER_NAME).is_file():
+            raise ModelUnavailableError(
+                f"the multilingual tokenizer {model_dir / ox.TOKENIZER_NAME} is missing. "
+                f"Rebuild it with `{_BUILD_HINT}`."
+            )
+
+        def open_runner() -> Any:
+            tokenizer = dense._load_tokenizer(model_dir / ox.TOKENIZER_NAME, max_seq_length)
+            session = dense._load_session(model_dir / names[0], threads)
+            logger.info("opened the multilingual encoder %s (%s)", model_id, variant)
+            return dense.OnnxMiniLM(
+                session,
+                tokenizer,
+                dim=dim,
+                max_seq_length=max_seq_length,
+                model_id=model_id,
+                model_dir=model_dir,
+                variant=variant,
+            )
+
+        return cls(
+            open_runner,
             model_id=model_id,
             model_dir=model_dir,
+            dim=dim,
             variant=variant,
+            threads=threads,
         )
-        logger.info("loaded the multilingual encoder %s (%s)", model_id, variant)
-        return cls(runner, model_id, model_dir, threads)
+
+    @property
+    def opened(self) -> bool:
+        """Whether the graph and tokenizer are in memory (after the first encode)."""
+        return self._opened is not None
+
+    @property
+    def _runner(self) -> Any:
+        runner = self._opened
+        if runner is None:
+            with self._lock:
+                if self._opened is None:
+                    self._opened = self._open_runner()
+                runner = self._opened
+        return runner
 
     @property
     def dim(self) -> int:
         """Length of every vector (384)."""
-        return int(self._runner.dim)
+        return self._dim
 
     @property
     def model_id(self) -> str:
@@ -590,7 +638,7 @@ class MultilingualEncoder:
     @property
     def variant(self) -> Variant:
         """Which graph runs: ``"int8"`` or ``"fp32"``."""
-        return self._runner.variant  # type: ignore[no-any-return]
+        return self._variant
 
     @property
     def passage_model_id(self) -> str:
@@ -611,8 +659,9 @@ class MultilingualEncoder:
         Raises:
             ModelUnavailableError: the fp32 graph is missing or fails its checksum.
         """
-        runner = self._passage_runner
-        if runner is None:
+        if self.variant == "fp32":
+            runner = self._runner
+        else:
             runner = MultilingualEncoder.load(
                 self._model_dir, threads=self._threads, variant="fp32"
             )._runner
