@@ -34,6 +34,7 @@ if _typing.TYPE_CHECKING:
         SqlFeedbackStore,
         StoredAbstained,
         StoredFeedback,
+        log_unanswered,
     )
     from backcare.feedback.review import cluster_id, review_feedback
     from backcare.ingest import IngestReport
@@ -180,6 +181,7 @@ _LAZY = {
     "reject_proposal": "backcare.ingest.build",
     "review_decisions": "backcare.ingest.build",
     "load_pack": "backcare.knowledge.pack",
+    "log_unanswered": "backcare.feedback",
     "make_care_plan": "backcare.careplan",
     "open_stores": "backcare.stores",
     "pack_index_dir": "backcare.service",
@@ -299,6 +301,7 @@ __all__ = [
     "ingest_to_kb",
     "kb_info",
     "load_pack",
+    "log_unanswered",
     "make_care_plan",
     "open_stores",
     "pack_index_dir",

@@ -22,9 +22,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, Response
 
 from backcare import (
-    Abstained,
     Backcare,
-    BackcareError,
     CarePlan,
     DiaryError,
     FaqEntry,
@@ -36,6 +34,7 @@ from backcare import (
     TriageResult,
     __version__,
     care_plan_to_ics,
+    log_unanswered,
     prepare_query,
 )
 from backcare.api.errors import (
@@ -46,7 +45,6 @@ from backcare.api.errors import (
     UNAVAILABLE,
     ApiError,
     Responses,
-    logger,
 )
 from backcare.api.schemas import (
     REPLY_EXAMPLE,
@@ -105,7 +103,7 @@ def add_answer_routes(
         if counters is not None:
             counters.count_ask(reply.status, reply.triage.level)
         if reply.status == "abstained":
-            _log_abstained(store, reply, clock())
+            log_unanswered(store, reply, now=clock())
         return reply
 
     @app.post(
@@ -272,14 +270,6 @@ def add_operation_routes(
     @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
     async def page() -> FileResponse:
         return FileResponse(WEB_DIR / "index.html", media_type="text/html")
-
-
-def _log_abstained(store: FeedbackStore, reply: Reply, now: dt.datetime) -> None:
-    """Keep an unanswered question for `backcare review`; a failure never fails the reply."""
-    try:
-        store.add_abstained(Abstained(at=now, query=prepare_query(reply.query), kb=reply.kb))
-    except BackcareError as exc:
-        logger.warning("could not log an unanswered question: %s", type(exc).__name__)
 
 
 def _entry_index(backcare: Backcare, entry_id: str, *, status: int) -> int:

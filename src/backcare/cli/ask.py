@@ -485,7 +485,7 @@ def careplan(
 
 def _keep_feedback(reply: Reply, rate: _Rating | None) -> None:
     """Store the rating given with `ask --rate`, and log a question left unanswered."""
-    from backcare import Abstained, Feedback, open_stores, prepare_query
+    from backcare import Feedback, log_unanswered, open_stores, prepare_query
 
     if rate is None and reply.status == "answered":
         return
@@ -494,13 +494,15 @@ def _keep_feedback(reply: Reply, rate: _Rating | None) -> None:
         stores = open_stores(_settings().database_url)
         store = stores.feedback
         try:
-            query = prepare_query(reply.query)
-            if reply.status == "abstained":
-                store.add_abstained(Abstained(at=now, query=query, kb=reply.kb))
+            log_unanswered(store, reply, now=now)
             if rate is not None:
                 entry = reply.answer.entry_id if reply.answer else None
                 rating = Feedback(
-                    at=now, query=query, entry_id=entry, rating=rate.value, kb=reply.kb
+                    at=now,
+                    query=prepare_query(reply.query),
+                    entry_id=entry,
+                    rating=rate.value,
+                    kb=reply.kb,
                 )
                 store.add(rating)
                 err_console.print(f"thanks: rated {rate.value}")
