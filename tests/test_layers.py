@@ -106,8 +106,6 @@ def test_shells_use_only_the_public_api() -> None:
             "backcare.metrics",
             "backcare.observe",
             "backcare.proxies",
-            # The diary routes still name the retriever's type (issue 19: the facade gains it).
-            "backcare.retrieval.retriever",
         },
     }
     paths = {shell: sorted((SRC / shell).glob("*.py")) for shell in public}
@@ -120,3 +118,16 @@ def test_shells_use_only_the_public_api() -> None:
                     assert name in public[shell], (
                         f"{path.name} imports {name}; re-export it from backcare"
                     )
+
+
+def test_shells_stay_in_front_of_the_facade() -> None:
+    """The API and CLI use ``Backcare``'s own methods, never its knowledge base or retriever."""
+    for path in sorted((SRC / "api").glob("*.py")) + sorted((SRC / "cli").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Attribute):
+                continue
+            inner = node.value
+            reaches = node.attr == "retriever" or (
+                isinstance(inner, ast.Attribute) and inner.attr == "kb"
+            )
+            assert not reaches, f"{path.relative_to(SRC)}:{node.lineno} reaches past the facade"

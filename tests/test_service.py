@@ -79,3 +79,30 @@ def test_any_text_gives_a_reply_or_a_query_error(fake_backcare: Backcare, text: 
     except QueryError:
         return
     assert 0.0 <= (reply.answer.confidence if reply.answer else 0.0) <= 1.0
+
+
+def test_the_facade_lists_and_finds_entries(fake_backcare: Backcare) -> None:
+    entries = fake_backcare.entries
+    assert len(entries) > 10 and entries[0].id
+    for entry in (entries[0], entries[-1]):
+        assert fake_backcare.entry(entry.id) == entry
+    assert fake_backcare.entry("no-such-entry") is None
+    assert fake_backcare.encoder is fake_backcare.retriever.encoder
+
+
+def test_the_facade_review_proposes_entries_from_its_knowledge_base(
+    fake_backcare: Backcare,
+) -> None:
+    import datetime as dt
+
+    from backcare import Abstained, SqlFeedbackStore
+
+    store = SqlFeedbackStore("sqlite://")
+    now = dt.datetime(2026, 11, 28, tzinfo=dt.UTC)
+    question = fake_backcare.entries[0].question
+    for _ in range(3):
+        store.add_abstained(Abstained(at=now, query=question, kb=fake_backcare.kb_label))
+    [cluster] = fake_backcare.review(store, top=5).unanswered
+    assert cluster.count == 3 and cluster.proposal is not None
+    assert fake_backcare.entry(cluster.proposal.entry_id) is not None
+    assert fake_backcare.review(store, accepted={cluster.id}).unanswered == ()

@@ -84,11 +84,7 @@ def create_app(
     if diary is not None:
         app.include_router(
             diary_router(
-                Diary(diary, backcare.triage),
-                feedback=store,
-                encoder=backcare.retriever.encoder,
-                clock=clock,
-                retriever=backcare.retriever,
+                Diary(diary, backcare.triage), backcare=backcare, feedback=store, clock=clock
             )
         )
     app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
@@ -115,7 +111,7 @@ def _bare_app() -> FastAPI:
 
 def _counters(backcare: Backcare) -> Metrics:
     return Metrics(
-        kb_label=backcare.kb_label, kb_entries=len(backcare.kb.entries), version=__version__
+        kb_label=backcare.kb_label, kb_entries=len(backcare.entries), version=__version__
     )
 
 

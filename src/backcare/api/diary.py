@@ -23,10 +23,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import ValidationError
 
 from backcare import (
+    Backcare,
     CheckIn,
     Diary,
     DiarySummary,
-    Encoder,
     Episode,
     EpisodePatch,
     FeedbackStore,
@@ -34,12 +34,9 @@ from backcare import (
     NewEpisode,
     ReviewReport,
     User,
-    prepare_query,
-    review_feedback,
 )
 from backcare.api.errors import Responses, error_doc
 from backcare.api.schemas import CheckInRequest, EpisodeRequest, ImportReceipt
-from backcare.retrieval.retriever import HybridRetriever
 
 __all__ = ["diary_router"]
 
@@ -82,20 +79,18 @@ def _build(kind: type[Any], **fields: Any) -> Any:
 def diary_router(
     diary: Diary,
     *,
+    backcare: Backcare,
     feedback: FeedbackStore,
-    encoder: Encoder,
     clock: Callable[[], dt.datetime],
-    retriever: HybridRetriever | None = None,
 ) -> APIRouter:
     """The ``/v1/diary`` and ``/v1/review`` routes over ``diary``, behind bearer tokens.
 
     Args:
         diary: the diary service (its store scopes every row to a user).
+        backcare: the facade whose encoder clusters unanswered questions and whose
+            knowledge base each review cluster proposes an entry from.
         feedback: where ratings and unanswered questions are, for the review.
-        encoder: the sentence encoder that clusters unanswered questions.
         clock: the current time (tests freeze it).
-        retriever: the served knowledge base's retriever; when given, each
-            review cluster carries a proposal (the entry it likely belongs to).
     """
     store = diary.store
 
@@ -276,8 +271,6 @@ def diary_router(
         top: Annotated[int, Query(ge=1, le=200)] = 20,
     ) -> ReviewReport:
         """The most frequent unanswered questions and the worst-rated answers."""
-        return review_feedback(
-            feedback, encoder, top=top, retriever=retriever, prepare=prepare_query
-        )
+        return backcare.review(feedback, top=top)
 
     return router

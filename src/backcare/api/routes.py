@@ -191,10 +191,11 @@ def add_entry_routes(app: FastAPI, backcare: Backcare) -> None:
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> EntryList:
         """The knowledge base's entries (id and question), a page at a time."""
-        page = backcare.kb.entries[offset : offset + limit]
+        everything = backcare.entries
+        page = everything[offset : offset + limit]
         return EntryList(
             kb=backcare.kb_label,
-            total=len(backcare.kb.entries),
+            total=len(everything),
             offset=offset,
             limit=limit,
             entries=[EntrySummary(id=entry.id, question=entry.question) for entry in page],
@@ -208,7 +209,7 @@ def add_entry_routes(app: FastAPI, backcare: Backcare) -> None:
     )
     def entry(entry_id: Annotated[str, PathParam(max_length=200)]) -> FaqEntry:
         """One entry: question, alternate phrasings, answer and sources."""
-        return backcare.kb.entries[_entry_index(backcare, entry_id, status=404)]
+        return _entry(backcare, entry_id, status=404)
 
 
 def add_feedback_routes(
@@ -229,7 +230,7 @@ def add_feedback_routes(
         """Rate a reply: helpful, not helpful, or wrong (stored for review)."""
         query = prepare_query(request.q)
         if request.entry_id is not None:
-            _entry_index(backcare, request.entry_id, status=422)
+            _entry(backcare, request.entry_id, status=422)
         record = Feedback(
             at=clock(),
             query=query,
@@ -257,7 +258,7 @@ def add_operation_routes(
             store.ping()
         except (DiaryError, FeedbackError) as exc:
             raise ApiError(503, "not_ready", "the feedback database is not reachable") from exc
-        return Readiness(kb=backcare.kb_label, entries=len(backcare.kb.entries))
+        return Readiness(kb=backcare.kb_label, entries=len(backcare.entries))
 
     if counters is not None:
         exposition = counters.exposition
@@ -272,9 +273,9 @@ def add_operation_routes(
         return FileResponse(WEB_DIR / "index.html", media_type="text/html")
 
 
-def _entry_index(backcare: Backcare, entry_id: str, *, status: int) -> int:
-    index = backcare.kb.index_of(entry_id)
-    if index is None:
+def _entry(backcare: Backcare, entry_id: str, *, status: int) -> FaqEntry:
+    found = backcare.entry(entry_id)
+    if found is None:
         code = "not_found" if status == 404 else "unknown_entry"
         raise ApiError(status, code, f"no entry '{entry_id}' in {backcare.kb_label}")
-    return index
+    return found
