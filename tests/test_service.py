@@ -106,3 +106,22 @@ def test_the_facade_review_proposes_entries_from_its_knowledge_base(
     assert cluster.count == 3 and cluster.proposal is not None
     assert fake_backcare.entry(cluster.proposal.entry_id) is not None
     assert fake_backcare.review(store, accepted={cluster.id}).unanswered == ()
+
+
+@pytest.mark.parametrize(
+    "text", [None, "back went this morning, no other problems", "I can't pee and my groin is numb"]
+)
+def test_every_way_to_a_care_plan_gives_the_same_plan(
+    fake_backcare: Backcare, text: str | None
+) -> None:
+    import datetime as dt
+
+    from backcare import make_care_plan, plan_care, triage_text
+
+    onset, now = dt.date(2026, 11, 20), dt.datetime(2026, 11, 22, 8, 30, tzinfo=dt.UTC)
+    pack = fake_backcare.pack
+    plan = plan_care(pack, onset, now=now, age=70, text=text)
+    assert fake_backcare.care_plan(onset, now=now, age=70, text=text) == plan
+    triage = None if text is None else triage_text(pack, text)
+    assert make_care_plan(onset, now, pack.careplan, age=70, triage=triage) == plan
+    assert plan.suppressed == (text is not None and "pee" in text)

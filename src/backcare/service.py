@@ -217,6 +217,12 @@ def plan_care(
 ) -> CarePlan:
     """A care plan from ``onset`` with a pack's timeline; red flags in ``text`` shape it.
 
+    The one way to make a plan from what a person says: ``Backcare.care_plan``
+    calls it with the facade's pack, and it triages ``text`` before handing
+    the pack's table to ``make_care_plan`` (the engine, which takes a triage
+    result already made). It needs no model, so ``backcare careplan`` calls it
+    without loading one.
+
     Raises:
         CarePlanError: ``onset`` is after ``now``, or ``age`` is negative.
         QueryError: ``text`` is given but unusable.
@@ -336,12 +342,7 @@ class Backcare:
         age: int | None = None,
         text: str | None = None,
     ) -> CarePlan:
-        """A day-by-day plan from ``onset``; red flags in ``text`` change or suppress it.
-
-        Raises:
-            CarePlanError: ``onset`` is after ``now``, or ``age`` is negative.
-            QueryError: ``text`` is given but unusable (empty, too long, not text).
-        """
+        """``plan_care`` with this facade's pack: the same plan, the same errors."""
         return plan_care(self.pack, onset, now=now, age=age, text=text)
 
     def ask(
