@@ -131,3 +131,21 @@ def test_shells_stay_in_front_of_the_facade() -> None:
                 isinstance(inner, ast.Attribute) and inner.attr == "kb"
             )
             assert not reaches, f"{path.relative_to(SRC)}:{node.lineno} reaches past the facade"
+
+
+SHELL_MODULES = sorted((SRC / "api").glob("*.py")) + sorted((SRC / "cli").glob("*.py"))
+MAX_SHELL_FUNCTION_LINES = 80
+
+
+@pytest.mark.parametrize("path", SHELL_MODULES, ids=lambda p: str(p.relative_to(SRC)))
+def test_shell_functions_stay_short(path: Path) -> None:
+    """No function in the shells is over 80 lines (its body, nested routes included)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            assert node.end_lineno is not None
+            length = node.end_lineno - node.lineno + 1
+            assert length <= MAX_SHELL_FUNCTION_LINES, (
+                f"{path.relative_to(SRC)}: {node.name} is {length} lines; split it into "
+                "named helpers"
+            )

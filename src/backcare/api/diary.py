@@ -26,6 +26,7 @@ from backcare import (
     Backcare,
     CheckIn,
     Diary,
+    DiaryStore,
     DiarySummary,
     Episode,
     EpisodePatch,
@@ -92,7 +93,28 @@ def diary_router(
         feedback: where ratings and unanswered questions are, for the review.
         clock: the current time (tests freeze it).
     """
+
     store = diary.store
+    caller, maintainer = _auth(store)
+    router = APIRouter(prefix="/v1", responses={**_AUTH, **_DOWN})
+
+    @router.get("/me", response_model=User, tags=["diary"])
+    def me(user: Annotated[User, caller]) -> User:
+        """Who the token belongs to."""
+        return user
+
+    _add_episode_routes(router, store, caller, clock)
+    _add_checkin_routes(router, store, caller, clock)
+    _add_file_routes(router, diary, caller, clock)
+    _add_review_route(router, backcare, feedback, maintainer)
+    return router
+
+
+def _auth(store: DiaryStore) -> tuple[Any, Any]:
+    """The dependencies of the routes: the caller (any valid token) and a maintainer.
+
+    Each is a ``Depends`` to put in a parameter's ``Annotated[User, ...]``.
+    """
 
     def current_user(
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -115,13 +137,13 @@ def diary_router(
             raise HTTPException(403, "the review needs a maintainer's token")
         return user
 
-    Caller = Annotated[User, Depends(current_user)]
-    router = APIRouter(prefix="/v1", responses={**_AUTH, **_DOWN})
+    return Depends(current_user), Depends(maintainer)
 
-    @router.get("/me", response_model=User, tags=["diary"])
-    def me(user: Caller) -> User:
-        """Who the token belongs to."""
-        return user
+
+def _add_episode_routes(
+    router: APIRouter, store: DiaryStore, caller: Any, clock: Callable[[], dt.datetime]
+) -> None:
+    """Start, list, read, change and delete episodes."""
 
     @router.post(
         "/diary/episodes",
@@ -130,7 +152,7 @@ def diary_router(
         tags=["diary"],
         responses={**_BAD, **_CONFLICT},
     )
-    def start_episode(request: EpisodeRequest, user: Caller) -> Episode:
+    def start_episode(request: EpisodeRequest, user: Annotated[User, caller]) -> Episode:
         """Start an episode (409 while another one is still open)."""
         episode = _build(
             NewEpisode, onset=request.onset or clock(), end=request.end, note=request.note
@@ -138,7 +160,7 @@ def diary_router(
         return store.start_episode(user.id, episode)
 
     @router.get("/diary/episodes", response_model=list[Episode], tags=["diary"])
-    def list_episodes(user: Caller) -> list[Episode]:
+    def list_episodes(user: Annotated[User, caller]) -> list[Episode]:
         """Your episodes, oldest first."""
         return store.episodes(user.id)
 
@@ -148,7 +170,7 @@ def diary_router(
         tags=["diary"],
         responses={**_MISSING, **_BAD},
     )
-    def get_episode(episode_id: EpisodeId, user: Caller) -> Episode:
+    def get_episode(episode_id: EpisodeId, user: Annotated[User, caller]) -> Episode:
         """One of your episodes."""
         return store.episode(user.id, episode_id)
 
@@ -158,7 +180,9 @@ def diary_router(
         tags=["diary"],
         responses={**_MISSING, **_BAD},
     )
-    def change_episode(episode_id: EpisodeId, patch: EpisodePatch, user: Caller) -> Episode:
+    def change_episode(
+        episode_id: EpisodeId, patch: EpisodePatch, user: Annotated[User, caller]
+    ) -> Episode:
         """Change the onset, end or note of one of your episodes (``"end": null`` reopens)."""
         return store.update_episode(user.id, episode_id, patch)
 
@@ -168,10 +192,16 @@ def diary_router(
         tags=["diary"],
         responses={**_MISSING, **_BAD},
     )
-    def delete_episode(episode_id: EpisodeId, user: Caller) -> Response:
+    def delete_episode(episode_id: EpisodeId, user: Annotated[User, caller]) -> Response:
         """Delete one of your episodes with its check-ins."""
         store.delete_episode(user.id, episode_id)
         return Response(status_code=204)
+
+
+def _add_checkin_routes(
+    router: APIRouter, store: DiaryStore, caller: Any, clock: Callable[[], dt.datetime]
+) -> None:
+    """Log and list the check-ins of an episode."""
 
     @router.post(
         "/diary/episodes/{episode_id}/checkins",
@@ -180,7 +210,9 @@ def diary_router(
         tags=["diary"],
         responses={**_MISSING, **_BAD},
     )
-    def add_checkin(episode_id: EpisodeId, request: CheckInRequest, user: Caller) -> CheckIn:
+    def add_checkin(
+        episode_id: EpisodeId, request: CheckInRequest, user: Annotated[User, caller]
+    ) -> CheckIn:
         """Log a check-in in one of your episodes; it is stored durably before the reply."""
         fields = request.model_dump()
         fields["at"] = request.at or clock()
@@ -192,12 +224,18 @@ def diary_router(
         tags=["diary"],
         responses={**_MISSING, **_BAD},
     )
-    def list_checkins(episode_id: EpisodeId, user: Caller) -> list[CheckIn]:
+    def list_checkins(episode_id: EpisodeId, user: Annotated[User, caller]) -> list[CheckIn]:
         """The check-ins of one of your episodes, oldest first."""
         return store.checkins(user.id, episode_id)
 
+
+def _add_file_routes(
+    router: APIRouter, diary: Diary, caller: Any, clock: Callable[[], dt.datetime]
+) -> None:
+    """The summary, and the whole diary out (export) and in (import)."""
+
     @router.get("/diary/summary", response_model=DiarySummary, tags=["diary"])
-    def summary(user: Caller) -> DiarySummary:
+    def summary(user: Annotated[User, caller]) -> DiarySummary:
         """Your episodes at a glance, with warnings (red flags, no improvement, recurrence)."""
         return diary.summary(user.id, now=clock())
 
@@ -213,7 +251,7 @@ def diary_router(
         },
     )
     def export(
-        user: Caller,
+        user: Annotated[User, caller],
         format: Annotated[Literal["json", "csv"], Query(description="json or csv")] = "json",
     ) -> Response:
         """Download your whole diary; ``POST /v1/diary/import`` reads it back."""
@@ -240,7 +278,7 @@ def diary_router(
             }
         },
     )
-    async def import_(request: Request, user: Caller) -> ImportReceipt:
+    async def import_(request: Request, user: Annotated[User, caller]) -> ImportReceipt:
         """Add the episodes of an export (JSON or CSV, by Content-Type) to your diary."""
         kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
         formats = {"application/json": "json", "text/csv": "csv"}
@@ -257,6 +295,12 @@ def diary_router(
         )
         return ImportReceipt(episodes=episodes, checkins=checkins)
 
+
+def _add_review_route(
+    router: APIRouter, backcare: Backcare, feedback: FeedbackStore, maintainer: Any
+) -> None:
+    """``GET /v1/review``, for maintainers."""
+
     @router.get(
         "/review",
         response_model=ReviewReport,
@@ -267,10 +311,8 @@ def diary_router(
         },
     )
     def review(
-        _user: Annotated[User, Depends(maintainer)],
+        _user: Annotated[User, maintainer],
         top: Annotated[int, Query(ge=1, le=200)] = 20,
     ) -> ReviewReport:
         """The most frequent unanswered questions and the worst-rated answers."""
         return backcare.review(feedback, top=top)
-
-    return router
