@@ -7,8 +7,8 @@ contract every route keeps.
 
 from backcare.api.app import create_app
 from backcare.api.middleware import CONTENT_SECURITY_POLICY
+from backcare.api.proxies import TrustedProxies
 from backcare.api.ratelimit import RateLimit
 from backcare.api.schemas import LangCode
-from backcare.proxies import TrustedProxies
 
 __all__ = ["CONTENT_SECURITY_POLICY", "LangCode", "RateLimit", "TrustedProxies", "create_app"]

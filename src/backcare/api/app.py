@@ -18,7 +18,10 @@ from fastapi.staticfiles import StaticFiles
 from backcare import Backcare, Diary, DiaryStore, FeedbackStore, SqlFeedbackStore, __version__
 from backcare.api.diary import diary_router
 from backcare.api.errors import ANY_ROUTE, install_error_handlers
+from backcare.api.metrics import Metrics
 from backcare.api.middleware import ShellMiddleware
+from backcare.api.observe import ObserveMiddleware
+from backcare.api.proxies import ProxyHeader, ProxyHeadersMiddleware, TrustedProxies
 from backcare.api.ratelimit import RateLimit, RateLimitMiddleware
 from backcare.api.routes import (
     WEB_DIR,
@@ -28,9 +31,6 @@ from backcare.api.routes import (
     add_feedback_routes,
     add_operation_routes,
 )
-from backcare.metrics import Metrics
-from backcare.observe import ObserveMiddleware
-from backcare.proxies import ProxyHeader, ProxyHeadersMiddleware, TrustedProxies
 
 __all__ = ["create_app"]
 
@@ -58,7 +58,7 @@ def create_app(
         diary: serve the diary and review routes (bearer tokens) over this store.
         clock: the current time, for care plans and feedback (tests freeze it).
         trusted_proxies: peers whose ``proxy_header`` names the client's address
-            (``backcare.proxies``); None or empty: the peer is the client.
+            (``backcare.api.proxies``); None or empty: the peer is the client.
         proxy_header: ``x-forwarded-for`` or ``forwarded``: the one header the
             trusted proxies write.
         metrics: serve Prometheus metrics at ``GET /metrics``.

@@ -46,6 +46,8 @@ from backcare.api.errors import (
     ApiError,
     Responses,
 )
+from backcare.api.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from backcare.api.metrics import Metrics
 from backcare.api.schemas import (
     REPLY_EXAMPLE,
     TRIAGE_EXAMPLE,
@@ -61,8 +63,6 @@ from backcare.api.schemas import (
     TriageRequest,
     WarningSigns,
 )
-from backcare.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
-from backcare.metrics import Metrics
 
 __all__ = [
     "WEB_DIR",
