@@ -1,18 +1,82 @@
-"""backcare.__all__ lists exactly the public names (httpx's test_exported_members)."""
+"""backcare's public names: pinned, loaded lazily, and the same for type checkers.
+
+Like httpx's test of ``httpx.__all__``: the list below is the public API, so
+adding or removing a name means editing this test on purpose.
+"""
 
 from __future__ import annotations
 
+import ast
+import importlib
+from pathlib import Path
+
 import backcare
+
+PUBLIC = {
+    # errors
+    "BackcareError", "CarePlanError", "ConfigError", "DiaryConflictError", "DiaryError",
+    "DiaryFormatError", "EntryNotFoundError", "FeedbackError", "IngestError",
+    "KnowledgePackError", "ModelUnavailableError", "PackValidationError", "QueryError",
+    "RetrievalError", "StorageUnavailableError", "UnsupportedFormatError",
+    # the shared vocabulary (backcare.model)
+    "Alternative", "Answer", "CarePlan", "CarePlanTable", "CheckIn", "DetectedLanguage",
+    "DiarySummary", "DiaryWarning", "Episode", "EpisodePatch", "EpisodeSummary", "ErrorReply",
+    "FaqEntry", "FollowUp", "Hit", "NewCheckIn", "NewEpisode", "Proposal", "QueryErrorInfo",
+    "RatedEntry", "RedFlagRule", "RedFlagRules", "Reply", "RetrievalParams", "ReviewReport",
+    "Source", "TriageFlag", "TriageLevel", "TriageResult", "UnansweredCluster", "User",
+    # the pack, languages, retrieval
+    "KnowledgePack", "load_pack", "SUPPORTED_LANGUAGES", "detect_language", "Encoder",
+    "HashingEncoder", "KnowledgeBase",
+    # care plan, diary, feedback, stores
+    "care_plan_to_ics", "make_care_plan", "Diary", "DiaryStore", "SqlDiaryStore",
+    "diary_warnings", "Abstained", "Feedback", "FeedbackStore", "SqlFeedbackStore",
+    "StoredAbstained", "StoredFeedback", "log_unanswered", "cluster_id", "review_feedback",
+    "Stores", "open_stores",
+    # the facade
+    "Backcare", "build_model", "build_multilingual_model", "default_encoder",
+    "multilingual_encoder", "pack_crosslingual", "pack_index_dir", "plan_care",
+    "prepare_query", "triage_answers", "triage_text", "warning_signs",
+    # ingest and evaluation
+    "IngestReport", "KbInfo", "ReviewDecisions", "accept_proposal", "export_kb",
+    "ingest_to_kb", "kb_info", "reject_proposal", "review_decisions", "EvalCase",
+    "EvalReport", "evaluate", "evaluate_triage", "read_cases",
+}  # fmt: skip
+
+
+def test_the_public_names_are_pinned() -> None:
+    assert set(backcare.__all__) == PUBLIC
+    assert sorted(backcare.__all__) == backcare.__all__
 
 
 def test_all_is_sorted_and_complete() -> None:
     # dir(), not vars(): public names are loaded lazily (PEP 562 __getattr__).
     public = {name for name in dir(backcare) if not name.startswith("_")}
     modules = {name for name in public if type(getattr(backcare, name)).__name__ == "module"}
-    assert sorted(backcare.__all__) == backcare.__all__
     assert set(backcare.__all__) == public - modules
 
 
 def test_every_public_name_is_documented() -> None:
     for name in backcare.__all__:
         assert getattr(backcare, name).__doc__, f"{name} has no docstring"
+
+
+def test_each_name_comes_from_the_module_the_table_names() -> None:
+    for name, module in backcare._MODULE_OF.items():
+        assert getattr(backcare, name) is getattr(importlib.import_module(module), name)
+
+
+def test_type_checkers_see_the_same_names_from_the_same_modules() -> None:
+    """The TYPE_CHECKING imports re-export (``X as X``) exactly the table's names."""
+    tree = ast.parse(Path(backcare.__file__).read_text(encoding="utf-8"))
+    [block] = [
+        node
+        for node in tree.body
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "_typing.TYPE_CHECKING"
+    ]
+    seen = {}
+    for node in block.body:
+        assert isinstance(node, ast.ImportFrom) and node.module
+        for alias in node.names:
+            assert alias.asname == alias.name, f"{alias.name} is not re-exported as itself"
+            seen[alias.name] = node.module
+    assert seen == backcare._MODULE_OF

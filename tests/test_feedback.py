@@ -15,6 +15,7 @@ from alembic.migration import MigrationContext
 from pydantic import ValidationError
 
 from backcare import (
+    Backcare,
     BackcareError,
     ConfigError,
     DiaryError,
@@ -22,6 +23,7 @@ from backcare import (
     FeedbackError,
     SqlDiaryStore,
     SqlFeedbackStore,
+    prepare_query,
 )
 from backcare.feedback.store import VERSION_TABLE, metadata
 
@@ -151,6 +153,37 @@ def test_unanswered_question_failures_are_wrapped(tmp_path: Path) -> None:
         store.add_abstained(Abstained(at=NOW, query="x", kb="kb"))
     with pytest.raises(FeedbackError, match="cannot read unanswered questions"):
         store.abstained()
+
+
+def test_log_unanswered_keeps_only_abstained_replies_normalised(
+    fake_backcare: Backcare,
+) -> None:
+    from backcare import log_unanswered
+
+    store = SqlFeedbackStore("sqlite://")
+    abstained = fake_backcare.ask("what is  the capital\u00a0of France?")
+    answered = abstained.model_copy(update={"status": "answered"})
+    assert abstained.status == "abstained"
+    assert log_unanswered(store, abstained, now=NOW) is True
+    assert log_unanswered(store, answered, now=NOW) is False
+    [row] = store.abstained()
+    assert row.query == "what is the capital of France?" and row.kb == abstained.kb
+    assert row.query == prepare_query(abstained.query)
+
+
+def test_log_unanswered_never_fails_the_reply(
+    fake_backcare: Backcare, caplog: pytest.LogCaptureFixture
+) -> None:
+    from backcare import log_unanswered
+
+    class Down(SqlFeedbackStore):
+        def add_abstained(self, item: object) -> int:
+            raise FeedbackError("database down at db.internal")
+
+    reply = fake_backcare.ask("what is the capital of France?")
+    assert log_unanswered(Down("sqlite://"), reply, now=NOW) is False
+    assert "could not log an unanswered question: FeedbackError" in caplog.text
+    assert "capital" not in caplog.text and "db.internal" not in caplog.text
 
 
 # ---------------------------------------------------------------- migrations

@@ -14,7 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from backcare import Backcare
 from backcare.api import create_app
-from backcare.logs import JsonFormatter, new_request_id, request_id_var, uvicorn_log_config
+from backcare.api.logs import JsonFormatter, new_request_id, request_id_var, uvicorn_log_config
 
 
 def _samples(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:

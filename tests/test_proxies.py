@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from backcare import Backcare
 from backcare.api import RateLimit, TrustedProxies, create_app
-from backcare.proxies import client_address, parse_forwarded, parse_x_forwarded_for
+from backcare.api.proxies import client_address, parse_forwarded, parse_x_forwarded_for
 
 PROXY = "10.0.0.5"
 TRUSTED = TrustedProxies.parse("10.0.0.0/24, ::1")

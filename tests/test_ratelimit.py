@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 
 from backcare import Backcare
 from backcare.api import CONTENT_SECURITY_POLICY, RateLimit, create_app
+from backcare.api.ratelimit import TokenBuckets
 from backcare.cli import _rate_limit
-from backcare.ratelimit import TokenBuckets
 from backcare.settings import Settings
 
 

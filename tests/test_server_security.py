@@ -158,7 +158,7 @@ RESPONSES = [
     ("script", "normal", "GET", "/static/app.js", {}, 200),
     ("stylesheet", "normal", "GET", "/static/app.css", {}, 200),
     ("missing static file", "normal", "GET", "/static/nope.js", {}, 404),
-    ("static path traversal", "normal", "GET", "/static/../api.py", {}, 404),
+    ("static path traversal", "normal", "GET", "/static/../errors.py", {}, 404),
     ("openapi", "normal", "GET", "/openapi.json", {}, 200),
     ("json answer", "normal", "POST", "/v1/ask", {"json": {"q": "ice or heat?"}}, 200),
     (

@@ -79,3 +79,49 @@ def test_any_text_gives_a_reply_or_a_query_error(fake_backcare: Backcare, text: 
     except QueryError:
         return
     assert 0.0 <= (reply.answer.confidence if reply.answer else 0.0) <= 1.0
+
+
+def test_the_facade_lists_and_finds_entries(fake_backcare: Backcare) -> None:
+    entries = fake_backcare.entries
+    assert len(entries) > 10 and entries[0].id
+    for entry in (entries[0], entries[-1]):
+        assert fake_backcare.entry(entry.id) == entry
+    assert fake_backcare.entry("no-such-entry") is None
+    assert fake_backcare.encoder is fake_backcare.retriever.encoder
+
+
+def test_the_facade_review_proposes_entries_from_its_knowledge_base(
+    fake_backcare: Backcare,
+) -> None:
+    import datetime as dt
+
+    from backcare import Abstained, SqlFeedbackStore
+
+    store = SqlFeedbackStore("sqlite://")
+    now = dt.datetime(2026, 11, 28, tzinfo=dt.UTC)
+    question = fake_backcare.entries[0].question
+    for _ in range(3):
+        store.add_abstained(Abstained(at=now, query=question, kb=fake_backcare.kb_label))
+    [cluster] = fake_backcare.review(store, top=5).unanswered
+    assert cluster.count == 3 and cluster.proposal is not None
+    assert fake_backcare.entry(cluster.proposal.entry_id) is not None
+    assert fake_backcare.review(store, accepted={cluster.id}).unanswered == ()
+
+
+@pytest.mark.parametrize(
+    "text", [None, "back went this morning, no other problems", "I can't pee and my groin is numb"]
+)
+def test_every_way_to_a_care_plan_gives_the_same_plan(
+    fake_backcare: Backcare, text: str | None
+) -> None:
+    import datetime as dt
+
+    from backcare import make_care_plan, plan_care, triage_text
+
+    onset, now = dt.date(2026, 11, 20), dt.datetime(2026, 11, 22, 8, 30, tzinfo=dt.UTC)
+    pack = fake_backcare.pack
+    plan = plan_care(pack, onset, now=now, age=70, text=text)
+    assert fake_backcare.care_plan(onset, now=now, age=70, text=text) == plan
+    triage = None if text is None else triage_text(pack, text)
+    assert make_care_plan(onset, now, pack.careplan, age=70, triage=triage) == plan
+    assert plan.suppressed == (text is not None and "pee" in text)

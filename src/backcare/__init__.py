@@ -1,323 +1,176 @@
 """backcare: fast, sourced, safety-first answers for people with lower back spasms.
 
-The public API. Everything not listed in ``__all__`` is internal.
+The public API: every name in ``__all__``, and nothing else. ``_PUBLIC`` is
+the one list of them, by the module that defines each (names separated by
+spaces); ``__all__`` and the lazy loading come from it. The imports under
+``TYPE_CHECKING`` say the same for type checkers, which cannot read a table;
+``tests/test_exports.py`` keeps the two equal and pins the names, so a change
+to the public API is always a deliberate one.
 """
 
+import importlib as _importlib
 import typing as _typing
 
-if _typing.TYPE_CHECKING:
-    from backcare.careplan import care_plan_to_ics, make_care_plan
-    from backcare.diary import Diary, DiaryStore, SqlDiaryStore, diary_warnings
-    from backcare.errors import (
-        BackcareError,
-        CarePlanError,
-        ConfigError,
-        DiaryConflictError,
-        DiaryError,
-        DiaryFormatError,
-        EntryNotFoundError,
-        FeedbackError,
-        IngestError,
-        KnowledgePackError,
-        ModelUnavailableError,
-        PackValidationError,
-        QueryError,
-        RetrievalError,
-        StorageUnavailableError,
-        UnsupportedFormatError,
-    )
-    from backcare.evaluate import EvalCase, EvalReport, evaluate, evaluate_triage, read_cases
-    from backcare.feedback import (
-        Abstained,
-        Feedback,
-        FeedbackStore,
-        SqlFeedbackStore,
-        StoredAbstained,
-        StoredFeedback,
-    )
-    from backcare.feedback.review import cluster_id, review_feedback
-    from backcare.ingest import IngestReport
-    from backcare.ingest.build import (
-        KbInfo,
-        ReviewDecisions,
-        accept_proposal,
-        export_kb,
-        ingest_to_kb,
-        kb_info,
-        reject_proposal,
-        review_decisions,
-    )
-    from backcare.knowledge.pack import KnowledgePack, load_pack
-    from backcare.language import SUPPORTED_LANGUAGES, detect_language
-    from backcare.model import (
-        Alternative,
-        Answer,
-        CarePlan,
-        CarePlanTable,
-        CheckIn,
-        DetectedLanguage,
-        DiarySummary,
-        DiaryWarning,
-        Episode,
-        EpisodePatch,
-        EpisodeSummary,
-        ErrorReply,
-        FaqEntry,
-        FollowUp,
-        Hit,
-        NewCheckIn,
-        NewEpisode,
-        Proposal,
-        QueryErrorInfo,
-        RatedEntry,
-        RedFlagRule,
-        RedFlagRules,
-        Reply,
-        RetrievalParams,
-        ReviewReport,
-        Source,
-        TriageFlag,
-        TriageLevel,
-        TriageResult,
-        UnansweredCluster,
-        User,
-    )
-    from backcare.retrieval.dense import Encoder, HashingEncoder
-    from backcare.retrieval.kbase import KnowledgeBase
-    from backcare.service import (
-        Backcare,
-        build_model,
-        build_multilingual_model,
-        default_encoder,
-        multilingual_encoder,
-        pack_crosslingual,
-        pack_index_dir,
-        plan_care,
-        prepare_query,
-        triage_answers,
-        triage_text,
-        warning_signs,
-    )
-    from backcare.stores import Stores, open_stores
+__version__ = "0.1.0"
 
 # Public names are imported on first use (PEP 562), so `import backcare` and the
 # ask path do not pay for SQLAlchemy, the ingest readers or the evaluator
 # (benchmarks/run.py measures the cold start this protects).
-_LAZY = {
-    "Abstained": "backcare.feedback",
-    "Alternative": "backcare.model",
-    "Answer": "backcare.model",
-    "Backcare": "backcare.service",
-    "BackcareError": "backcare.errors",
-    "CarePlan": "backcare.model",
-    "CarePlanError": "backcare.errors",
-    "CarePlanTable": "backcare.model",
-    "CheckIn": "backcare.model",
-    "ConfigError": "backcare.errors",
-    "Diary": "backcare.diary",
-    "DiaryConflictError": "backcare.errors",
-    "DiaryError": "backcare.errors",
-    "DetectedLanguage": "backcare.model",
-    "DiaryFormatError": "backcare.errors",
-    "DiaryStore": "backcare.diary",
-    "DiarySummary": "backcare.model",
-    "DiaryWarning": "backcare.model",
-    "Encoder": "backcare.retrieval.dense",
-    "EntryNotFoundError": "backcare.errors",
-    "Episode": "backcare.model",
-    "EpisodePatch": "backcare.model",
-    "EpisodeSummary": "backcare.model",
-    "ErrorReply": "backcare.model",
-    "EvalCase": "backcare.evaluate",
-    "EvalReport": "backcare.evaluate",
-    "FaqEntry": "backcare.model",
-    "Feedback": "backcare.feedback",
-    "FeedbackError": "backcare.errors",
-    "FeedbackStore": "backcare.feedback",
-    "HashingEncoder": "backcare.retrieval.dense",
-    "Hit": "backcare.model",
-    "IngestError": "backcare.errors",
-    "IngestReport": "backcare.ingest",
-    "KbInfo": "backcare.ingest.build",
-    "KnowledgeBase": "backcare.retrieval.kbase",
-    "KnowledgePack": "backcare.knowledge.pack",
-    "KnowledgePackError": "backcare.errors",
-    "ModelUnavailableError": "backcare.errors",
-    "NewCheckIn": "backcare.model",
-    "NewEpisode": "backcare.model",
-    "PackValidationError": "backcare.errors",
-    "QueryError": "backcare.errors",
-    "QueryErrorInfo": "backcare.model",
-    "RatedEntry": "backcare.model",
-    "RedFlagRule": "backcare.model",
-    "RedFlagRules": "backcare.model",
-    "Reply": "backcare.model",
-    "RetrievalError": "backcare.errors",
-    "RetrievalParams": "backcare.model",
-    "ReviewReport": "backcare.model",
-    "Source": "backcare.model",
-    "SqlDiaryStore": "backcare.diary",
-    "SqlFeedbackStore": "backcare.feedback",
-    "StorageUnavailableError": "backcare.errors",
-    "StoredAbstained": "backcare.feedback",
-    "StoredFeedback": "backcare.feedback",
-    "Stores": "backcare.stores",
-    "TriageFlag": "backcare.model",
-    "TriageLevel": "backcare.model",
-    "TriageResult": "backcare.model",
-    "UnansweredCluster": "backcare.model",
-    "Proposal": "backcare.model",
-    "UnsupportedFormatError": "backcare.errors",
-    "User": "backcare.model",
-    "SUPPORTED_LANGUAGES": "backcare.language",
-    "build_model": "backcare.service",
-    "build_multilingual_model": "backcare.service",
-    "multilingual_encoder": "backcare.service",
-    "pack_crosslingual": "backcare.service",
-    "care_plan_to_ics": "backcare.careplan",
-    "default_encoder": "backcare.service",
-    "detect_language": "backcare.language",
-    "diary_warnings": "backcare.diary",
-    "export_kb": "backcare.ingest.build",
-    "ingest_to_kb": "backcare.ingest.build",
-    "kb_info": "backcare.ingest.build",
-    "ReviewDecisions": "backcare.ingest.build",
-    "accept_proposal": "backcare.ingest.build",
-    "reject_proposal": "backcare.ingest.build",
-    "review_decisions": "backcare.ingest.build",
-    "load_pack": "backcare.knowledge.pack",
-    "make_care_plan": "backcare.careplan",
-    "open_stores": "backcare.stores",
-    "pack_index_dir": "backcare.service",
-    "plan_care": "backcare.service",
-    "prepare_query": "backcare.service",
-    "read_cases": "backcare.evaluate",
-    "evaluate_triage": "backcare.evaluate",
-    "review_feedback": "backcare.feedback.review",
-    "cluster_id": "backcare.feedback.review",
-    "triage_text": "backcare.service",
-    "triage_answers": "backcare.service",
-    "warning_signs": "backcare.service",
-    "FollowUp": "backcare.model",
+_PUBLIC: dict[str, str] = {
+    "backcare.errors": (
+        "BackcareError CarePlanError ConfigError DiaryConflictError DiaryError "
+        "DiaryFormatError EntryNotFoundError FeedbackError IngestError "
+        "KnowledgePackError ModelUnavailableError PackValidationError QueryError "
+        "RetrievalError StorageUnavailableError UnsupportedFormatError"
+    ),
+    "backcare.model": (
+        "Alternative Answer CarePlan CarePlanTable CheckIn DetectedLanguage "
+        "DiarySummary DiaryWarning Episode EpisodePatch EpisodeSummary ErrorReply "
+        "FaqEntry FollowUp Hit NewCheckIn NewEpisode Proposal QueryErrorInfo "
+        "RatedEntry RedFlagRule RedFlagRules Reply RetrievalParams ReviewReport "
+        "Source TriageFlag TriageLevel TriageResult UnansweredCluster User"
+    ),
+    "backcare.knowledge.pack": "KnowledgePack load_pack",
+    "backcare.language": "SUPPORTED_LANGUAGES detect_language",
+    "backcare.retrieval.dense": "Encoder HashingEncoder",
+    "backcare.retrieval.kbase": "KnowledgeBase",
+    "backcare.careplan": "care_plan_to_ics make_care_plan",
+    "backcare.diary": "Diary DiaryStore SqlDiaryStore diary_warnings",
+    "backcare.feedback": (
+        "Abstained Feedback FeedbackStore SqlFeedbackStore StoredAbstained "
+        "StoredFeedback log_unanswered"
+    ),
+    "backcare.feedback.review": "cluster_id review_feedback",
+    "backcare.service": (
+        "Backcare build_model build_multilingual_model default_encoder "
+        "multilingual_encoder pack_crosslingual pack_index_dir plan_care prepare_query "
+        "triage_answers triage_text warning_signs"
+    ),
+    "backcare.stores": "Stores open_stores",
+    "backcare.ingest": "IngestReport",
+    "backcare.ingest.build": (
+        "KbInfo ReviewDecisions accept_proposal export_kb ingest_to_kb kb_info "
+        "reject_proposal review_decisions"
+    ),
+    "backcare.evaluate": "EvalCase EvalReport evaluate evaluate_triage read_cases",
 }
+_MODULE_OF = {name: module for module, names in _PUBLIC.items() for name in names.split()}
+
+__all__ = sorted(_MODULE_OF)
 
 
 def __getattr__(name: str) -> _typing.Any:
-    module = _LAZY.get(name)
+    module = _MODULE_OF.get(name)
     if module is None:
         raise AttributeError(f"module 'backcare' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
+    value = getattr(_importlib.import_module(module), name)
     globals()[name] = value
     return value
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(_MODULE_OF))
 
+
+if _typing.TYPE_CHECKING:
+    from backcare.careplan import care_plan_to_ics as care_plan_to_ics
+    from backcare.careplan import make_care_plan as make_care_plan
+    from backcare.diary import Diary as Diary
+    from backcare.diary import DiaryStore as DiaryStore
+    from backcare.diary import SqlDiaryStore as SqlDiaryStore
+    from backcare.diary import diary_warnings as diary_warnings
+    from backcare.errors import BackcareError as BackcareError
+    from backcare.errors import CarePlanError as CarePlanError
+    from backcare.errors import ConfigError as ConfigError
+    from backcare.errors import DiaryConflictError as DiaryConflictError
+    from backcare.errors import DiaryError as DiaryError
+    from backcare.errors import DiaryFormatError as DiaryFormatError
+    from backcare.errors import EntryNotFoundError as EntryNotFoundError
+    from backcare.errors import FeedbackError as FeedbackError
+    from backcare.errors import IngestError as IngestError
+    from backcare.errors import KnowledgePackError as KnowledgePackError
+    from backcare.errors import ModelUnavailableError as ModelUnavailableError
+    from backcare.errors import PackValidationError as PackValidationError
+    from backcare.errors import QueryError as QueryError
+    from backcare.errors import RetrievalError as RetrievalError
+    from backcare.errors import StorageUnavailableError as StorageUnavailableError
+    from backcare.errors import UnsupportedFormatError as UnsupportedFormatError
+    from backcare.evaluate import EvalCase as EvalCase
+    from backcare.evaluate import EvalReport as EvalReport
+    from backcare.evaluate import evaluate as evaluate
+    from backcare.evaluate import evaluate_triage as evaluate_triage
+    from backcare.evaluate import read_cases as read_cases
+    from backcare.feedback import Abstained as Abstained
+    from backcare.feedback import Feedback as Feedback
+    from backcare.feedback import FeedbackStore as FeedbackStore
+    from backcare.feedback import SqlFeedbackStore as SqlFeedbackStore
+    from backcare.feedback import StoredAbstained as StoredAbstained
+    from backcare.feedback import StoredFeedback as StoredFeedback
+    from backcare.feedback import log_unanswered as log_unanswered
+    from backcare.feedback.review import cluster_id as cluster_id
+    from backcare.feedback.review import review_feedback as review_feedback
+    from backcare.ingest import IngestReport as IngestReport
+    from backcare.ingest.build import KbInfo as KbInfo
+    from backcare.ingest.build import ReviewDecisions as ReviewDecisions
+    from backcare.ingest.build import accept_proposal as accept_proposal
+    from backcare.ingest.build import export_kb as export_kb
+    from backcare.ingest.build import ingest_to_kb as ingest_to_kb
+    from backcare.ingest.build import kb_info as kb_info
+    from backcare.ingest.build import reject_proposal as reject_proposal
+    from backcare.ingest.build import review_decisions as review_decisions
+    from backcare.knowledge.pack import KnowledgePack as KnowledgePack
+    from backcare.knowledge.pack import load_pack as load_pack
+    from backcare.language import SUPPORTED_LANGUAGES as SUPPORTED_LANGUAGES
+    from backcare.language import detect_language as detect_language
+    from backcare.model import Alternative as Alternative
+    from backcare.model import Answer as Answer
+    from backcare.model import CarePlan as CarePlan
+    from backcare.model import CarePlanTable as CarePlanTable
+    from backcare.model import CheckIn as CheckIn
+    from backcare.model import DetectedLanguage as DetectedLanguage
+    from backcare.model import DiarySummary as DiarySummary
+    from backcare.model import DiaryWarning as DiaryWarning
+    from backcare.model import Episode as Episode
+    from backcare.model import EpisodePatch as EpisodePatch
+    from backcare.model import EpisodeSummary as EpisodeSummary
+    from backcare.model import ErrorReply as ErrorReply
+    from backcare.model import FaqEntry as FaqEntry
+    from backcare.model import FollowUp as FollowUp
+    from backcare.model import Hit as Hit
+    from backcare.model import NewCheckIn as NewCheckIn
+    from backcare.model import NewEpisode as NewEpisode
+    from backcare.model import Proposal as Proposal
+    from backcare.model import QueryErrorInfo as QueryErrorInfo
+    from backcare.model import RatedEntry as RatedEntry
+    from backcare.model import RedFlagRule as RedFlagRule
+    from backcare.model import RedFlagRules as RedFlagRules
+    from backcare.model import Reply as Reply
+    from backcare.model import RetrievalParams as RetrievalParams
+    from backcare.model import ReviewReport as ReviewReport
+    from backcare.model import Source as Source
+    from backcare.model import TriageFlag as TriageFlag
+    from backcare.model import TriageLevel as TriageLevel
+    from backcare.model import TriageResult as TriageResult
+    from backcare.model import UnansweredCluster as UnansweredCluster
+    from backcare.model import User as User
+    from backcare.retrieval.dense import Encoder as Encoder
+    from backcare.retrieval.dense import HashingEncoder as HashingEncoder
+    from backcare.retrieval.kbase import KnowledgeBase as KnowledgeBase
+    from backcare.service import Backcare as Backcare
+    from backcare.service import build_model as build_model
+    from backcare.service import build_multilingual_model as build_multilingual_model
+    from backcare.service import default_encoder as default_encoder
+    from backcare.service import multilingual_encoder as multilingual_encoder
+    from backcare.service import pack_crosslingual as pack_crosslingual
+    from backcare.service import pack_index_dir as pack_index_dir
+    from backcare.service import plan_care as plan_care
+    from backcare.service import prepare_query as prepare_query
+    from backcare.service import triage_answers as triage_answers
+    from backcare.service import triage_text as triage_text
+    from backcare.service import warning_signs as warning_signs
+    from backcare.stores import Stores as Stores
+    from backcare.stores import open_stores as open_stores
 
 # `evaluate` names both a function and its module: importing the module
 # (`import backcare.evaluate`) would bind the module here, so bind the function now.
-from backcare.evaluate import evaluate  # noqa: E402
-
-__version__ = "0.1.0"
-
-__all__ = [
-    "Abstained",
-    "Alternative",
-    "Answer",
-    "Backcare",
-    "BackcareError",
-    "CarePlan",
-    "CarePlanError",
-    "CarePlanTable",
-    "CheckIn",
-    "ConfigError",
-    "DetectedLanguage",
-    "Diary",
-    "DiaryConflictError",
-    "DiaryError",
-    "DiaryFormatError",
-    "DiaryStore",
-    "DiarySummary",
-    "DiaryWarning",
-    "Encoder",
-    "EntryNotFoundError",
-    "Episode",
-    "EpisodePatch",
-    "EpisodeSummary",
-    "ErrorReply",
-    "EvalCase",
-    "EvalReport",
-    "FaqEntry",
-    "Feedback",
-    "FeedbackError",
-    "FeedbackStore",
-    "FollowUp",
-    "HashingEncoder",
-    "Hit",
-    "IngestError",
-    "IngestReport",
-    "KbInfo",
-    "KnowledgeBase",
-    "KnowledgePack",
-    "KnowledgePackError",
-    "ModelUnavailableError",
-    "NewCheckIn",
-    "NewEpisode",
-    "PackValidationError",
-    "Proposal",
-    "QueryError",
-    "QueryErrorInfo",
-    "RatedEntry",
-    "RedFlagRule",
-    "RedFlagRules",
-    "Reply",
-    "RetrievalError",
-    "RetrievalParams",
-    "ReviewDecisions",
-    "ReviewReport",
-    "SUPPORTED_LANGUAGES",
-    "Source",
-    "SqlDiaryStore",
-    "SqlFeedbackStore",
-    "StorageUnavailableError",
-    "StoredAbstained",
-    "StoredFeedback",
-    "Stores",
-    "TriageFlag",
-    "TriageLevel",
-    "TriageResult",
-    "UnansweredCluster",
-    "UnsupportedFormatError",
-    "User",
-    "accept_proposal",
-    "build_model",
-    "build_multilingual_model",
-    "care_plan_to_ics",
-    "cluster_id",
-    "default_encoder",
-    "detect_language",
-    "diary_warnings",
-    "evaluate",
-    "evaluate_triage",
-    "export_kb",
-    "ingest_to_kb",
-    "kb_info",
-    "load_pack",
-    "make_care_plan",
-    "multilingual_encoder",
-    "open_stores",
-    "pack_crosslingual",
-    "pack_index_dir",
-    "plan_care",
-    "prepare_query",
-    "read_cases",
-    "reject_proposal",
-    "review_decisions",
-    "review_feedback",
-    "triage_answers",
-    "triage_text",
-    "warning_signs",
-]
+from backcare.evaluate import evaluate as evaluate  # noqa: E402

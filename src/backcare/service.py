@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from backcare.careplan import make_care_plan
 from backcare.errors import KnowledgePackError, QueryError
@@ -23,8 +24,10 @@ from backcare.model import (
     Answer,
     CarePlan,
     DetectedLanguage,
+    FaqEntry,
     FollowUp,
     Reply,
+    ReviewReport,
     TriageResult,
 )
 from backcare.retrieval.crosslingual import CrossLingualRetriever, crosslingual_dir
@@ -36,6 +39,11 @@ from backcare.retrieval.retriever import HybridRetriever
 from backcare.retrieval.tokenize import normalise_text
 from backcare.triage.interview import apply_answers, checklist, with_follow_up
 from backcare.triage.languages import triage_languages
+
+if TYPE_CHECKING:
+    # For the annotation only: the feedback store loads SQLAlchemy, which the ask path
+    # does not need.
+    from backcare.feedback import FeedbackStore
 
 __all__ = [
     "MAX_QUERY_CHARS",
@@ -234,6 +242,12 @@ def plan_care(
 ) -> CarePlan:
     """A care plan from ``onset`` with a pack's timeline; red flags in ``text`` shape it.
 
+    The one way to make a plan from what a person says: ``Backcare.care_plan``
+    calls it with the facade's pack, and it triages ``text`` before handing
+    the pack's table to ``make_care_plan`` (the engine, which takes a triage
+    result already made). It needs no model, so ``backcare careplan`` calls it
+    without loading one.
+
     Raises:
         CarePlanError: ``onset`` is after ``now``, or ``age`` is negative.
         QueryError: ``text`` is given but unusable.
@@ -298,6 +312,48 @@ class Backcare:
         """What replies carry in ``kb``."""
         return self.kb.name
 
+    @property
+    def entries(self) -> Sequence[FaqEntry]:
+        """The knowledge base's entries, in its order (read lazily from its folder)."""
+        return self.kb.entries
+
+    def entry(self, entry_id: str) -> FaqEntry | None:
+        """The entry with ``entry_id``, or None when the knowledge base has none."""
+        index = self.kb.index_of(entry_id)
+        return None if index is None else self.kb.entries[index]
+
+    @property
+    def encoder(self) -> Encoder:
+        """The sentence encoder questions are searched with."""
+        return self.retriever.encoder
+
+    def review(
+        self,
+        feedback: FeedbackStore,
+        *,
+        top: int = 20,
+        threshold: float = 0.8,
+        accepted: Collection[str] = (),
+        rejected: Collection[tuple[str, str]] = (),
+    ) -> ReviewReport:
+        """The review of ``feedback`` (``review_feedback``) with this knowledge base's proposals.
+
+        Unanswered questions are clustered with this encoder, normalised as
+        questions are, and each cluster proposes the entry it likely belongs to.
+        """
+        from backcare.feedback.review import review_feedback
+
+        return review_feedback(
+            feedback,
+            self.encoder,
+            top=top,
+            threshold=threshold,
+            retriever=self.retriever,
+            accepted=accepted,
+            rejected=rejected,
+            prepare=prepare_query,
+        )
+
     def triage(
         self,
         text: str | None,
@@ -327,12 +383,7 @@ class Backcare:
         age: int | None = None,
         text: str | None = None,
     ) -> CarePlan:
-        """A day-by-day plan from ``onset``; red flags in ``text`` change or suppress it.
-
-        Raises:
-            CarePlanError: ``onset`` is after ``now``, or ``age`` is negative.
-            QueryError: ``text`` is given but unusable (empty, too long, not text).
-        """
+        """``plan_care`` with this facade's pack: the same plan, the same errors."""
         return plan_care(self.pack, onset, now=now, age=age, text=text)
 
     def ask(

@@ -8,7 +8,7 @@ import logging
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -39,6 +39,9 @@ from backcare.cli._common import (
     err_console,
 )
 from backcare.cli._render import _render_plan, render_reply, render_triage
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 LangOption = Annotated[
     str | None,
@@ -279,9 +282,22 @@ def eval_(
             )
         )
         return
+    # A set mixing languages ("lang" on its lines) gets one row per language.
+    rows = [
+        row
+        for r in reports
+        for row in (r, *((r.by_lang or {}).values() if len(r.by_lang or {}) > 1 else ()))
+    ]
+    console.print(_eval_table(rows, backcare.kb_label))
+    for r in rows:
+        _print_eval_details(r, failures=failures)
+
+
+def _eval_table(rows: list[EvalReport], kb_label: str) -> Table:
+    """One line of figures per query set (and per language of a mixed set)."""
     from rich.table import Table
 
-    table = Table(title=f"backcare eval · {backcare.kb_label}")
+    table = Table(title=f"backcare eval · {kb_label}")
     for column in (
         "set",
         "kind",
@@ -295,12 +311,6 @@ def eval_(
         "p95 ms",
     ):
         table.add_column(column, overflow="fold" if column == "set" else "ellipsis")
-    # A set mixing languages ("lang" on its lines) gets one row per language.
-    rows = [
-        row
-        for r in reports
-        for row in (r, *((r.by_lang or {}).values() if len(r.by_lang or {}) > 1 else ()))
-    ]
     for r in rows:
 
         def fmt(value: float | None) -> str:
@@ -318,32 +328,37 @@ def eval_(
             f"{r.latency_ms.get('p50', 0):.2f}",
             f"{r.latency_ms.get('p95', 0):.2f}",
         )
-    console.print(table)
-    for r in rows:
-        if r.lang_detected is not None:
-            console.print(f"{escape(r.name)}: language identified {r.lang_detected:.3f}")
-        if r.confusion:
-            matrix = Table(title=f"triage confusion · {r.name} (rows expected, columns got)")
-            matrix.add_column("expected")
-            levels = list(r.confusion)
-            for level in levels:
-                matrix.add_column(level)
-            for expected, row in r.confusion.items():
-                matrix.add_row(expected, *(str(row[level]) for level in levels))
-            console.print(matrix)
-            console.print(
-                f"under-triaged emergencies: {r.under_triaged_emergencies}; "
-                f"over-triaged self-care: {r.over_triaged_self_care}"
-            )
-            _print_triage_figures(r)
-        if failures and r.failures:
-            console.print(f"[bold]misses in {escape(r.name)}:[/]")
-            for miss in r.failures:
-                console.print(f"  {escape(json.dumps(miss))}")
-        if failures and r.over_triaged_lines:
-            console.print(f"[bold]over-triaged in {escape(r.name)}:[/]")
-            for miss in r.over_triaged_lines:
-                console.print(f"  {escape(json.dumps(miss))}")
+    return table
+
+
+def _print_eval_details(r: EvalReport, *, failures: bool) -> None:
+    """Under the table: language identification, the triage confusion and, on request, misses."""
+    from rich.table import Table
+
+    if r.lang_detected is not None:
+        console.print(f"{escape(r.name)}: language identified {r.lang_detected:.3f}")
+    if r.confusion:
+        matrix = Table(title=f"triage confusion · {r.name} (rows expected, columns got)")
+        matrix.add_column("expected")
+        levels = list(r.confusion)
+        for level in levels:
+            matrix.add_column(level)
+        for expected, row in r.confusion.items():
+            matrix.add_row(expected, *(str(row[level]) for level in levels))
+        console.print(matrix)
+        console.print(
+            f"under-triaged emergencies: {r.under_triaged_emergencies}; "
+            f"over-triaged self-care: {r.over_triaged_self_care}"
+        )
+        _print_triage_figures(r)
+    if failures and r.failures:
+        console.print(f"[bold]misses in {escape(r.name)}:[/]")
+        for miss in r.failures:
+            console.print(f"  {escape(json.dumps(miss))}")
+    if failures and r.over_triaged_lines:
+        console.print(f"[bold]over-triaged in {escape(r.name)}:[/]")
+        for miss in r.over_triaged_lines:
+            console.print(f"  {escape(json.dumps(miss))}")
 
 
 def _without_misses(report: dict[str, Any]) -> dict[str, Any]:
@@ -485,7 +500,7 @@ def careplan(
 
 def _keep_feedback(reply: Reply, rate: _Rating | None) -> None:
     """Store the rating given with `ask --rate`, and log a question left unanswered."""
-    from backcare import Abstained, Feedback, open_stores, prepare_query
+    from backcare import Feedback, log_unanswered, open_stores, prepare_query
 
     if rate is None and reply.status == "answered":
         return
@@ -494,13 +509,15 @@ def _keep_feedback(reply: Reply, rate: _Rating | None) -> None:
         stores = open_stores(_settings().database_url)
         store = stores.feedback
         try:
-            query = prepare_query(reply.query)
-            if reply.status == "abstained":
-                store.add_abstained(Abstained(at=now, query=query, kb=reply.kb))
+            log_unanswered(store, reply, now=now)
             if rate is not None:
                 entry = reply.answer.entry_id if reply.answer else None
                 rating = Feedback(
-                    at=now, query=query, entry_id=entry, rating=rate.value, kb=reply.kb
+                    at=now,
+                    query=prepare_query(reply.query),
+                    entry_id=entry,
+                    rating=rate.value,
+                    kb=reply.kb,
                 )
                 store.add(rating)
                 err_console.print(f"thanks: rated {rate.value}")

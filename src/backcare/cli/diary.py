@@ -426,7 +426,7 @@ ThresholdOption = Annotated[
 
 def _review_report(kb: Path | None, *, top: int, threshold: float) -> ReviewReport:
     """The review over the feedback store, with proposals from ``kb`` (or the pack)."""
-    from backcare import open_stores, prepare_query, review_decisions, review_feedback
+    from backcare import open_stores, review_decisions
 
     settings = _settings()
     kb = kb if kb is not None else settings.kb
@@ -435,15 +435,12 @@ def _review_report(kb: Path | None, *, top: int, threshold: float) -> ReviewRepo
         decisions = review_decisions(kb) if kb is not None else None
         stores = open_stores(settings.database_url)
         try:
-            return review_feedback(
+            return backcare.review(
                 stores.feedback,
-                backcare.retriever.encoder,
                 top=top,
                 threshold=threshold,
-                retriever=backcare.retriever,
                 accepted=decisions.accepted if decisions else (),
                 rejected=decisions.rejected if decisions else (),
-                prepare=prepare_query,
             )
         finally:
             stores.close()

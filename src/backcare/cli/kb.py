@@ -127,57 +127,63 @@ _PHASES = {
 }
 
 
+# The options of `ingest`, named here so the command reads as what it does.
+_FilesArg = Annotated[
+    list[Path],
+    typer.Argument(help="FAQ files: plain text, Markdown, HTML, CSV/TSV, JSON/JSONL or YAML."),
+]
+_IngestKbOption = Annotated[
+    Path,
+    typer.Option("--kb", help="The knowledge-base folder to create or update.", file_okay=False),
+]
+_NameOption = Annotated[
+    str | None,
+    typer.Option("--name", help="The label replies carry in `kb` (default: the folder's name)."),
+]
+_OnConflictOption = Annotated[
+    _OnConflict,
+    typer.Option(
+        "--on-conflict",
+        help="A question that matches an earlier one but has another answer: "
+        "drop it (keep-first) or keep it as its own entry (keep-both).",
+    ),
+]
+_ShowOption = Annotated[
+    int,
+    typer.Option(
+        "--show", min=0, help="List at most this many items of each kind (all with --json)."
+    ),
+]
+_AnnOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--ann/--no-ann",
+        help="Build an approximate nearest-neighbour index for fast search of large "
+        "knowledge bases (default: only above 20,000 questions).",
+        show_default=False,
+    ),
+]
+_WaitOption = Annotated[
+    float,
+    typer.Option(
+        "--wait",
+        min=0,
+        help="Seconds to wait for another ingest into the same folder to finish "
+        "(default: fail at once).",
+    ),
+]
+
+
 @app.command()
 def ingest(
-    files: Annotated[
-        list[Path],
-        typer.Argument(help="FAQ files: plain text, Markdown, HTML, CSV/TSV, JSON/JSONL or YAML."),
-    ],
-    kb: Annotated[
-        Path,
-        typer.Option(
-            "--kb", help="The knowledge-base folder to create or update.", file_okay=False
-        ),
-    ],
-    name: Annotated[
-        str | None,
-        typer.Option(
-            "--name", help="The label replies carry in `kb` (default: the folder's name)."
-        ),
-    ] = None,
-    on_conflict: Annotated[
-        _OnConflict,
-        typer.Option(
-            "--on-conflict",
-            help="A question that matches an earlier one but has another answer: "
-            "drop it (keep-first) or keep it as its own entry (keep-both).",
-        ),
-    ] = _OnConflict.keep_first,
+    files: _FilesArg,
+    kb: _IngestKbOption,
+    name: _NameOption = None,
+    on_conflict: _OnConflictOption = _OnConflict.keep_first,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
-    show: Annotated[
-        int,
-        typer.Option(
-            "--show", min=0, help="List at most this many items of each kind (all with --json)."
-        ),
-    ] = 20,
-    ann: Annotated[
-        bool | None,
-        typer.Option(
-            "--ann/--no-ann",
-            help="Build an approximate nearest-neighbour index for fast search of large "
-            "knowledge bases (default: only above 20,000 questions).",
-            show_default=False,
-        ),
-    ] = None,
-    wait: Annotated[
-        float,
-        typer.Option(
-            "--wait",
-            min=0,
-            help="Seconds to wait for another ingest into the same folder to finish "
-            "(default: fail at once).",
-        ),
-    ] = 0.0,
+    show: _ShowOption = 20,
+    ann: _AnnOption = None,
+    wait: _WaitOption = 0.0,
 ) -> None:
     """Read FAQ files into a knowledge base that `ask --kb` answers from.
 

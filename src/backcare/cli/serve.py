@@ -2,7 +2,7 @@
 
 uvicorn's own proxy-header handling is off: the API reads ``X-Forwarded-For``
 or ``Forwarded`` itself, only from ``BACKCARE_TRUSTED_PROXIES``
-(``backcare.proxies``). On SIGTERM uvicorn stops accepting, lets the requests
+(``backcare.api.proxies``). On SIGTERM uvicorn stops accepting, lets the requests
 in flight finish (up to ``BACKCARE_SHUTDOWN_GRACE`` seconds) and exits 0.
 """
 
@@ -55,7 +55,7 @@ def _app_options(settings: Settings) -> dict[str, Any]:
 
 def _server_options(settings: Settings) -> dict[str, Any]:
     """``uvicorn.Config``'s keyword arguments that come from the settings."""
-    from backcare.logs import uvicorn_log_config
+    from backcare.api.logs import uvicorn_log_config
 
     return {
         "proxy_headers": False,

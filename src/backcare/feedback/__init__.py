@@ -2,7 +2,8 @@
 
 ``SqlFeedbackStore`` keeps them (with its own Alembic migrations, usually in the
 diary's database); ``backcare.feedback.review`` clusters the unanswered
-questions for ``backcare review``. The review is not imported here: it needs
+questions for ``backcare review``; ``log_unanswered`` is how every shell
+keeps a question it could not answer. The review is not imported here: it needs
 numpy and the retriever, and logging one rating should not load them.
 """
 
@@ -15,6 +16,7 @@ from backcare.feedback.store import (
     StoredAbstained,
     StoredFeedback,
 )
+from backcare.feedback.unanswered import log_unanswered
 
 __all__ = [
     "RATINGS",
@@ -24,4 +26,5 @@ __all__ = [
     "SqlFeedbackStore",
     "StoredAbstained",
     "StoredFeedback",
+    "log_unanswered",
 ]

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from backcare.logs import new_request_id, request_id_var
-from backcare.metrics import UNMATCHED_ROUTE, Metrics
+from backcare.api.logs import new_request_id, request_id_var
+from backcare.api.metrics import UNMATCHED_ROUTE, Metrics
 
 __all__ = ["ObserveMiddleware", "route_template"]
 

@@ -6,8 +6,8 @@ users add NAME`` prints one); a route works only on the caller's own rows, and
 another user's episode answers 404 exactly like a missing one, so ids do not
 leak. ``GET /v1/review`` also needs a maintainer's token (``--maintainer``).
 
-Errors are raised, never rendered here: the API's one error table turns them
-into ``{"error": {"code", "message"}}``.
+Errors are raised, never rendered here: the API's one error table (``errors.py``)
+turns them into ``{"error": {"code", "message"}}``.
 """
 
 # No `from __future__ import annotations`: FastAPI reads the route signatures,
@@ -20,19 +20,14 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Res
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import (
-    AwareDatetime,
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-)
+from pydantic import ValidationError
 
 from backcare import (
+    Backcare,
     CheckIn,
     Diary,
+    DiaryStore,
     DiarySummary,
-    Encoder,
     Episode,
     EpisodePatch,
     FeedbackStore,
@@ -40,10 +35,9 @@ from backcare import (
     NewEpisode,
     ReviewReport,
     User,
-    prepare_query,
-    review_feedback,
 )
-from backcare.retrieval.retriever import HybridRetriever
+from backcare.api.errors import Responses, error_doc
+from backcare.api.schemas import CheckInRequest, EpisodeRequest, ImportReceipt
 
 __all__ = ["diary_router"]
 
@@ -57,76 +51,21 @@ _bearer = HTTPBearer(
 )
 
 
-_Responses = dict[int | str, dict[str, Any]]
-
-
-def _error(description: str, code: str, message: str) -> dict[str, Any]:
-    example = {"error": {"code": code, "message": message}}
-    # api.py's ErrorBody (its routes put it in the components), so schemathesis
-    # checks these bodies too.
-    body = {"schema": {"$ref": "#/components/schemas/ErrorBody"}, "example": example}
-    return {"description": description, "content": {"application/json": body}}
-
-
-_AUTH: _Responses = {
-    401: _error("No valid bearer token", "unauthorized", "a bearer token is needed")
+_AUTH: Responses = {
+    401: error_doc("No valid bearer token", "unauthorized", "a bearer token is needed")
 }
-_MISSING: _Responses = {
-    404: _error("Not one of your episodes", "not_found", "no episode 7 in this diary")
+_MISSING: Responses = {
+    404: error_doc("Not one of your episodes", "not_found", "no episode 7 in this diary")
 }
-_BAD: _Responses = {
-    422: _error("The request cannot be used", "invalid_request", "pain: must be <= 10")
+_BAD: Responses = {
+    422: error_doc("The request cannot be used", "invalid_request", "pain: must be <= 10")
 }
-_DOWN: _Responses = {
-    503: _error("The database is down", "storage_unavailable", "try again shortly")
+_DOWN: Responses = {
+    503: error_doc("The database is down", "storage_unavailable", "try again shortly")
 }
-_CONFLICT: _Responses = {409: _error("Another episode is open", "conflict", "end episode 3 first")}
-
-
-class _Request(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class EpisodeRequest(_Request):
-    """A new episode; ``onset`` defaults to now."""
-
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"onset": "2026-11-25T08:00:00+00:00"}]}
-    )
-
-    onset: AwareDatetime | None = Field(default=None, description="When it started (with offset).")
-    end: AwareDatetime | None = Field(default=None, description="When it ended, if it has.")
-    note: str = Field(default="", max_length=2000)
-
-
-# The schema of the model's DiaryTag, so the OpenAPI document says what is refused
-# (schemathesis found empty tags refused though the schema allowed them).
-_Tag = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^;\r\n]*\S[^;\r\n]*$")]
-
-
-class CheckInRequest(_Request):
-    """A check-in: pain 0-10 and, optionally, where, triggers, what helped and notes."""
-
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [{"pain": 6, "where": ["lower back"], "helped": ["walking"]}]
-        },
-    )
-
-    at: AwareDatetime | None = Field(default=None, description="When (default: now).")
-    pain: int = Field(ge=0, le=10, description="0 no pain, 10 the worst imaginable.")
-    where: list[_Tag] = Field(default_factory=list, max_length=20)
-    triggers: list[_Tag] = Field(default_factory=list, max_length=20)
-    helped: list[_Tag] = Field(default_factory=list, max_length=20)
-    notes: str = Field(default="", max_length=2000)
-
-
-class ImportReceipt(BaseModel):
-    """What ``POST /v1/diary/import`` added."""
-
-    episodes: int
-    checkins: int
+_CONFLICT: Responses = {
+    409: error_doc("Another episode is open", "conflict", "end episode 3 first")
+}
 
 
 def _build(kind: type[Any], **fields: Any) -> Any:
@@ -141,22 +80,41 @@ def _build(kind: type[Any], **fields: Any) -> Any:
 def diary_router(
     diary: Diary,
     *,
+    backcare: Backcare,
     feedback: FeedbackStore,
-    encoder: Encoder,
     clock: Callable[[], dt.datetime],
-    retriever: HybridRetriever | None = None,
 ) -> APIRouter:
     """The ``/v1/diary`` and ``/v1/review`` routes over ``diary``, behind bearer tokens.
 
     Args:
         diary: the diary service (its store scopes every row to a user).
+        backcare: the facade whose encoder clusters unanswered questions and whose
+            knowledge base each review cluster proposes an entry from.
         feedback: where ratings and unanswered questions are, for the review.
-        encoder: the sentence encoder that clusters unanswered questions.
         clock: the current time (tests freeze it).
-        retriever: the served knowledge base's retriever; when given, each
-            review cluster carries a proposal (the entry it likely belongs to).
     """
+
     store = diary.store
+    caller, maintainer = _auth(store)
+    router = APIRouter(prefix="/v1", responses={**_AUTH, **_DOWN})
+
+    @router.get("/me", response_model=User, tags=["diary"])
+    def me(user: Annotated[User, caller]) -> User:
+        """Who the token belongs to."""
+        return user
+
+    _add_episode_routes(router, store, caller, clock)
+    _add_checkin_routes(router, store, caller, clock)
+    _add_file_routes(router, diary, caller, clock)
+    _add_review_route(router, backcare, feedback, maintainer)
+    return router
+
+
+def _auth(store: DiaryStore) -> tuple[Any, Any]:
+    """The dependencies of the routes: the caller (any valid token) and a maintainer.
+
+    Each is a ``Depends`` to put in a parameter's ``Annotated[User, ...]``.
+    """
 
     def current_user(
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -179,13 +137,13 @@ def diary_router(
             raise HTTPException(403, "the review needs a maintainer's token")
         return user
 
-    Caller = Annotated[User, Depends(current_user)]
-    router = APIRouter(prefix="/v1", responses={**_AUTH, **_DOWN})
+    return Depends(current_user), Depends(maintainer)
 
-    @router.get("/me", response_model=User, tags=["diary"])
-    def me(user: Caller) -> User:
-        """Who the token belongs to."""
-        return user
+
+def _add_episode_routes(
+    router: APIRouter, store: DiaryStore, caller: Any, clock: Callable[[], dt.datetime]
+) -> None:
+    """Start, list, read, change and delete episodes."""
 
     @router.post(
         "/diary/episodes",
@@ -194,7 +152,7 @@ def diary_router(
         tags=["diary"],
         responses={**_BAD, **_CONFLICT},
     )
-    def start_episode(request: EpisodeRequest, user: Caller) -> Episode:
+    def start_episode(request: EpisodeRequest, user: Annotated[User, caller]) -> Episode:
         """Start an episode (409 while another one is still open)."""
         episode = _build(
             NewEpisode, onset=request.onset or clock(), end=request.end, note=request.note
@@ -202,7 +160,7 @@ def diary_router(
         return store.start_episode(user.id, episode)
 
     @router.get("/diary/episodes", response_model=list[Episode], tags=["diary"])
-    def list_episodes(user: Caller) -> list[Episode]:
+    def list_episodes(user: Annotated[User, caller]) -> list[Episode]:
         """Your episodes, oldest first."""
         return store.episodes(user.id)
 
@@ -212,7 +170,7 @@ def diary_router(
         tags=["diary"],
         responses={**_MISSING, **_BAD},
     )
-    def get_episode(episode_id: EpisodeId, user: Caller) -> Episode:
+    def get_episode(episode_id: EpisodeId, user: Annotated[User, caller]) -> Episode:
         """One of your episodes."""
         return store.episode(user.id, episode_id)
 
@@ -222,7 +180,9 @@ def diary_router(
         tags=["diary"],
         responses={**_MISSING, **_BAD},
     )
-    def change_episode(episode_id: EpisodeId, patch: EpisodePatch, user: Caller) -> Episode:
+    def change_episode(
+        episode_id: EpisodeId, patch: EpisodePatch, user: Annotated[User, caller]
+    ) -> Episode:
         """Change the onset, end or note of one of your episodes (``"end": null`` reopens)."""
         return store.update_episode(user.id, episode_id, patch)
 
@@ -232,10 +192,16 @@ def diary_router(
         tags=["diary"],
         responses={**_MISSING, **_BAD},
     )
-    def delete_episode(episode_id: EpisodeId, user: Caller) -> Response:
+    def delete_episode(episode_id: EpisodeId, user: Annotated[User, caller]) -> Response:
         """Delete one of your episodes with its check-ins."""
         store.delete_episode(user.id, episode_id)
         return Response(status_code=204)
+
+
+def _add_checkin_routes(
+    router: APIRouter, store: DiaryStore, caller: Any, clock: Callable[[], dt.datetime]
+) -> None:
+    """Log and list the check-ins of an episode."""
 
     @router.post(
         "/diary/episodes/{episode_id}/checkins",
@@ -244,7 +210,9 @@ def diary_router(
         tags=["diary"],
         responses={**_MISSING, **_BAD},
     )
-    def add_checkin(episode_id: EpisodeId, request: CheckInRequest, user: Caller) -> CheckIn:
+    def add_checkin(
+        episode_id: EpisodeId, request: CheckInRequest, user: Annotated[User, caller]
+    ) -> CheckIn:
         """Log a check-in in one of your episodes; it is stored durably before the reply."""
         fields = request.model_dump()
         fields["at"] = request.at or clock()
@@ -256,12 +224,18 @@ def diary_router(
         tags=["diary"],
         responses={**_MISSING, **_BAD},
     )
-    def list_checkins(episode_id: EpisodeId, user: Caller) -> list[CheckIn]:
+    def list_checkins(episode_id: EpisodeId, user: Annotated[User, caller]) -> list[CheckIn]:
         """The check-ins of one of your episodes, oldest first."""
         return store.checkins(user.id, episode_id)
 
+
+def _add_file_routes(
+    router: APIRouter, diary: Diary, caller: Any, clock: Callable[[], dt.datetime]
+) -> None:
+    """The summary, and the whole diary out (export) and in (import)."""
+
     @router.get("/diary/summary", response_model=DiarySummary, tags=["diary"])
-    def summary(user: Caller) -> DiarySummary:
+    def summary(user: Annotated[User, caller]) -> DiarySummary:
         """Your episodes at a glance, with warnings (red flags, no improvement, recurrence)."""
         return diary.summary(user.id, now=clock())
 
@@ -277,7 +251,7 @@ def diary_router(
         },
     )
     def export(
-        user: Caller,
+        user: Annotated[User, caller],
         format: Annotated[Literal["json", "csv"], Query(description="json or csv")] = "json",
     ) -> Response:
         """Download your whole diary; ``POST /v1/diary/import`` reads it back."""
@@ -293,7 +267,7 @@ def diary_router(
         response_model=ImportReceipt,
         status_code=201,
         tags=["diary"],
-        responses={**_BAD, 415: _error("Not JSON or CSV", "unsupported_media_type", "send CSV")},
+        responses={**_BAD, 415: error_doc("Not JSON or CSV", "unsupported_media_type", "send CSV")},
         openapi_extra={
             "requestBody": {
                 "required": True,
@@ -304,7 +278,7 @@ def diary_router(
             }
         },
     )
-    async def import_(request: Request, user: Caller) -> ImportReceipt:
+    async def import_(request: Request, user: Annotated[User, caller]) -> ImportReceipt:
         """Add the episodes of an export (JSON or CSV, by Content-Type) to your diary."""
         kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
         formats = {"application/json": "json", "text/csv": "csv"}
@@ -321,22 +295,24 @@ def diary_router(
         )
         return ImportReceipt(episodes=episodes, checkins=checkins)
 
+
+def _add_review_route(
+    router: APIRouter, backcare: Backcare, feedback: FeedbackStore, maintainer: Any
+) -> None:
+    """``GET /v1/review``, for maintainers."""
+
     @router.get(
         "/review",
         response_model=ReviewReport,
         tags=["review"],
         responses={
             **_BAD,
-            403: _error("Not a maintainer", "forbidden", "needs a maintainer's token"),
+            403: error_doc("Not a maintainer", "forbidden", "needs a maintainer's token"),
         },
     )
     def review(
-        _user: Annotated[User, Depends(maintainer)],
+        _user: Annotated[User, maintainer],
         top: Annotated[int, Query(ge=1, le=200)] = 20,
     ) -> ReviewReport:
         """The most frequent unanswered questions and the worst-rated answers."""
-        return review_feedback(
-            feedback, encoder, top=top, retriever=retriever, prepare=prepare_query
-        )
-
-    return router
+        return backcare.review(feedback, top=top)

@@ -12,7 +12,7 @@ abuse of one replica, which is the point; a limit shared across replicas
 belongs in the load balancer (nginx's ``limit_req``, docs/deploy.md).
 
 Behind a reverse proxy the address is the proxy's unless the proxy is in
-``BACKCARE_TRUSTED_PROXIES``, in which case ``backcare.proxies`` has already
+``BACKCARE_TRUSTED_PROXIES``, in which case ``backcare.api.proxies`` has already
 put the client's address in the ASGI scope.
 """
 
