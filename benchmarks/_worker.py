@@ -374,9 +374,10 @@ def task_big(kb16: str, out: str) -> None:
     """Every MedQuAD question as its own entry; unanswered ones get a marked placeholder."""
     import numpy as np
 
-    from backcare import KnowledgeBase, default_encoder
+    from backcare import KnowledgeBase, default_encoder, load_pack
     from backcare.model import FaqEntry, Source
     from backcare.retrieval.kbase import answer_for_vector
+    from backcare.retrieval.retriever import HybridRetriever
     from backcare.settings import Settings
 
     settings = Settings()
@@ -408,6 +409,8 @@ def task_big(kb16: str, out: str) -> None:
     reuse = _Reuse(encoder, known)
     t = time.perf_counter()
     kb = KnowledgeBase.build("medquad-all@47k", entries, reuse)
+    # Stored as `backcare ingest` stores it, so opening the folder does not calibrate.
+    kb.manifest = HybridRetriever(kb, encoder, load_pack().params).calibrated()
     build_s = time.perf_counter() - t
     t = time.perf_counter()
     kb.save(Path(out))
