@@ -22,7 +22,12 @@ docs/languages.md) measures each candidate configuration in fresh processes:
 The default run (no ``--candidates``) times identification and triage per
 message with the configuration in use, against English-only triage.
 
-Run: ``.venv/bin/python benchmarks/bench_language.py [--candidates] [--repeats N] [--json FILE]``.
+``--cold-start ROUNDS --src A --src B`` measures cold start (process start to
+the first answer) and memory on the pack with ``make bench``'s worker, for
+each source tree in turn (before and after a change).
+
+Run: ``.venv/bin/python benchmarks/bench_language.py [--candidates | --cold-start N
+--src DIR ...] [--repeats N] [--json FILE]``.
 """
 
 from __future__ import annotations
@@ -455,11 +460,61 @@ def per_message(repeats: int) -> dict[str, Any]:
     return figures
 
 
+def cold_start(rounds: int, sources: list[str]) -> dict[str, Any]:
+    """Cold start and memory on the pack with ``make bench``'s worker, for each
+    source tree (``--src``, e.g. main's ``src`` and this one's), alternating."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import run
+
+    queries = run._queries("pack", 300)
+    qfile = Path(os.environ.get("TMPDIR", "/tmp")) / "bench-language-pack-queries.json"
+    qfile.write_text(json.dumps(queries), encoding="utf-8")
+    runs: dict[str, list[dict[str, Any]]] = {src: [] for src in sources}
+    load_start = os.getloadavg()
+    for _ in range(rounds):
+        for src in sources:
+            env = {**os.environ, "PYTHONPATH": src, "BENCH_STARTED": repr(time.time())}
+            done = subprocess.run(
+                [sys.executable, str(run.WORKER), "backcare", "pack", str(qfile)],
+                capture_output=True,
+                text=True,
+                env=env,
+                cwd=ROOT,
+                check=False,
+            )
+            if done.returncode != 0:
+                raise RuntimeError(done.stderr[-3000:])
+            runs[src].append(json.loads(done.stdout.strip().splitlines()[-1]))
+    out: dict[str, Any] = {
+        "load_average_start": load_start,
+        "rounds": rounds,
+        "queries": len(queries),
+    }
+    for src, results in runs.items():
+        out[src] = {
+            "first_answer_s": sorted(r["first_answer_s"] for r in results),
+            "first_answer_s_median": statistics.median(r["first_answer_s"] for r in results),
+            "phases_s": [r["phases_s"] for r in results],
+            "peak_rss_mb_median": statistics.median(r["peak_rss_mb"] for r in results),
+            "memory_mb": results[-1]["memory_mb"],
+            "top1": results[-1].get("top1"),
+            "abstention_oos": results[-1].get("abstention_oos"),
+        }
+    out["load_average_end"] = os.getloadavg()
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--candidates", action="store_true", help="compare the configurations")
+    parser.add_argument(
+        "--cold-start", type=int, metavar="ROUNDS", help="cold start and RSS on the pack"
+    )
+    parser.add_argument(
+        "--src", action="append", help="with --cold-start: a source tree to measure (repeat)"
+    )
     parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -470,7 +525,10 @@ def main() -> None:
             result = worker_service(name, float(rest[-1]))
         print(json.dumps(result))
         return
-    if args.candidates:
+    if args.cold_start:
+        figures = cold_start(args.cold_start, args.src or [str(ROOT / "src")])
+        print(json.dumps(figures, indent=2))
+    elif args.candidates:
         figures = compare(args.repeats)
         print(json.dumps(figures, indent=2))
         print(table(figures))
