@@ -460,14 +460,15 @@ def per_message(repeats: int) -> dict[str, Any]:
     return figures
 
 
-def cold_start(rounds: int, sources: list[str]) -> dict[str, Any]:
-    """Cold start and memory on the pack with ``make bench``'s worker, for each
-    source tree (``--src``, e.g. main's ``src`` and this one's), alternating."""
+def cold_start(rounds: int, sources: list[str], kb: str = "pack") -> dict[str, Any]:
+    """Cold start and memory on ``kb`` (the pack or a knowledge-base folder) with
+    ``make bench``'s worker, for each source tree (``--src``), alternating."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import run
 
-    queries = run._queries("pack", 300)
-    qfile = Path(os.environ.get("TMPDIR", "/tmp")) / "bench-language-pack-queries.json"
+    kind = "pack" if kb == "pack" else "medquad"
+    queries = run._queries(kind, 300)
+    qfile = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-language-{kind}-queries.json"
     qfile.write_text(json.dumps(queries), encoding="utf-8")
     runs: dict[str, list[dict[str, Any]]] = {src: [] for src in sources}
     load_start = os.getloadavg()
@@ -475,7 +476,7 @@ def cold_start(rounds: int, sources: list[str]) -> dict[str, Any]:
         for src in sources:
             env = {**os.environ, "PYTHONPATH": src, "BENCH_STARTED": repr(time.time())}
             done = subprocess.run(
-                [sys.executable, str(run.WORKER), "backcare", "pack", str(qfile)],
+                [sys.executable, str(run.WORKER), "backcare", kb, str(qfile)],
                 capture_output=True,
                 text=True,
                 env=env,
@@ -486,6 +487,7 @@ def cold_start(rounds: int, sources: list[str]) -> dict[str, Any]:
                 raise RuntimeError(done.stderr[-3000:])
             runs[src].append(json.loads(done.stdout.strip().splitlines()[-1]))
     out: dict[str, Any] = {
+        "kb": kb,
         "load_average_start": load_start,
         "rounds": rounds,
         "queries": len(queries),
@@ -515,6 +517,7 @@ def main() -> None:
     parser.add_argument(
         "--src", action="append", help="with --cold-start: a source tree to measure (repeat)"
     )
+    parser.add_argument("--kb", default="pack", help="with --cold-start: pack or a KB folder")
     parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -526,7 +529,7 @@ def main() -> None:
         print(json.dumps(result))
         return
     if args.cold_start:
-        figures = cold_start(args.cold_start, args.src or [str(ROOT / "src")])
+        figures = cold_start(args.cold_start, args.src or [str(ROOT / "src")], args.kb)
         print(json.dumps(figures, indent=2))
     elif args.candidates:
         figures = compare(args.repeats)
