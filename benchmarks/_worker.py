@@ -37,7 +37,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
+# ../shared beside the checkout; BACKCARE_SHARED_DIR names it elsewhere (a git worktree).
+SHARED = Path(os.environ.get("BACKCARE_SHARED_DIR", ROOT.parent / "shared"))
 MEDQUAD = SHARED / "data" / "medquad.jsonl"
 EVAL = SHARED / "eval"
 # One text for every unanswered row, so it is encoded once.

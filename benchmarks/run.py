@@ -56,7 +56,8 @@ ROOT = HERE.parent
 RESULTS = HERE / "results"
 KB_DIR = RESULTS / "kb"
 WORKER = HERE / "_worker.py"
-SHARED = ROOT.parent / "shared"
+# ../shared beside the checkout; BACKCARE_SHARED_DIR names it elsewhere (a git worktree).
+SHARED = Path(os.environ.get("BACKCARE_SHARED_DIR", ROOT.parent / "shared"))
 PYTHON = sys.executable
 
 
