@@ -290,7 +290,7 @@ def test_triage_returns_level_flags_and_message(client: TestClient) -> None:
     body = client.post("/v1/triage", json={"q": EMERGENCY}).json()
     assert list(body) == ["level", "flags", "message", "lang", "languages", "checked"]
     assert body["level"] == "emergency"
-    assert {"id", "level", "evidence"} == set(body["flags"][0])
+    assert {"id", "level", "evidence", "layer"} == set(body["flags"][0])
     assert body["message"]
 
 

@@ -53,6 +53,7 @@ __all__ = [
     "Source",
     "TriageFlag",
     "TriageLanguage",
+    "TriageLayer",
     "TriageLevel",
     "TriageResult",
     "UnansweredCluster",
@@ -229,12 +230,23 @@ class RedFlagRules(_Frozen):
         return self
 
 
+TriageLayer = Literal["rules", "semantic", "safety_net", "answer"]
+"""Which detector raised a flag (see docs/triage.md)."""
+
+
 class TriageFlag(_Frozen):
-    """A red-flag rule that fired, with the words that made it fire."""
+    """A red flag that fired, with the words that made it fire and the layer that found it.
+
+    ``layer`` is ``rules`` (a pattern of ``red_flags.yaml``), ``semantic``
+    (the clause read like the rule's example phrasings), ``safety_net`` (the
+    clause is about a red-flag topic that nothing settled; id
+    ``check_<topic>``) or ``answer`` (a yes to a follow-up question).
+    """
 
     id: str
     level: TriageLevel
     evidence: str
+    layer: TriageLayer = "rules"
 
 
 class TriageResult(_Frozen):
