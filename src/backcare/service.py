@@ -23,7 +23,8 @@ from backcare.retrieval.kbase import KnowledgeBase
 from backcare.retrieval.onnx_export import DEFAULT_VARIANT, Variant
 from backcare.retrieval.retriever import HybridRetriever
 from backcare.retrieval.tokenize import normalise_text
-from backcare.triage.languages import triage_languages
+from backcare.triage.layered import ExtraLayers, triage_layered
+from backcare.triage.semantic import SemanticDetector
 
 __all__ = [
     "MAX_QUERY_CHARS",
@@ -34,6 +35,7 @@ __all__ = [
     "pack_index_dir",
     "plan_care",
     "prepare_query",
+    "triage_layers",
     "triage_message",
     "triage_text",
 ]
@@ -91,25 +93,31 @@ def default_encoder(
     return OnnxMiniLM.load(ensure_model(model_dir), threads=threads, variant=variant)
 
 
-def triage_text(pack: KnowledgePack, text: str, *, lang: str | None = None) -> TriageResult:
-    """Red-flag triage of one message with a pack's rules (no model needed).
+def triage_text(
+    pack: KnowledgePack, text: str, *, lang: str | None = None, encoder: Encoder | None = None
+) -> TriageResult:
+    """Red-flag triage of one message with every layer the pack has (docs/triage.md).
 
     Args:
         pack: the pack whose rules (in every language it has) are checked.
         text: the message, in any language.
         lang: the reply language the person chose (ISO 639-1); None detects it.
+        encoder: the sentence encoder already loaded, for the semantic layer;
+            None runs the rules and the safety net only (no model needed).
 
     Raises:
         QueryError: the message is empty, too long or not text, or ``lang``
             is a language the pack has no rules for (code ``unknown_lang``).
     """
-    return triage_message(pack, prepare_query(text), lang=lang)[1]
+    return triage_message(pack, prepare_query(text), lang=lang, encoder=encoder)[1]
 
 
 def triage_message(
-    pack: KnowledgePack, query: str, *, lang: str | None = None
+    pack: KnowledgePack, query: str, *, lang: str | None = None, encoder: Encoder | None = None
 ) -> tuple[DetectedLanguage, TriageResult]:
     """Detect the language of a prepared ``query`` and triage it (see ``triage_plan``).
+
+    ``encoder`` adds the semantic layer to the rules and the safety net.
 
     Raises:
         QueryError: ``lang`` is not a language the pack has rules for.
@@ -125,10 +133,38 @@ def triage_message(
         notices = pack.translations.unchecked
         template = notices.get(plan.reply) or notices.get("en") or DEFAULT_UNCHECKED
         notice = template.format(language=language_name(plan.unchecked))
-    result = triage_languages(
-        query, tables, reply=plan.reply, run=plan.run, unchecked_notice=notice
+    result = triage_layered(
+        query,
+        tables,
+        reply=plan.reply,
+        run=plan.run,
+        unchecked_notice=notice,
+        layers=triage_layers(pack),
+        encoder=encoder,
+        # The examples and the safety net's words are English.
+        english=not (detected.reliable and detected.code != "en"),
     )
     return detected, result
+
+
+# The extra layers of each pack, built once: the semantic detector caches the
+# embedded examples. Keyed by identity; the pack is kept so its id stays unique.
+_LAYERS: dict[int, tuple[KnowledgePack, ExtraLayers]] = {}
+
+
+def triage_layers(pack: KnowledgePack) -> ExtraLayers:
+    """The semantic detector and safety-net topics of ``pack`` (either may be None)."""
+    cached = _LAYERS.get(id(pack))
+    if cached is not None and cached[0] is pack:
+        return cached[1]
+    semantic = None
+    if pack.semantic_examples is not None and pack.semantic_params is not None:
+        semantic = SemanticDetector(pack.semantic_examples, pack.semantic_params, pack.red_flags)
+    layers = ExtraLayers(semantic=semantic, topics=pack.triage_topics)
+    if len(_LAYERS) >= 8:
+        _LAYERS.pop(next(iter(_LAYERS)))
+    _LAYERS[id(pack)] = (pack, layers)
+    return layers
 
 
 def plan_care(
@@ -178,6 +214,9 @@ class Backcare:
         # Language identification loads its models on first use; do it before the
         # first question rather than during it.
         warm_up()
+        semantic = triage_layers(pack).semantic
+        if semantic is not None:  # embeds the triage examples once, before any question
+            semantic.warm_up(encoder)
         if kb_dir is not None:
             kb = KnowledgeBase.load(kb_dir, model_id=encoder.model_id)
         else:
@@ -191,7 +230,7 @@ class Backcare:
 
     def triage(self, text: str, *, lang: str | None = None) -> TriageResult:
         """Red-flag triage of ``text`` alone (no retrieval); ``lang`` sets the reply language."""
-        return triage_text(self.pack, text, lang=lang)
+        return triage_text(self.pack, text, lang=lang, encoder=self.retriever.encoder)
 
     def care_plan(
         self,
@@ -218,7 +257,9 @@ class Backcare:
         """
         query = prepare_query(text)
         # Triage first and independently: it must never depend on retrieval.
-        detected, triage = triage_message(self.pack, query, lang=lang)
+        detected, triage = triage_message(
+            self.pack, query, lang=lang, encoder=self.retriever.encoder
+        )
         result = self.retriever.search(query, top_k=max(1, top_k))
         hits = list(result.hits)
         answer = None

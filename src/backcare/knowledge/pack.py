@@ -9,6 +9,9 @@ A pack is a folder of YAML files::
     i18n/             the triage rules in other languages (see knowledge/i18n.py)
     careplan.yaml     care-timeline phases (see knowledge/rules.py)
     retrieval.yaml    fusion weights and the abstention threshold (tuning/fit.py)
+    triage_topics.yaml      the triage safety net's topics (optional; knowledge/topics.py)
+    red_flag_examples.yaml  example phrasings for the semantic detector (optional)
+    triage_semantic.yaml    its fitted thresholds (with the examples)
 
 Every problem is reported with the file, the entry and the field.
 """
@@ -28,8 +31,22 @@ from backcare.errors import PackValidationError
 from backcare.knowledge._yaml import describe_validation_error, read_yaml
 from backcare.knowledge.i18n import Translations, load_translations
 from backcare.knowledge.rules import load_careplan, load_red_flags
+from backcare.knowledge.topics import (
+    load_semantic_examples,
+    load_semantic_params,
+    load_triage_topics,
+)
 from backcare.knowledge.validate import validate_entries
-from backcare.model import CarePlanTable, FaqEntry, RedFlagRules, RetrievalParams, Source
+from backcare.model import (
+    CarePlanTable,
+    FaqEntry,
+    RedFlagRules,
+    RetrievalParams,
+    SemanticExamples,
+    SemanticParams,
+    Source,
+    TriageTopics,
+)
 
 __all__ = ["KnowledgePack", "load_pack", "shipped_pack_dir"]
 
@@ -47,6 +64,10 @@ class KnowledgePack:
     params: RetrievalParams
     content_hash: str
     translations: Translations = field(default_factory=Translations)
+    # The layers after the rules (docs/triage.md); None where a pack has none.
+    triage_topics: TriageTopics | None = None
+    semantic_examples: SemanticExamples | None = None
+    semantic_params: SemanticParams | None = None
 
     @property
     def triage_tables(self) -> Mapping[str, RedFlagRules]:
@@ -93,6 +114,13 @@ def load_pack(root: Path | None = None) -> KnowledgePack:
                 describe_validation_error(params_path, "retrieval params", exc)
             ) from exc
     red_flags = load_red_flags(root / "red_flags.yaml", sources)
+    topics_path = root / "triage_topics.yaml"
+    topics = load_triage_topics(topics_path, red_flags) if topics_path.exists() else None
+    examples_path = root / "red_flag_examples.yaml"
+    examples = params_sem = None
+    if examples_path.exists():
+        examples = load_semantic_examples(examples_path, red_flags)
+        params_sem = load_semantic_params(root / "triage_semantic.yaml", examples)
     return KnowledgePack(
         root=root,
         label=label,
@@ -103,6 +131,9 @@ def load_pack(root: Path | None = None) -> KnowledgePack:
         params=params,
         content_hash=_hash_folder(root),
         translations=load_translations(root / "i18n", red_flags, sources),
+        triage_topics=topics,
+        semantic_examples=examples,
+        semantic_params=params_sem,
     )
 
 
