@@ -321,10 +321,12 @@ class SemanticExamples(_Frozen):
     ``positive`` clauses should raise the rule; ``negative`` ones (denials
     and harmless look-alikes) should not, and a clause closer to a negative
     than to any positive by less than the rule's margin does not fire.
-    ``gate`` regexes pick the clauses worth embedding at all.
+    ``gate`` regexes and ``gate_words`` (single words, also with one slip)
+    pick the clauses worth embedding at all.
     """
 
     gate: tuple[str, ...] = Field(min_length=1)
+    gate_words: tuple[str, ...] = ()
     positive: dict[str, tuple[str, ...]]
     negative: tuple[str, ...] = Field(min_length=1)
 

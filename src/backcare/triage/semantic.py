@@ -77,6 +77,41 @@ class _Index:
     negative: _Matrix
 
 
+_TOKEN = re.compile(r"[a-z]+")
+
+
+class _SlipTolerant:
+    """A word list that also knows each word with one slip of the keyboard.
+
+    Symmetric deletion (as in SymSpell): a word with a letter added or
+    missing, or (for words of six letters or more) one letter changed or two
+    swapped, shares a one-letter deletion with the word. Shorter words need
+    more care ("pants"/"pains"), so they match only exactly or with a letter
+    added or missing, and words under five letters only exactly.
+    """
+
+    def __init__(self, words: Sequence[str]) -> None:
+        self._exact = frozenset(words)
+        self._long = frozenset(word for word in words if len(word) >= 5)
+        self._missing = frozenset(v for word in self._long for v in _deletions(word))
+        self._changed = frozenset(
+            v for word in words if len(word) >= 6 for v in _deletions(word)
+        )
+
+    def knows(self, token: str) -> bool:
+        if token in self._exact:
+            return True
+        if len(token) < 4:
+            return False
+        if token in self._missing:
+            return True
+        return any(v in self._long or v in self._changed for v in _deletions(token))
+
+
+def _deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
 class SemanticDetector:
     """Embedding match of clauses against each rule's examples; thread-safe."""
 
@@ -93,7 +128,12 @@ class SemanticDetector:
         self.examples = examples
         self.params = params
         self.levels = {rule.id: rule.level for rule in rules.rules if rule.id in examples.positive}
+        # Histories and risk factors count for the writer only ("my dad had cancer").
+        self.personal = frozenset(
+            rule.id for rule in rules.rules if rule.personal and rule.id in self.levels
+        )
         self._gate = re.compile("|".join(f"(?:{pattern})" for pattern in examples.gate))
+        self._words = _SlipTolerant(examples.gate_words)
         self._indexes: dict[str, _Index] = {}
         self._lock = threading.Lock()
 
@@ -111,10 +151,14 @@ class SemanticDetector:
         text = normalised.text
         found = []
         for start, end in clauses(text):
-            for match in self._gate.finditer(text, start, end):
-                if not scope.is_negated(text, match.start(), match.end()):
-                    found.append((start, end))
-                    break
+            gates = [match.span() for match in self._gate.finditer(text, start, end)]
+            gates += [
+                match.span()
+                for match in _TOKEN.finditer(text, start, end)
+                if self._words.knows(match.group())
+            ]
+            if any(not scope.is_negated(text, s, e) for s, e in gates):
+                found.append((start, end))
         return found
 
     def score(
@@ -180,7 +224,10 @@ class SemanticDetector:
         spans = self.candidates(normalised, scope)
         flags: dict[str, TriageFlag] = {}
         for clause in self.score(normalised, spans, encoder):
+            someone_else = scope.is_about_someone_else(normalised.text, clause.span[1])
             for rule_id in sorted(wanted, key=lambda rid: -self.levels[rid].rank):
+                if someone_else and rule_id in self.personal:
+                    continue
                 fitted = self.params.rules[rule_id]
                 similarity = clause.best[rule_id]
                 if (
