@@ -78,6 +78,7 @@ class _Index:
 
 
 _TOKEN = re.compile(r"[a-z]+")
+_MIN_WORDS = 2
 
 
 class _SlipTolerant:
@@ -157,6 +158,9 @@ class SemanticDetector:
                 for match in _TOKEN.finditer(text, start, end)
                 if self._words.knows(match.group())
             ]
+            # A one-word clause ("heat") says too little to match safely.
+            if len(_TOKEN.findall(text, start, end)) < _MIN_WORDS:
+                continue
             if any(not scope.is_negated(text, s, e) for s, e in gates):
                 found.append((start, end))
         return found
