@@ -63,7 +63,7 @@ class Line:
     flag: str | None
     rules_level: TriageLevel
     best: dict[str, np.ndarray]  # rule -> per clause best similarity
-    negative: np.ndarray  # per clause best negative similarity
+    rival: dict[str, np.ndarray]  # rule -> per clause similarity it must beat
 
 
 def main() -> int:
@@ -100,7 +100,12 @@ def main() -> int:
                     rule_id: np.array([s.best[rule_id] for s in scores], dtype=np.float32)
                     for rule_id in detector.levels
                 },
-                negative=np.array([s.negative for s in scores], dtype=np.float32),
+                rival={
+                    rule_id: np.array(
+                        [detector.competitor(s, rule_id) for s in scores], dtype=np.float32
+                    )
+                    for rule_id in detector.levels
+                },
             )
         )
     if args.profile:
@@ -179,7 +184,7 @@ def _grid(line: Line, rule_id: str) -> np.ndarray:
     sims = line.best[rule_id]
     if not len(sims):
         return np.zeros(_SHAPE, dtype=np.int64)
-    diffs = sims - line.negative
+    diffs = sims - line.rival[rule_id]
     above = sims[:, None, None] >= THRESHOLDS[None, :, None]
     apart = diffs[:, None, None] >= MARGINS[None, None, :]
     return np.any(above & apart, axis=0).astype(np.int64)

@@ -322,11 +322,13 @@ class SemanticExamples(_Frozen):
     and harmless look-alikes) should not, and a clause closer to a negative
     than to any positive by less than the rule's margin does not fire.
     ``gate`` regexes and ``gate_words`` (single words, also with one slip)
-    pick the clauses worth embedding at all.
+    pick the clauses worth embedding at all; a clause matching ``reassured``
+    ("all normal", "I can feel everything") is not embedded.
     """
 
     gate: tuple[str, ...] = Field(min_length=1)
     gate_words: tuple[str, ...] = ()
+    reassured: tuple[str, ...] = ()
     positive: dict[str, tuple[str, ...]]
     negative: tuple[str, ...] = Field(min_length=1)
 
@@ -336,6 +338,7 @@ class SemanticExamples(_Frozen):
         if empty or not self.positive:
             raise ValueError(f"every rule needs at least one positive example; empty: {empty}")
         _check_regexes("gate", self.gate)
+        _check_regexes("reassured", self.reassured)
         return self
 
 

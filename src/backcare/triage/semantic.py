@@ -79,6 +79,7 @@ class _Index:
 
 _TOKEN = re.compile(r"[a-z]+")
 _MIN_WORDS = 2
+_ANSWERED_NO = re.compile(r"\s*[:?]+\s*(?:no|nope|none|nah|never|not really|not at all)\b")
 
 
 class _SlipTolerant:
@@ -130,11 +131,23 @@ class SemanticDetector:
         self.params = params
         self.levels = {rule.id: rule.level for rule in rules.rules if rule.id in examples.positive}
         # Histories and risk factors count for the writer only ("my dad had cancer").
+        # A clause closer to an example of a less urgent rule than to this
+        # rule's own does not fire this rule ("a numb patch on my shin" is sciatica
+        # talk, not saddle numbness).
+        self.lower = {
+            rule_id: tuple(other for other, lvl in self.levels.items() if lvl.rank < level.rank)
+            for rule_id, level in self.levels.items()
+        }
         self.personal = frozenset(
             rule.id for rule in rules.rules if rule.personal and rule.id in self.levels
         )
         self._gate = re.compile("|".join(f"(?:{pattern})" for pattern in examples.gate))
         self._words = _SlipTolerant(examples.gate_words)
+        self._reassured = (
+            re.compile("|".join(f"(?:{pattern})" for pattern in examples.reassured))
+            if examples.reassured
+            else None
+        )
         self._indexes: dict[str, _Index] = {}
         self._lock = threading.Lock()
 
@@ -148,7 +161,7 @@ class SemanticDetector:
             self._index(encoder)
 
     def candidates(self, normalised: Normalised, scope: ScopeReader) -> list[tuple[int, int]]:
-        """Clauses worth embedding: holding a gate word that is not negated."""
+        """Clauses worth embedding: two words or more, not reassuring, with a gate word not negated."""
         text = normalised.text
         found = []
         for start, end in clauses(text):
@@ -161,8 +174,14 @@ class SemanticDetector:
             # A one-word clause ("heat") says too little to match safely.
             if len(_TOKEN.findall(text, start, end)) < _MIN_WORDS:
                 continue
-            if any(not scope.is_negated(text, s, e) for s, e in gates):
-                found.append((start, end))
+            if self._reassured is not None and self._reassured.search(text, start, end):
+                continue
+            # Negated clauses do not fire: one denied gate word is enough
+            # ("my legs arent weak": "legs" alone is not denied), and so is a
+            # "no" answered just after ("weakness in my legs: none").
+            if gates and not any(scope.is_negated(text, s, e) for s, e in gates):
+                if not _ANSWERED_NO.match(text, end):
+                    found.append((start, end))
         return found
 
     def score(
@@ -237,7 +256,7 @@ class SemanticDetector:
                 if (
                     rule_id not in flags
                     and similarity >= fitted.threshold
-                    and similarity - clause.negative >= fitted.margin
+                    and similarity - self.competitor(clause, rule_id) >= fitted.margin
                 ):
                     flags[rule_id] = TriageFlag(
                         id=rule_id,
@@ -246,6 +265,10 @@ class SemanticDetector:
                         layer="semantic",
                     )
         return sorted(flags.values(), key=lambda flag: -flag.level.rank)
+
+    def competitor(self, clause: ClauseScores, rule_id: str) -> float:
+        """The best similarity ``rule_id`` must beat: a negative, or a less urgent rule's example."""
+        return max([clause.negative, *(clause.best[other] for other in self.lower[rule_id])])
 
     def _index(self, encoder: ClauseEncoder) -> _Index:
         with self._lock:
