@@ -141,8 +141,9 @@ def triage_message(
         unchecked_notice=notice,
         layers=triage_layers(pack),
         encoder=encoder,
-        # The examples and the safety net's words are English.
-        english=not (detected.reliable and detected.code != "en"),
+        # Every layer runs whatever language was detected: identification calls
+        # short English with a slip Dutch or Afrikaans ("I can't conttrol my
+        # bladder": nl, "reliable"), and the English layers must still see it.
     )
     return detected, result
 
