@@ -179,10 +179,10 @@ def test_semantic_needs_thresholds_fitted_for_its_encoder(pack: KnowledgePack) -
     [
         ("my bladder has felt a bit odd since the spasm", "bladder"),
         ("something is different about my bowels", "bowel"),
-        ("there's a strange sensation in my groin", "saddle"),
-        ("my right leg has felt weak on the stairs", "leg_strength"),
+        ("there's something different about the feeling in my groin", "saddle"),
+        ("I've lost some strength in my right leg", "leg_strength"),
         ("my chest feels funny", "chest"),
-        ("I think I had a temperature last night", "fever"),
+        ("I've been a bit poorly this week", "fever"),
         ("I fell in the garden on Sunday", "trauma"),
     ],
 )

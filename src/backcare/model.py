@@ -262,8 +262,9 @@ TOPIC_IDS: tuple[str, ...] = ("bladder", "bowel", "saddle", "leg_strength", "che
 class TriageTopic(_Frozen):
     """One red-flag topic of the safety net (``content/triage_topics.yaml``).
 
-    A piece of a message is about the topic when one ``about`` regex matches
-    it and, if ``needs`` is given, one ``needs`` regex too; ``unless``
+    A piece of a message is about the topic when one ``about`` regex (or an
+    ``about_words`` word, also with one slip) matches it and, if ``needs`` is
+    given, one ``needs`` regex (or ``needs_words`` word) too; ``unless``
     regexes mark harmless look-alikes ("fell asleep"). ``covered_by`` lists
     the rule ids whose flag (urgent or above) already settles the topic.
     """
@@ -272,7 +273,9 @@ class TriageTopic(_Frozen):
     question: str = Field(min_length=1)
     message: str = Field(min_length=1)
     about: tuple[str, ...] = Field(min_length=1)
+    about_words: tuple[str, ...] = ()
     needs: tuple[str, ...] = ()
+    needs_words: tuple[str, ...] = ()
     unless: tuple[str, ...] = ()
     covered_by: tuple[str, ...] = Field(min_length=1)
 

@@ -17,7 +17,7 @@ __all__ = ["clauses"]
 _BREAK = re.compile(
     r"[.;!?\n()]|,|:|"
     r"\b(?:but|however|though|although|except|whereas|apart from|other than|otherwise|"
-    r"plus|also|since|ever since|because|cos|so)\b"
+    r"plus|also|since|ever since|because|cos)\b"
 )
 _AND = re.compile(r"\band\b")
 _WORDS = re.compile(r"\w+")

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from backcare.model import TriageFlag, TriageLevel, TriageTopic, TriageTopics
 from backcare.triage._clauses import clauses
 from backcare.triage._negation import Normalised, ScopeReader
+from backcare.triage._slips import TOKEN, SlipTolerant
 
 __all__ = ["SafetyNetHit", "safety_net"]
 
@@ -36,7 +37,9 @@ class SafetyNetHit:
 class _Topic:
     topic: TriageTopic
     about: re.Pattern[str]
+    about_words: SlipTolerant
     needs: re.Pattern[str] | None
+    needs_words: SlipTolerant
     unless: re.Pattern[str] | None
 
 
@@ -101,17 +104,28 @@ def _raises(
         return False
     if table.answered_no.match(text, end):
         return False
-    if not _live_match(item.about, scope, text, start, end):
+    if not _live_match(item.about, item.about_words, scope, text, start, end):
         return False
-    return item.needs is None or _live_match(item.needs, scope, text, start, end)
+    if item.needs is None and not item.topic.needs_words:
+        return True
+    return _live_match(item.needs, item.needs_words, scope, text, start, end)
 
 
-def _live_match(pattern: re.Pattern[str], scope: ScopeReader, text: str, start: int, end: int) -> bool:
-    """Whether ``pattern`` matches in ``text[start:end]`` neither negated nor about someone else."""
-    for match in pattern.finditer(text, start, end):
-        if scope.is_negated(text, match.start(), match.end()):
+def _live_match(
+    pattern: re.Pattern[str] | None,
+    words: SlipTolerant,
+    scope: ScopeReader,
+    text: str,
+    start: int,
+    end: int,
+) -> bool:
+    """Whether ``pattern`` or one of ``words`` is in ``text[start:end]``, not negated nor about someone else."""
+    found = [] if pattern is None else [m.span() for m in pattern.finditer(text, start, end)]
+    found += [m.span() for m in TOKEN.finditer(text, start, end) if words.knows(m.group())]
+    for match_start, match_end in found:
+        if scope.is_negated(text, match_start, match_end):
             continue
-        if scope.is_about_someone_else(text, match.start()):
+        if scope.is_about_someone_else(text, match_start):
             continue
         return True
     return False
@@ -133,7 +147,13 @@ def _compiled(table: TriageTopics) -> _Table:
             _Topic(
                 topic=topic,
                 about=_union(topic.about) or re.compile(r"(?!)"),
+                # With a second word required, a short word may lose a letter too.
+                about_words=SlipTolerant(
+                    topic.about_words, missing_from=4 if topic.needs or topic.needs_words else 6
+                ),
                 needs=_union(topic.needs),
+                # Looked for only in a clause already about the topic.
+                needs_words=SlipTolerant(topic.needs_words, missing_from=4),
                 unless=_union(topic.unless),
             )
             for topic in table.topics

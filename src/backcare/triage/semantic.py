@@ -35,6 +35,7 @@ from backcare.model import (
 )
 from backcare.triage._clauses import clauses
 from backcare.triage._negation import Normalised, ScopeReader
+from backcare.triage._slips import TOKEN, SlipTolerant
 
 __all__ = ["ClauseEncoder", "ClauseScores", "SemanticDetector"]
 
@@ -77,41 +78,8 @@ class _Index:
     negative: _Matrix
 
 
-_TOKEN = re.compile(r"[a-z]+")
 _MIN_WORDS = 2
 _ANSWERED_NO = re.compile(r"\s*[:?]+\s*(?:no|nope|none|nah|never|not really|not at all)\b")
-
-
-class _SlipTolerant:
-    """A word list that also knows each word with one slip of the keyboard.
-
-    Symmetric deletion (as in SymSpell): a word with a letter added or
-    missing, or (for words of six letters or more) one letter changed or two
-    swapped, shares a one-letter deletion with the word. Shorter words need
-    more care ("pants"/"pains"), so they match only exactly or with a letter
-    added or missing, and words under five letters only exactly.
-    """
-
-    def __init__(self, words: Sequence[str]) -> None:
-        self._exact = frozenset(words)
-        self._long = frozenset(word for word in words if len(word) >= 5)
-        self._missing = frozenset(v for word in self._long for v in _deletions(word))
-        self._changed = frozenset(
-            v for word in words if len(word) >= 6 for v in _deletions(word)
-        )
-
-    def knows(self, token: str) -> bool:
-        if token in self._exact:
-            return True
-        if len(token) < 4:
-            return False
-        if token in self._missing:
-            return True
-        return any(v in self._long or v in self._changed for v in _deletions(token))
-
-
-def _deletions(word: str) -> set[str]:
-    return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
 class SemanticDetector:
@@ -142,7 +110,7 @@ class SemanticDetector:
             rule.id for rule in rules.rules if rule.personal and rule.id in self.levels
         )
         self._gate = re.compile("|".join(f"(?:{pattern})" for pattern in examples.gate))
-        self._words = _SlipTolerant(examples.gate_words)
+        self._words = SlipTolerant(examples.gate_words)
         self._reassured = (
             re.compile("|".join(f"(?:{pattern})" for pattern in examples.reassured))
             if examples.reassured
@@ -168,19 +136,21 @@ class SemanticDetector:
             gates = [match.span() for match in self._gate.finditer(text, start, end)]
             gates += [
                 match.span()
-                for match in _TOKEN.finditer(text, start, end)
+                for match in TOKEN.finditer(text, start, end)
                 if self._words.knows(match.group())
             ]
             # A one-word clause ("heat") says too little to match safely.
-            if len(_TOKEN.findall(text, start, end)) < _MIN_WORDS:
+            if len(TOKEN.findall(text, start, end)) < _MIN_WORDS:
                 continue
             if self._reassured is not None and self._reassured.search(text, start, end):
                 continue
             # Negated clauses do not fire: one denied gate word is enough
             # ("my legs arent weak": "legs" alone is not denied), and so is a
             # "no" answered just after ("weakness in my legs: none").
+            # A cue shortly before the clause ends denies it too ("my
+            # waterworks have not stopped").
             if gates and not any(scope.is_negated(text, s, e) for s, e in gates):
-                if not _ANSWERED_NO.match(text, end):
+                if not _ANSWERED_NO.match(text, end) and not scope.is_negated(text, end, end):
                     found.append((start, end))
         return found
 
