@@ -151,7 +151,7 @@ def test_semantic_alone_fires_on_a_close_clause(pack: KnowledgePack) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "my waterworks have not stopped working",  # negated
+        "no trouble with my waterworks",  # negated
         "my waterworks are a bit slow in the morning",  # the negative example itself
         "I have back spasms after lifting a box",  # no gate word: never embedded
     ],

@@ -147,10 +147,11 @@ class SemanticDetector:
             # Negated clauses do not fire: one denied gate word is enough
             # ("my legs arent weak": "legs" alone is not denied), and so is a
             # "no" answered just after ("weakness in my legs: none").
-            # A cue shortly before the clause ends denies it too ("my
-            # waterworks have not stopped").
+            # A cue after the gate words is not read as a denial: "my leg not
+            # have force" (a symptom) and "my waterworks have not stopped" (a
+            # denial) look alike, and a missed symptom costs more.
             if gates and not any(scope.is_negated(text, s, e) for s, e in gates):
-                if not _ANSWERED_NO.match(text, end) and not scope.is_negated(text, end, end):
+                if not _ANSWERED_NO.match(text, end):
                     found.append((start, end))
         return found
 
