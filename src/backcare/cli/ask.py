@@ -254,10 +254,14 @@ def triage(
     In any language backcare has rules for (en, es, fr, de, pl, pt, ar), e.g.
     backcare triage "nie czuję krocza".
     """
-    from backcare import load_pack, triage_text
+    from backcare import default_encoder, load_pack, triage_text
+    from backcare.settings import get_settings
 
     try:
-        result = triage_text(load_pack(), message, lang=lang)
+        settings = get_settings()
+        # The encoder `ask` loads, so the semantic layer checks the message too.
+        encoder = default_encoder(settings.model_dir, threads=settings.threads)
+        result = triage_text(load_pack(), message, lang=lang, encoder=encoder)
     except QueryError as exc:
         raise _fail(exc.message, 2) from exc
     except BackcareError as exc:
