@@ -20,6 +20,7 @@ Run: ``PYTHONPATH=src .venv/bin/python benchmarks/bench_triage.py [--json FILE]`
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import statistics
 import time
@@ -87,9 +88,9 @@ def triage_times(pack: Any, encoder: Any, texts: list[str]) -> dict[str, Any]:
     plain_pack = _rules_only(pack)
     for query in queries:
         _clear(encoder)
-        rules.append(_timed(lambda q=query: triage_message(plain_pack, q)))
+        rules.append(_timed(functools.partial(triage_message, plain_pack, query)))
         _clear(encoder)
-        layers.append(_timed(lambda q=query: triage_message(pack, q, encoder=encoder)))
+        layers.append(_timed(functools.partial(triage_message, pack, query, encoder=encoder)))
     detector = service.triage_layers(pack).semantic
     embedded = 0
     if detector is not None:
@@ -127,9 +128,9 @@ def ask_times(pack: Any, encoder: Any, texts: list[str]) -> dict[str, Any]:
     with_layers, without, deltas = [], [], []
     for text in texts:
         _clear(encoder)
-        base = _timed(lambda t=text: rules_only.ask(t))
+        base = _timed(functools.partial(rules_only.ask, text))
         _clear(encoder)
-        full = _timed(lambda t=text: layered.ask(t))
+        full = _timed(functools.partial(layered.ask, text))
         without.append(base)
         with_layers.append(full)
         deltas.append(full - base)

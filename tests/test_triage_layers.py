@@ -102,7 +102,9 @@ def test_issue_14_wordings_are_emergencies(
     assert all(flag.evidence for flag in result.flags)
 
 
-def test_backcare_triage_and_ask_use_the_encoder(pack: KnowledgePack, real_encoder: Encoder) -> None:
+def test_backcare_triage_and_ask_use_the_encoder(
+    pack: KnowledgePack, real_encoder: Encoder
+) -> None:
     # A wording no rule knows: only the semantic layer can make it an emergency.
     text = "my waterworks have packed up completely since my back went"
     assert triage_text(pack, text).level is not TriageLevel.EMERGENCY
@@ -125,7 +127,9 @@ def _toy_detector(pack: KnowledgePack, threshold: float, margin: float) -> Seman
         positive={"cauda_equina": ("my waterworks have stopped working",)},
         negative=("my waterworks are a bit slow in the morning",),
     )
-    params = SemanticParams(rules={"cauda_equina": SemanticRule(threshold=threshold, margin=margin)})
+    params = SemanticParams(
+        rules={"cauda_equina": SemanticRule(threshold=threshold, margin=margin)}
+    )
     return SemanticDetector(examples, params, pack.red_flags)
 
 
@@ -201,7 +205,13 @@ def test_safety_net_topics_are_exactly_the_interview_keys(pack: KnowledgePack) -
     assert pack.triage_topics is not None
     assert sorted(t.id for t in pack.triage_topics.topics) == sorted(TOPIC_IDS)
     assert set(TOPIC_IDS) == {
-        "bladder", "bowel", "saddle", "leg_strength", "chest", "fever", "trauma"
+        "bladder",
+        "bowel",
+        "saddle",
+        "leg_strength",
+        "chest",
+        "fever",
+        "trauma",
     }
 
 

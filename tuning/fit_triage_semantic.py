@@ -158,7 +158,12 @@ def _fit(
     # score, so a flat stretch of the curve does not end at its loosest point.
     floor = score.max() - max(1.0, TOLERANCE * len(need))
     i, j = max(
-        ((i, j) for i in range(len(THRESHOLDS)) for j in range(len(MARGINS)) if score[i, j] >= floor),
+        (
+            (i, j)
+            for i in range(len(THRESHOLDS))
+            for j in range(len(MARGINS))
+            if score[i, j] >= floor
+        ),
     )
     threshold, margin = float(THRESHOLDS[i]), float(MARGINS[j])
     return threshold, margin, int(fixed[i, j]), len(need), int(over[i, j]), lower
@@ -187,7 +192,8 @@ def _grid(line: Line, rule_id: str) -> np.ndarray:
     diffs = sims - line.rival[rule_id]
     above = sims[:, None, None] >= THRESHOLDS[None, :, None]
     apart = diffs[:, None, None] >= MARGINS[None, None, :]
-    return np.any(above & apart, axis=0).astype(np.int64)
+    fires: np.ndarray = np.any(above & apart, axis=0).astype(np.int64)
+    return fires
 
 
 def _default_data() -> list[Path]:

@@ -255,7 +255,15 @@ class TriageFlag(_Frozen):
     layer: TriageLayer = "rules"
 
 
-TOPIC_IDS: tuple[str, ...] = ("bladder", "bowel", "saddle", "leg_strength", "chest", "fever", "trauma")
+TOPIC_IDS: tuple[str, ...] = (
+    "bladder",
+    "bowel",
+    "saddle",
+    "leg_strength",
+    "chest",
+    "fever",
+    "trauma",
+)
 """The safety net's topics; follow-up questions are keyed on these ids."""
 
 

@@ -79,9 +79,7 @@ def load_semantic_params(path: Path, examples: SemanticExamples) -> SemanticPara
     try:
         params = SemanticParams.model_validate(read_yaml(path))
     except ValidationError as exc:
-        raise PackValidationError(
-            describe_validation_error(path, "semantic params", exc)
-        ) from exc
+        raise PackValidationError(describe_validation_error(path, "semantic params", exc)) from exc
     missing = sorted(set(examples.positive) - set(params.rules))
     if missing:
         raise PackValidationError(

@@ -156,11 +156,7 @@ class _Reader:
     @property
     def ages(self) -> list[Quantity]:
         if self._ages is None:
-            self._ages = [
-                age
-                for age in find_ages(self.text)
-                if not self._someone_else(age.start)
-            ]
+            self._ages = [age for age in find_ages(self.text) if not self._someone_else(age.start)]
         return self._ages
 
     @property

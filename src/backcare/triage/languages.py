@@ -44,6 +44,4 @@ def triage_languages(
     Raises:
         KeyError: ``reply`` or a language of ``run`` has no table.
     """
-    return triage_layered(
-        text, tables, reply=reply, run=run, unchecked_notice=unchecked_notice
-    )
+    return triage_layered(text, tables, reply=reply, run=run, unchecked_notice=unchecked_notice)

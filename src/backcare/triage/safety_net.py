@@ -72,9 +72,7 @@ def safety_net(
         One hit per topic, in table order, with the first clause that raised it.
     """
     compiled = _compiled(table)
-    settled = {
-        flag.id for flag in fired if flag.level.rank >= TriageLevel.URGENT.rank
-    }
+    settled = {flag.id for flag in fired if flag.level.rank >= TriageLevel.URGENT.rank}
     text = normalised.text
     spans = clauses(text)
     hits: list[SafetyNetHit] = []
@@ -119,7 +117,7 @@ def _live_match(
     start: int,
     end: int,
 ) -> bool:
-    """Whether ``pattern`` or one of ``words`` is in ``text[start:end]``, not negated nor about someone else."""
+    """Whether ``pattern`` or one of ``words`` is in ``text[start:end]``, undenied, the writer's."""
     found = [] if pattern is None else [m.span() for m in pattern.finditer(text, start, end)]
     found += [m.span() for m in TOKEN.finditer(text, start, end) if words.knows(m.group())]
     for match_start, match_end in found:

@@ -129,7 +129,7 @@ class SemanticDetector:
             self._index(encoder)
 
     def candidates(self, normalised: Normalised, scope: ScopeReader) -> list[tuple[int, int]]:
-        """Clauses worth embedding: two words or more, not reassuring, with a gate word not negated."""
+        """Clauses worth embedding: two words or more, not reassuring, gate words not negated."""
         text = normalised.text
         found = []
         for start, end in clauses(text):
@@ -238,7 +238,7 @@ class SemanticDetector:
         return sorted(flags.values(), key=lambda flag: -flag.level.rank)
 
     def competitor(self, clause: ClauseScores, rule_id: str) -> float:
-        """The best similarity ``rule_id`` must beat: a negative, or a less urgent rule's example."""
+        """The similarity ``rule_id`` must beat: a negative or a less urgent rule's example."""
         return max([clause.negative, *(clause.best[other] for other in self.lower[rule_id])])
 
     def _index(self, encoder: ClauseEncoder) -> _Index:
