@@ -144,8 +144,10 @@ def test_foreign_rule_sets_leave_english_triage_unchanged(pack: KnowledgePack) -
         query = prepare_query(row["q"])
         alone = triage(query, pack.red_flags)
         combined = triage_text(pack, row["q"])
-        assert combined.level is alone.level, row["q"]
-        assert [f.id for f in combined.flags] == [f.id for f in alone.flags], row["q"]
+        # The safety net (issue 14) may add check_* flags; the rules must agree.
+        by_rules = [f for f in combined.flags if f.layer == "rules"]
+        assert TriageLevel.most_urgent([f.level for f in by_rules]) is alone.level, row["q"]
+        assert [f.id for f in by_rules] == [f.id for f in alone.flags], row["q"]
 
 
 def _broken_translation(tmp_path: Path, old: str, new: str) -> Path:

@@ -57,8 +57,14 @@ __all__ = [
     "ReviewReport",
     "Source",
     "TriageFlag",
+    "SemanticExamples",
+    "SemanticParams",
+    "SemanticRule",
+    "TOPIC_IDS",
     "TriageLanguage",
     "TriageLayer",
+    "TriageTopic",
+    "TriageTopics",
     "TriageLevel",
     "TriageResult",
     "UnansweredCluster",
@@ -263,6 +269,111 @@ class FollowUp(_Frozen):
     id: str
     question: str
     level_if_yes: TriageLevel
+
+
+TOPIC_IDS: tuple[str, ...] = (
+    "bladder",
+    "bowel",
+    "saddle",
+    "leg_strength",
+    "chest",
+    "fever",
+    "trauma",
+)
+"""The safety net's topics; follow-up questions are keyed on these ids."""
+
+
+class TriageTopic(_Frozen):
+    """One red-flag topic of the safety net (``content/triage_topics.yaml``).
+
+    A piece of a message is about the topic when one ``about`` regex (or an
+    ``about_words`` word, also with one slip) matches it and, if ``needs`` is
+    given, one ``needs`` regex (or ``needs_words`` word) too; ``unless``
+    regexes mark harmless look-alikes ("fell asleep"). ``covered_by`` lists
+    the rule ids whose flag (urgent or above) already settles the topic.
+    """
+
+    id: str
+    question: str = Field(min_length=1)
+    message: str = Field(min_length=1)
+    about: tuple[str, ...] = Field(min_length=1)
+    about_words: tuple[str, ...] = ()
+    needs: tuple[str, ...] = ()
+    needs_words: tuple[str, ...] = ()
+    unless: tuple[str, ...] = ()
+    covered_by: tuple[str, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> TriageTopic:
+        if self.id not in TOPIC_IDS:
+            raise ValueError(f"unknown topic id {self.id!r}; topics are {', '.join(TOPIC_IDS)}")
+        _check_regexes("about", self.about)
+        _check_regexes("needs", self.needs)
+        _check_regexes("unless", self.unless)
+        return self
+
+
+class TriageTopics(_Frozen):
+    """The safety net's table: every topic once, and what counts as a plain denial.
+
+    ``reassured`` regexes mark a piece as clearly denied ("nothing wrong with
+    my bladder", "all normal"); ``answered_no`` is matched just after a piece
+    ("numbness? no").
+    """
+
+    topics: tuple[TriageTopic, ...]
+    reassured: tuple[str, ...] = ()
+    answered_no: str = r"^\s*[?:-]+\s*(?:no|nope|none|nah|never|fine|normal)\b"
+
+    @model_validator(mode="after")
+    def _check(self) -> TriageTopics:
+        ids = [topic.id for topic in self.topics]
+        if sorted(ids) != sorted(TOPIC_IDS):
+            raise ValueError(f"topics must be exactly {', '.join(TOPIC_IDS)} once each; got {ids}")
+        _check_regexes("reassured", self.reassured)
+        _check_regexes("answered_no", (self.answered_no,))
+        return self
+
+
+class SemanticRule(_Frozen):
+    """Fitted decision values of one rule for the semantic detector."""
+
+    threshold: float = Field(ge=-1.0, le=1.0)
+    margin: float = Field(ge=-2.0, le=2.0)
+
+
+class SemanticExamples(_Frozen):
+    """Example phrasings per English rule id (``content/red_flag_examples.yaml``).
+
+    ``positive`` clauses should raise the rule; ``negative`` ones (denials
+    and harmless look-alikes) should not, and a clause closer to a negative
+    than to any positive by less than the rule's margin does not fire.
+    ``gate`` regexes and ``gate_words`` (single words, also with one slip)
+    pick the clauses worth embedding at all; a clause matching ``reassured``
+    ("all normal", "I can feel everything") is not embedded.
+    """
+
+    gate: tuple[str, ...] = Field(min_length=1)
+    gate_words: tuple[str, ...] = ()
+    reassured: tuple[str, ...] = ()
+    positive: dict[str, tuple[str, ...]]
+    negative: tuple[str, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> SemanticExamples:
+        empty = [rule_id for rule_id, texts in self.positive.items() if not texts]
+        if empty or not self.positive:
+            raise ValueError(f"every rule needs at least one positive example; empty: {empty}")
+        _check_regexes("gate", self.gate)
+        _check_regexes("reassured", self.reassured)
+        return self
+
+
+class SemanticParams(_Frozen):
+    """Fitted thresholds of the semantic detector (``content/triage_semantic.yaml``)."""
+
+    model_id: str = ""
+    rules: dict[str, SemanticRule]
 
 
 class TriageResult(_Frozen):

@@ -38,7 +38,8 @@ from backcare.retrieval.onnx_export import DEFAULT_VARIANT, Variant
 from backcare.retrieval.retriever import HybridRetriever
 from backcare.retrieval.tokenize import normalise_text
 from backcare.triage.interview import apply_answers, checklist, with_follow_up
-from backcare.triage.languages import triage_languages
+from backcare.triage.layered import ExtraLayers, triage_layered
+from backcare.triage.semantic import SemanticDetector
 
 if TYPE_CHECKING:
     # For the annotation only: the feedback store loads SQLAlchemy, which the ask path
@@ -58,6 +59,7 @@ __all__ = [
     "plan_care",
     "prepare_query",
     "triage_answers",
+    "triage_layers",
     "triage_message",
     "triage_text",
     "warning_signs",
@@ -142,8 +144,9 @@ def triage_text(
     *,
     lang: str | None = None,
     answers: Mapping[str, bool] | None = None,
+    encoder: Encoder | None = None,
 ) -> TriageResult:
-    """Red-flag triage of one message with a pack's rules (no model needed).
+    """Red-flag triage of one message with every layer the pack has (docs/triage.md).
 
     Args:
         pack: the pack whose rules (in every language it has) are checked.
@@ -151,13 +154,15 @@ def triage_text(
         lang: the reply language the person chose (ISO 639-1); None detects it.
         answers: answers to follow-up questions, by id (True is yes); the
             result is then the final one (``backcare.triage.interview``).
+        encoder: the sentence encoder already loaded, for the semantic layer;
+            None runs the rules and the safety net only (no model needed).
 
     Raises:
         QueryError: the message is empty, too long or not text, ``lang``
             is a language the pack has no rules for (code ``unknown_lang``),
             or an answer's id is not a question (code ``unknown_question``).
     """
-    return triage_message(pack, prepare_query(text), lang=lang, answers=answers)[1]
+    return triage_message(pack, prepare_query(text), lang=lang, answers=answers, encoder=encoder)[1]
 
 
 def triage_answers(
@@ -202,11 +207,13 @@ def triage_message(
     *,
     lang: str | None = None,
     answers: Mapping[str, bool] | None = None,
+    encoder: Encoder | None = None,
 ) -> tuple[DetectedLanguage, TriageResult]:
     """Detect the language of a prepared ``query`` and triage it (see ``triage_plan``).
 
     The result carries its follow-up questions; with ``answers`` it is the
-    final result after them.
+    final result after them. ``encoder`` adds the semantic layer to the rules
+    and the safety net.
 
     Raises:
         QueryError: ``lang`` is not a language the pack has rules for, or an
@@ -223,13 +230,42 @@ def triage_message(
         notices = pack.translations.unchecked
         template = notices.get(plan.reply) or notices.get("en") or DEFAULT_UNCHECKED
         notice = template.format(language=language_name(plan.unchecked))
-    result = triage_languages(
-        query, tables, reply=plan.reply, run=plan.run, unchecked_notice=notice
+    result = triage_layered(
+        query,
+        tables,
+        reply=plan.reply,
+        run=plan.run,
+        unchecked_notice=notice,
+        layers=triage_layers(pack),
+        encoder=encoder,
+        # Every layer runs whatever language was detected: identification calls
+        # short English with a slip Dutch or Afrikaans ("I can't conttrol my
+        # bladder": nl, "reliable"), and the English layers must still see it.
     )
     result = with_follow_up(result, pack.follow_up)
     if answers:
         result = apply_answers(result, answers, pack.follow_up, tables=tables)
     return detected, result
+
+
+# The extra layers of each pack, built once: the semantic detector caches the
+# embedded examples. Keyed by identity; the pack is kept so its id stays unique.
+_LAYERS: dict[int, tuple[KnowledgePack, ExtraLayers]] = {}
+
+
+def triage_layers(pack: KnowledgePack) -> ExtraLayers:
+    """The semantic detector and safety-net topics of ``pack`` (either may be None)."""
+    cached = _LAYERS.get(id(pack))
+    if cached is not None and cached[0] is pack:
+        return cached[1]
+    semantic = None
+    if pack.semantic_examples is not None and pack.semantic_params is not None:
+        semantic = SemanticDetector(pack.semantic_examples, pack.semantic_params, pack.red_flags)
+    layers = ExtraLayers(semantic=semantic, topics=pack.triage_topics)
+    if len(_LAYERS) >= 8:
+        _LAYERS.pop(next(iter(_LAYERS)))
+    _LAYERS[id(pack)] = (pack, layers)
+    return layers
 
 
 def plan_care(
@@ -298,6 +334,9 @@ class Backcare:
         # Language identification loads its models on first use; do it before the
         # first question rather than during it.
         warm_up()
+        semantic = triage_layers(pack).semantic
+        if semantic is not None:  # embeds the triage examples once, before any question
+            semantic.warm_up(encoder)
         if kb_dir is not None:
             kb = KnowledgeBase.load(kb_dir, model_id=encoder.model_id)
         else:
@@ -369,7 +408,9 @@ class Backcare:
         """
         if text is None:
             return triage_answers(self.pack, answers or {}, lang=lang or "en")
-        return triage_text(self.pack, text, lang=lang, answers=answers)
+        return triage_text(
+            self.pack, text, lang=lang, answers=answers, encoder=self.retriever.encoder
+        )
 
     def warning_signs(self, lang: str = "en") -> tuple[FollowUp, ...]:
         """The whole warning-sign checklist in ``lang`` (see ``warning_signs``)."""
@@ -403,7 +444,9 @@ class Backcare:
         """
         query = prepare_query(text)
         # Triage first and independently: it must never depend on retrieval.
-        detected, triage = triage_message(self.pack, query, lang=lang, answers=answers)
+        detected, triage = triage_message(
+            self.pack, query, lang=lang, answers=answers, encoder=self.retriever.encoder
+        )
         search = self.retriever.search
         if self.crosslingual is not None and _other_language(detected, lang):
             search = self.crosslingual.search

@@ -10,6 +10,9 @@ A pack is a folder of YAML files::
     follow_up.yaml    the red-flag interview's questions (see knowledge/follow_up.py)
     careplan.yaml     care-timeline phases (see knowledge/rules.py)
     retrieval.yaml    fusion weights and the abstention threshold (tuning/fit.py)
+    triage_topics.yaml      the triage safety net's topics (optional; knowledge/topics.py)
+    red_flag_examples.yaml  example phrasings for the semantic detector (optional)
+    triage_semantic.yaml    its fitted thresholds (with the examples)
 
 Every problem is reported with the file, the entry and the field.
 """
@@ -30,6 +33,11 @@ from backcare.knowledge._yaml import describe_validation_error, read_yaml
 from backcare.knowledge.follow_up import load_follow_up
 from backcare.knowledge.i18n import Translations, load_translations
 from backcare.knowledge.rules import load_careplan, load_red_flags
+from backcare.knowledge.topics import (
+    load_semantic_examples,
+    load_semantic_params,
+    load_triage_topics,
+)
 from backcare.knowledge.validate import validate_entries
 from backcare.model import (
     CarePlanTable,
@@ -37,7 +45,10 @@ from backcare.model import (
     FollowUpBank,
     RedFlagRules,
     RetrievalParams,
+    SemanticExamples,
+    SemanticParams,
     Source,
+    TriageTopics,
 )
 
 __all__ = ["KnowledgePack", "load_pack", "shipped_pack_dir"]
@@ -57,6 +68,10 @@ class KnowledgePack:
     content_hash: str
     translations: Translations = field(default_factory=Translations)
     follow_up: FollowUpBank = field(default_factory=FollowUpBank)
+    # The layers after the rules (docs/triage.md); None where a pack has none.
+    triage_topics: TriageTopics | None = None
+    semantic_examples: SemanticExamples | None = None
+    semantic_params: SemanticParams | None = None
 
     @property
     def triage_tables(self) -> Mapping[str, RedFlagRules]:
@@ -103,6 +118,13 @@ def load_pack(root: Path | None = None) -> KnowledgePack:
                 describe_validation_error(params_path, "retrieval params", exc)
             ) from exc
     red_flags = load_red_flags(root / "red_flags.yaml", sources)
+    topics_path = root / "triage_topics.yaml"
+    topics = load_triage_topics(topics_path, red_flags) if topics_path.exists() else None
+    examples_path = root / "red_flag_examples.yaml"
+    examples = params_sem = None
+    if examples_path.exists():
+        examples = load_semantic_examples(examples_path, red_flags)
+        params_sem = load_semantic_params(root / "triage_semantic.yaml", examples)
     return KnowledgePack(
         root=root,
         label=label,
@@ -114,6 +136,9 @@ def load_pack(root: Path | None = None) -> KnowledgePack:
         content_hash=_hash_folder(root),
         translations=load_translations(root / "i18n", red_flags, sources),
         follow_up=load_follow_up(root, red_flags, sources),
+        triage_topics=topics,
+        semantic_examples=examples,
+        semantic_params=params_sem,
     )
 
 

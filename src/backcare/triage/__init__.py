@@ -84,12 +84,16 @@ _CACHE: dict[int, tuple[RedFlagRules, _Compiled]] = {}
 _CACHE_SIZE = 8
 
 
-def triage(text: str, rules: RedFlagRules) -> TriageResult:
+def triage(text: str, rules: RedFlagRules, *, others: ScopeReader | None = None) -> TriageResult:
     """Check ``text`` against every red-flag rule and say how fast to get help.
 
     Args:
         text: what the person wrote (any length; normalised here).
         rules: the pack's red-flag table (``KnowledgePack.red_flags``).
+        others: a second language's reader whose "someone else" words also
+            count for personal rules (English, for the other tables: "my
+            husband has HIV" must not fire a table that only knows its own
+            words for people).
 
     Returns:
         The most urgent level found (``self_care`` when none), one flag per
@@ -98,7 +102,7 @@ def triage(text: str, rules: RedFlagRules) -> TriageResult:
         then any rule actions, then one line per flag.
     """
     compiled = _compiled(rules)
-    reader = _Reader(normalise(text), compiled)
+    reader = _Reader(normalise(text), compiled, others)
     fired: list[tuple[RedFlagRule, str]] = []
     for item in compiled.rules:
         evidence = _fire(item, reader)
@@ -121,10 +125,13 @@ def _message(level: TriageLevel, fired: list[tuple[RedFlagRule, str]], compiled:
 class _Reader:
     """One message, with its matches, ages and durations worked out once."""
 
-    def __init__(self, normalised: Normalised, compiled: _Compiled) -> None:
+    def __init__(
+        self, normalised: Normalised, compiled: _Compiled, others: ScopeReader | None = None
+    ) -> None:
         self.normalised = normalised
         self.text = text = normalised.text
         self.scope = compiled.scope
+        self.others = others
         self.present = frozenset(literal for literal in compiled.literals if literal in text)
         self._ages: list[Quantity] | None = None
         self._durations: list[Quantity] | None = None
@@ -136,19 +143,20 @@ class _Reader:
         for start, end in matcher.finditer(self.text):
             if start == end or self.scope.is_negated(self.text, start, end):
                 continue
-            if personal and self.scope.is_about_someone_else(self.text, start):
+            if personal and self._someone_else(start):
                 continue
             return start, end
         return None
 
+    def _someone_else(self, start: int) -> bool:
+        if self.scope.is_about_someone_else(self.text, start):
+            return True
+        return self.others is not None and self.others.is_about_someone_else(self.text, start)
+
     @property
     def ages(self) -> list[Quantity]:
         if self._ages is None:
-            self._ages = [
-                age
-                for age in find_ages(self.text)
-                if not self.scope.is_about_someone_else(self.text, age.start)
-            ]
+            self._ages = [age for age in find_ages(self.text) if not self._someone_else(age.start)]
         return self._ages
 
     @property

@@ -19,6 +19,8 @@ _APOSTROPHES = frozenset("'\u2018\u2019\u02bc`\u00b4\u2032")
 _HYPHENS = frozenset("-\u2010\u2011\u2012\u2013\u2014\u2015\u2212_")
 _SENTENCE_END = re.compile(r"[.;!?\n]")
 _WORD = re.compile(r"\S+")
+# How far after a match "is fine" / "are normal" may be read.
+_POST_REACH = 80
 
 
 class Normalised:
@@ -151,7 +153,9 @@ class ScopeReader:
             if self._cue_exceptions and self._cue_exceptions.search(prefix, 0, cue.start()):
                 continue
             return True
-        return self._post.match(text, end) is not None
+        # A slice, not match(text, end): "^" in the pack's regex only matches at
+        # the real start of a string, so matching from an offset never succeeded.
+        return self._post.match(text[end : end + _POST_REACH]) is not None
 
     def is_about_someone_else(self, text: str, start: int) -> bool:
         """Whether the sentence so far is about another person ("my dad had cancer").

@@ -1,0 +1,142 @@
+"""Layered triage: rules, then the semantic detector, then the safety net; most urgent wins.
+
+1. **Rules** (``backcare.triage.triage``) in every language table, as before.
+2. **Semantic** (``backcare.triage.semantic``, only with an encoder): clauses
+   that read like a rule's example phrasings raise that rule's flag.
+3. **Safety net** (``backcare.triage.safety_net``): a clause about a red-flag
+   topic that neither layer settled raises ``check_<topic>`` at urgent.
+
+Each flag names its layer and the person's words. One flag per id: the first
+layer to raise an id keeps it. See docs/triage.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from backcare.model import (
+    RedFlagRule,
+    RedFlagRules,
+    TriageFlag,
+    TriageLevel,
+    TriageResult,
+    TriageTopics,
+)
+from backcare.triage import triage
+from backcare.triage._negation import ScopeReader, normalise
+from backcare.triage.safety_net import safety_net
+from backcare.triage.semantic import ClauseEncoder, SemanticDetector
+
+__all__ = ["ExtraLayers", "scope_reader", "triage_layered"]
+
+_BASE = "en"  # the table the semantic examples and the safety net are written for
+
+
+@dataclass(frozen=True)
+class ExtraLayers:
+    """The layers after the rules, as a pack supplies them (either may be None)."""
+
+    semantic: SemanticDetector | None = None
+    topics: TriageTopics | None = None
+
+
+def triage_layered(
+    text: str,
+    tables: Mapping[str, RedFlagRules],
+    *,
+    reply: str,
+    run: Sequence[str],
+    unchecked_notice: str | None = None,
+    layers: ExtraLayers | None = None,
+    encoder: ClauseEncoder | None = None,
+    english: bool = True,
+) -> TriageResult:
+    """Check ``text`` with every layer and word the result in ``reply``.
+
+    Args:
+        text: the prepared message.
+        tables: red-flag tables by ISO 639-1 code (``en`` among them).
+        reply: the language of the message and level actions.
+        run: the rule tables to check, in order of preference for evidence.
+        unchecked_notice: for a language without rules, the plain statement
+            that leads the message (``checked`` becomes False).
+        layers: the semantic detector and safety-net topics; None: rules only.
+        encoder: the sentence encoder already loaded; None skips the
+            semantic layer (model-free callers such as care plans).
+        english: whether the message may be English; the semantic examples
+            and the safety net's words are English, so they sit out a message
+            reliably identified as another language.
+
+    Returns:
+        The most urgent level over all layers, one flag per id (most urgent
+        first), and the message: the level's action, the rule actions, then
+        one line per flag.
+    """
+    wording = {rule.id: rule for rule in tables[reply].rules}
+    fired: dict[str, tuple[TriageFlag, str, str | None]] = {}
+    english_scope = scope_reader(tables[_BASE]) if _BASE in tables else None
+    for code in run:
+        table = tables[code]
+        others = english_scope if code != _BASE else None
+        for flag in triage(text, table, others=others).flags:
+            if flag.id not in fired:
+                own = next(rule for rule in table.rules if rule.id == flag.id)
+                fired[flag.id] = (flag, *_lines(wording.get(flag.id, own)))
+    if layers is not None and english and _BASE in tables:
+        base = tables[_BASE]
+        normalised = normalise(text)
+        scope = english_scope or scope_reader(base)
+        rules_level = TriageLevel.most_urgent([flag.level for flag, _, _ in fired.values()])
+        if layers.semantic is not None and encoder is not None:
+            for flag in layers.semantic.detect(
+                normalised, encoder, scope, above=rules_level, skip=set(fired)
+            ):
+                rule = wording.get(flag.id) or _rule(base, flag.id)
+                fired.setdefault(flag.id, (flag, *_lines(rule)))
+        if layers.topics is not None:
+            flags = [flag for flag, _, _ in fired.values()]
+            for hit in safety_net(normalised, layers.topics, scope, flags):
+                line = f"{hit.topic.message} Question: {hit.topic.question}"
+                fired.setdefault(hit.flag.id, (hit.flag, line, None))
+    # Most urgent first; the order found breaks ties (stable sort).
+    ordered = sorted(fired.values(), key=lambda item: -item[0].level.rank)
+    level = TriageLevel.most_urgent([flag.level for flag, _, _ in ordered])
+    lines = [unchecked_notice] if unchecked_notice else []
+    # "Nothing you wrote points to a warning sign" would contradict the notice.
+    if not (unchecked_notice and level is TriageLevel.SELF_CARE):
+        lines.append(tables[reply].levels[level])
+    lines += [action for _, _, action in ordered if action]
+    lines += [f"- {message}" for _, message, _ in ordered]
+    return TriageResult(
+        level=level,
+        flags=tuple(flag for flag, _, _ in ordered),
+        message="\n".join(lines),
+        lang=reply,
+        languages=tuple(dict.fromkeys(run)),
+        checked=unchecked_notice is None,
+    )
+
+
+# Readers by table, built once (each compiles a dozen regexes).
+_READERS: dict[int, tuple[RedFlagRules, ScopeReader]] = {}
+
+
+def scope_reader(table: RedFlagRules) -> ScopeReader:
+    """The negation and other-person reader of ``table``'s language, cached."""
+    cached = _READERS.get(id(table))
+    if cached is not None and cached[0] is table:
+        return cached[1]
+    reader = ScopeReader(table.language)
+    if len(_READERS) >= 16:
+        _READERS.pop(next(iter(_READERS)))
+    _READERS[id(table)] = (table, reader)
+    return reader
+
+
+def _lines(rule: RedFlagRule) -> tuple[str, str | None]:
+    return rule.message, rule.action
+
+
+def _rule(table: RedFlagRules, rule_id: str) -> RedFlagRule:
+    return next(rule for rule in table.rules if rule.id == rule_id)

@@ -1,0 +1,261 @@
+"""The semantic detector: clauses that read like a red flag's example phrasings.
+
+Patterns recognise the wordings someone wrote down; people have many more
+("my waterworks have stopped", "numbnes round my bum"). Each rule that has
+examples (``content/red_flag_examples.yaml``) is matched by embedding
+similarity: a clause fires the rule when its best example of that rule
+scores at least the rule's fitted threshold and beats every negative example
+(denials, harmless look-alikes) by the rule's fitted margin
+(``content/triage_semantic.yaml``, from tuning/fit_triage_semantic.py).
+
+Cost: only clauses with a gate word that is not negated are embedded, in one
+call; a message whose only such clause is the whole message is embedded as
+the query the retriever will embed next, so the encoder's query cache pays
+for it once.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from backcare.model import (
+    RedFlagRules,
+    SemanticExamples,
+    SemanticParams,
+    TriageFlag,
+    TriageLevel,
+)
+from backcare.triage._clauses import clauses
+from backcare.triage._negation import Normalised, ScopeReader
+from backcare.triage._slips import TOKEN, SlipTolerant
+
+__all__ = ["ClauseEncoder", "ClauseScores", "SemanticDetector"]
+
+logger = logging.getLogger(__name__)
+
+_Matrix = npt.NDArray[np.float32]
+
+
+class ClauseEncoder(Protocol):
+    """What the detector needs of a sentence encoder (``backcare.retrieval.dense.Encoder``)."""
+
+    @property
+    def model_id(self) -> str:
+        """Id of the model; fitted thresholds hold for one model only."""
+        ...
+
+    def encode(self, texts: Sequence[str]) -> _Matrix:
+        """Unit-norm vectors, one row per text."""
+        ...
+
+    def encode_query(self, text: str) -> _Matrix:
+        """One unit-norm vector."""
+        ...
+
+
+@dataclass(frozen=True)
+class ClauseScores:
+    """One clause's similarities: the best example of each rule, and the best negative."""
+
+    span: tuple[int, int]
+    best: dict[str, float]
+    negative: float
+
+
+@dataclass(frozen=True)
+class _Index:
+    positive: _Matrix  # examples x dim, grouped by rule in `rule_ids` order
+    starts: npt.NDArray[np.intp]  # first row of each rule
+    rule_ids: tuple[str, ...]
+    negative: _Matrix
+
+
+_MIN_WORDS = 2
+_ANSWERED_NO = re.compile(r"\s*[:?]+\s*(?:no|nope|none|nah|never|not really|not at all)\b")
+
+
+class SemanticDetector:
+    """Embedding match of clauses against each rule's examples; thread-safe."""
+
+    def __init__(
+        self, examples: SemanticExamples, params: SemanticParams, rules: RedFlagRules
+    ) -> None:
+        """Prepare the detector for the English rule table ``rules``.
+
+        Args:
+            examples: example phrasings per rule id, negatives and the gate.
+            params: the fitted threshold and margin of each rule.
+            rules: the table whose levels the flags take.
+        """
+        self.examples = examples
+        self.params = params
+        self.levels = {rule.id: rule.level for rule in rules.rules if rule.id in examples.positive}
+        # Histories and risk factors count for the writer only ("my dad had cancer").
+        # A clause closer to an example of a less urgent rule than to this
+        # rule's own does not fire this rule ("a numb patch on my shin" is sciatica
+        # talk, not saddle numbness).
+        self.lower = {
+            rule_id: tuple(other for other, lvl in self.levels.items() if lvl.rank < level.rank)
+            for rule_id, level in self.levels.items()
+        }
+        self.personal = frozenset(
+            rule.id for rule in rules.rules if rule.personal and rule.id in self.levels
+        )
+        self._gate = re.compile("|".join(f"(?:{pattern})" for pattern in examples.gate))
+        self._words = SlipTolerant(examples.gate_words)
+        self._reassured = (
+            re.compile("|".join(f"(?:{pattern})" for pattern in examples.reassured))
+            if examples.reassured
+            else None
+        )
+        self._indexes: dict[str, _Index] = {}
+        self._lock = threading.Lock()
+
+    def usable_with(self, encoder: ClauseEncoder) -> bool:
+        """Whether the fitted thresholds are for this encoder's model."""
+        return not self.params.model_id or self.params.model_id == encoder.model_id
+
+    def warm_up(self, encoder: ClauseEncoder) -> None:
+        """Embed the examples now, so the first message does not wait for it."""
+        if self.usable_with(encoder):
+            self._index(encoder)
+
+    def candidates(self, normalised: Normalised, scope: ScopeReader) -> list[tuple[int, int]]:
+        """Clauses worth embedding: two words or more, not reassuring, gate words not negated."""
+        text = normalised.text
+        found = []
+        for start, end in clauses(text):
+            gates = [match.span() for match in self._gate.finditer(text, start, end)]
+            gates += [
+                match.span()
+                for match in TOKEN.finditer(text, start, end)
+                if self._words.knows(match.group())
+            ]
+            # A one-word clause ("heat") says too little to match safely.
+            if len(TOKEN.findall(text, start, end)) < _MIN_WORDS:
+                continue
+            if self._reassured is not None and self._reassured.search(text, start, end):
+                continue
+            # Negated clauses do not fire: one denied gate word is enough
+            # ("my legs arent weak": "legs" alone is not denied), and so is a
+            # "no" answered just after ("weakness in my legs: none").
+            # A cue after the gate words is not read as a denial: "my leg not
+            # have force" (a symptom) and "my waterworks have not stopped" (a
+            # denial) look alike, and a missed symptom costs more.
+            if gates and not any(scope.is_negated(text, s, e) for s, e in gates):
+                if not _ANSWERED_NO.match(text, end):
+                    found.append((start, end))
+        return found
+
+    def score(
+        self, normalised: Normalised, spans: Sequence[tuple[int, int]], encoder: ClauseEncoder
+    ) -> list[ClauseScores]:
+        """Similarities of each clause in ``spans`` to the examples (one encoder call)."""
+        if not spans:
+            return []
+        index = self._index(encoder)
+        texts = [normalised.source_span(start, end) for start, end in spans]
+        if len(texts) == 1:
+            # The whole message as one clause is exactly the query retrieval
+            # encodes next; encode_query's cache then serves it for free.
+            start, end = spans[0]
+            rest = normalised.text[:start] + normalised.text[end:]
+            whole = not any(char.isalnum() for char in rest)
+            vectors = encoder.encode_query(normalised.original if whole else texts[0])[None, :]
+        else:
+            vectors = encoder.encode(texts)
+        positive = index.positive @ vectors.T  # examples x clauses
+        best = np.maximum.reduceat(positive, index.starts, axis=0)  # rules x clauses
+        negative = (index.negative @ vectors.T).max(axis=0)
+        return [
+            ClauseScores(
+                span=span,
+                best={rule_id: float(best[r, c]) for r, rule_id in enumerate(index.rule_ids)},
+                negative=float(negative[c]),
+            )
+            for c, span in enumerate(spans)
+        ]
+
+    def detect(
+        self,
+        normalised: Normalised,
+        encoder: ClauseEncoder,
+        scope: ScopeReader,
+        *,
+        above: TriageLevel = TriageLevel.SELF_CARE,
+        skip: Collection[str] = (),
+    ) -> list[TriageFlag]:
+        """Flags for rules whose examples a clause of the message matches.
+
+        Args:
+            normalised: the message, triage-normalised.
+            encoder: the encoder already loaded for retrieval.
+            scope: negation checks (the English table's).
+            above: the level the message already has; only rules more urgent
+                than it are checked (nothing else could change the level).
+            skip: rule ids already flagged.
+
+        Returns:
+            One flag per rule that fired (layer ``semantic``), evidence the clause.
+        """
+        if not self.usable_with(encoder):
+            return []
+        wanted = {
+            rule_id
+            for rule_id, level in self.levels.items()
+            if level.rank > above.rank and rule_id not in skip and rule_id in self.params.rules
+        }
+        if not wanted:
+            return []
+        spans = self.candidates(normalised, scope)
+        flags: dict[str, TriageFlag] = {}
+        for clause in self.score(normalised, spans, encoder):
+            someone_else = scope.is_about_someone_else(normalised.text, clause.span[1])
+            for rule_id in sorted(wanted, key=lambda rid: -self.levels[rid].rank):
+                if someone_else and rule_id in self.personal:
+                    continue
+                fitted = self.params.rules[rule_id]
+                similarity = clause.best[rule_id]
+                if (
+                    rule_id not in flags
+                    and similarity >= fitted.threshold
+                    and similarity - self.competitor(clause, rule_id) >= fitted.margin
+                ):
+                    flags[rule_id] = TriageFlag(
+                        id=rule_id,
+                        level=self.levels[rule_id],
+                        evidence=normalised.source_span(*clause.span),
+                        layer="semantic",
+                    )
+        return sorted(flags.values(), key=lambda flag: -flag.level.rank)
+
+    def competitor(self, clause: ClauseScores, rule_id: str) -> float:
+        """The similarity ``rule_id`` must beat: a negative or a less urgent rule's example."""
+        return max([clause.negative, *(clause.best[other] for other in self.lower[rule_id])])
+
+    def _index(self, encoder: ClauseEncoder) -> _Index:
+        with self._lock:
+            cached = self._indexes.get(encoder.model_id)
+            if cached is not None:
+                return cached
+            rule_ids = tuple(self.examples.positive)
+            texts = [text for rule_id in rule_ids for text in self.examples.positive[rule_id]]
+            counts = [len(self.examples.positive[rule_id]) for rule_id in rule_ids]
+            starts = np.cumsum([0, *counts[:-1]]).astype(np.intp)
+            index = _Index(
+                positive=np.asarray(encoder.encode(texts), dtype=np.float32),
+                starts=starts,
+                rule_ids=rule_ids,
+                negative=np.asarray(encoder.encode(list(self.examples.negative)), dtype=np.float32),
+            )
+            logger.info("embedded %d triage examples with %s", len(texts), encoder.model_id)
+            self._indexes[encoder.model_id] = index
+            return index

@@ -1,0 +1,212 @@
+"""Fit the semantic triage detector's threshold and margin per rule, on fit data only.
+
+Data: ``eval/triage/generated_fit.jsonl`` and ``eval/triage/handwritten_fit.jsonl``
+(the triage-data work; lines ``{"q", "level", "flag", "kind"}``). Never a
+``*_test.jsonl`` file, ``../shared/eval`` or ``tests/`` data: the script refuses
+test files by name.
+
+Steps (measured, nothing hand-set):
+
+1. Triage every fit line with the rules (all language tables, as the service
+   does) and embed its candidate clauses once (the detector's own gate and
+   negation check), keeping each clause's best similarity per rule and to
+   the negative examples.
+2. For each rule with examples, grid-search threshold (0.30-0.95) and margin
+   (0-0.30). A line *needs* the rule when its family is the rule and its
+   level is at least the rule's; the rule *must not* fire on a line whose
+   level is below the rule's. Only lines the rules left below the rule's
+   level count (the detector skips the rest). Score = lines fixed - 3 x lines
+   over-triaged. Of the settings scoring within 5 % of the needed lines (at
+   least one line) of the best, the highest threshold wins, then the larger
+   margin: the fit sets' harmless lines are few and alike, so the loosest
+   end of a flat score curve would over-fire on real questions.
+3. Write ``content/triage_semantic.yaml`` with the figures in its header.
+
+Run: ``PYTHONPATH=src .venv/bin/python tuning/fit_triage_semantic.py [--data FILE ...]``
+(about a minute on 2 cores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from backcare.knowledge.pack import load_pack
+from backcare.model import TriageLevel
+from backcare.service import default_encoder, prepare_query, triage_layers
+from backcare.settings import Settings
+from backcare.triage._negation import ScopeReader, normalise
+from backcare.triage.languages import triage_languages
+
+REPO = Path(__file__).resolve().parents[1]
+DATA_NAMES = ("generated_fit.jsonl", "handwritten_fit.jsonl")
+# Where the fit data lives: this checkout once merged, else the triage-data worktree.
+DATA_DIRS = (REPO / "eval" / "triage", REPO.parent / "triage-data" / "eval" / "triage")
+OUT = REPO / "content" / "triage_semantic.yaml"
+OVER_COST = 3  # an over-triaged line costs three fixed ones
+TOLERANCE = 0.05  # share of a rule's needed lines given up for a more cautious setting
+THRESHOLDS = np.round(np.arange(0.30, 0.951, 0.01), 2)
+# A clause must be at least as close to a red-flag example as to every harmless
+# one: margins start at 0 by design, not by fit.
+MARGINS = np.round(np.arange(0.0, 0.301, 0.01), 2)
+
+
+@dataclass
+class Line:
+    level: TriageLevel
+    flag: str | None
+    rules_level: TriageLevel
+    best: dict[str, np.ndarray]  # rule -> per clause best similarity
+    rival: dict[str, np.ndarray]  # rule -> per clause similarity it must beat
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, nargs="*", help="fit files (default: the two)")
+    parser.add_argument("--dry-run", action="store_true", help="print, do not write")
+    parser.add_argument("--profile", help="print a rule's best score at each threshold")
+    args = parser.parse_args()
+    paths = args.data or _default_data()
+    for path in paths:
+        if path.name.endswith("_test.jsonl") or "shared" in path.parts or "tests" in path.parts:
+            sys.exit(f"refusing {path}: never fit on test data")
+    rows = [row for path in paths for row in _read(path)]
+    pack = load_pack()
+    encoder = default_encoder(Settings().model_dir)
+    detector = triage_layers(pack).semantic
+    if detector is None:
+        sys.exit("the pack has no red_flag_examples.yaml")
+    scope = ScopeReader(pack.red_flags.language)
+    tables = pack.triage_tables
+    run = tuple(tables)
+    lines = []
+    for row in rows:
+        query = prepare_query(row["q"])
+        rules = triage_languages(query, tables, reply="en", run=run)
+        normalised = normalise(query)
+        scores = detector.score(normalised, detector.candidates(normalised, scope), encoder)
+        lines.append(
+            Line(
+                level=TriageLevel(row["level"]),
+                flag=row.get("flag"),
+                rules_level=rules.level,
+                best={
+                    rule_id: np.array([s.best[rule_id] for s in scores], dtype=np.float32)
+                    for rule_id in detector.levels
+                },
+                rival={
+                    rule_id: np.array(
+                        [detector.competitor(s, rule_id) for s in scores], dtype=np.float32
+                    )
+                    for rule_id in detector.levels
+                },
+            )
+        )
+    if args.profile:
+        _profile(args.profile, detector.levels[args.profile], lines)
+        return 0
+    fitted, report = {}, []
+    for rule_id, level in detector.levels.items():
+        best = _fit(rule_id, level, lines)
+        fitted[rule_id] = best
+        report.append(
+            f"#   {rule_id:17s} threshold {best[0]:.2f} margin {best[1]:+.2f}: "
+            f"{best[2]} of {best[3]} lines the rules left low fixed, "
+            f"{best[4]} of {best[5]} lower lines over-triaged"
+        )
+    header = [
+        "# Fitted by tuning/fit_triage_semantic.py; do not edit by hand.",
+        f"# {dt.date.today().isoformat()}, encoder {encoder.model_id}, "
+        f"{len(rows)} fit lines: " + ", ".join(f"{p.name}" for p in paths) + ".",
+        "# Score = lines fixed - 3 x lines over-triaged (fit data only; never *_test);",
+        "# the highest threshold within 5 % of the needed lines of the best score.",
+        "# Per rule (a line counts only when the rules left it below the rule's level):",
+        *report,
+    ]
+    body = [f"model_id: {encoder.model_id}", "rules:"]
+    body += [
+        f"  {rule_id}: {{threshold: {t:.2f}, margin: {m:.2f}}}"
+        for rule_id, (t, m, *_) in fitted.items()
+    ]
+    text = "\n".join(header + body) + "\n"
+    print(text)
+    if not args.dry_run:
+        OUT.write_text(text, encoding="utf-8")
+        print(f"wrote {OUT}")
+    return 0
+
+
+def _fit(
+    rule_id: str, level: TriageLevel, lines: list[Line]
+) -> tuple[float, float, int, int, int, int]:
+    """The best (threshold, margin) and its counts: fixed, missed, over-triaged, lower lines."""
+    open_lines = [line for line in lines if line.rules_level.rank < level.rank]
+    need = [line for line in open_lines if line.flag == rule_id and line.level.rank >= level.rank]
+    avoid = [line for line in open_lines if line.level.rank < level.rank]
+    lower = sum(1 for line in lines if line.level.rank < level.rank)
+    fixed = sum((_grid(line, rule_id) for line in need), np.zeros(_SHAPE, dtype=np.int64))
+    over = sum((_grid(line, rule_id) for line in avoid), np.zeros(_SHAPE, dtype=np.int64))
+    score = fixed - OVER_COST * over
+    # The most cautious setting that scores near the best: the highest threshold
+    # (then the largest margin) within TOLERANCE of the needed lines of the best
+    # score, so a flat stretch of the curve does not end at its loosest point.
+    floor = score.max() - max(1.0, TOLERANCE * len(need))
+    i, j = max(
+        (
+            (i, j)
+            for i in range(len(THRESHOLDS))
+            for j in range(len(MARGINS))
+            if score[i, j] >= floor
+        ),
+    )
+    threshold, margin = float(THRESHOLDS[i]), float(MARGINS[j])
+    return threshold, margin, int(fixed[i, j]), len(need), int(over[i, j]), lower
+
+
+_SHAPE = (len(THRESHOLDS), len(MARGINS))
+
+
+def _profile(rule_id: str, level: TriageLevel, lines: list[Line]) -> None:
+    open_lines = [line for line in lines if line.rules_level.rank < level.rank]
+    need = [line for line in open_lines if line.flag == rule_id and line.level.rank >= level.rank]
+    avoid = [line for line in open_lines if line.level.rank < level.rank]
+    fixed = sum((_grid(line, rule_id) for line in need), np.zeros(_SHAPE, dtype=np.int64))
+    over = sum((_grid(line, rule_id) for line in avoid), np.zeros(_SHAPE, dtype=np.int64))
+    score = fixed - OVER_COST * over
+    for i, threshold in enumerate(THRESHOLDS):
+        j = int(np.argmax(score[i]))
+        print(f"{threshold:.2f} margin {MARGINS[j]:.2f} fixed {fixed[i, j]} over {over[i, j]}")
+
+
+def _grid(line: Line, rule_id: str) -> np.ndarray:
+    """1 where the rule fires on the line, over the threshold x margin grid."""
+    sims = line.best[rule_id]
+    if not len(sims):
+        return np.zeros(_SHAPE, dtype=np.int64)
+    diffs = sims - line.rival[rule_id]
+    above = sims[:, None, None] >= THRESHOLDS[None, :, None]
+    apart = diffs[:, None, None] >= MARGINS[None, None, :]
+    fires: np.ndarray = np.any(above & apart, axis=0).astype(np.int64)
+    return fires
+
+
+def _default_data() -> list[Path]:
+    for folder in DATA_DIRS:
+        found = [folder / name for name in DATA_NAMES if (folder / name).exists()]
+        if found:
+            return found
+    sys.exit("no fit data found; pass --data")
+
+
+def _read(path: Path) -> list[dict[str, str]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
