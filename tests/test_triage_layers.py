@@ -24,8 +24,9 @@ from backcare.model import (
     TriageLevel,
 )
 from backcare.retrieval.dense import Encoder, HashingEncoder
-from backcare.service import triage_text
+from backcare.service import triage_message, triage_text
 from backcare.triage._negation import ScopeReader, normalise
+from backcare.triage.safety_net import topic_line
 from backcare.triage.semantic import SemanticDetector
 
 # Issue 14's wordings, each followed by variants written for this test.
@@ -199,6 +200,25 @@ def test_safety_net_alone_raises_each_topic(pack: KnowledgePack, text: str, topi
     assert result.level.rank >= TriageLevel.URGENT.rank
     question = next(t.question for t in pack.triage_topics.topics if t.id == topic)  # type: ignore[union-attr]
     assert question in result.message
+
+
+def test_answers_keep_the_safety_nets_wording_of_a_check_line(pack: KnowledgePack) -> None:
+    # Two topics raised; answering no to the fever questions leaves check_bladder,
+    # whose line must read exactly as in the first reply.
+    text = "my bladder has felt a bit odd since the spasm and I've been a bit poorly this week"
+    _, first = triage_message(pack, text)
+    assert {flag.id for flag in first.flags} == {"check_bladder", "check_fever"}, first.flags
+    fever_no = {
+        question.id: False for question in pack.follow_up.questions if "fever" in question.topics
+    }
+    _, final = triage_message(pack, text, answers=fever_no)
+    assert [flag.id for flag in final.flags] == ["check_bladder"]
+    bladder = next(t for t in pack.triage_topics.topics if t.id == "bladder")  # type: ignore[union-attr]
+    line = f"- {topic_line(bladder)}"
+    assert line in first.message.splitlines()
+    assert line in final.message.splitlines()
+    fever = next(t for t in pack.triage_topics.topics if t.id == "fever")  # type: ignore[union-attr]
+    assert fever.message not in final.message
 
 
 def test_safety_net_topics_are_exactly_the_interview_keys(pack: KnowledgePack) -> None:

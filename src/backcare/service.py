@@ -244,7 +244,9 @@ def triage_message(
     )
     result = with_follow_up(result, pack.follow_up)
     if answers:
-        result = apply_answers(result, answers, pack.follow_up, tables=tables)
+        result = apply_answers(
+            result, answers, pack.follow_up, tables=tables, topics=pack.triage_topics
+        )
     return detected, result
 
 

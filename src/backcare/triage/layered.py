@@ -25,7 +25,7 @@ from backcare.model import (
 )
 from backcare.triage import triage
 from backcare.triage._negation import ScopeReader, normalise
-from backcare.triage.safety_net import safety_net
+from backcare.triage.safety_net import safety_net, topic_line
 from backcare.triage.semantic import ClauseEncoder, SemanticDetector
 
 __all__ = ["ExtraLayers", "scope_reader", "triage_layered"]
@@ -97,8 +97,7 @@ def triage_layered(
         if layers.topics is not None:
             flags = [flag for flag, _, _ in fired.values()]
             for hit in safety_net(normalised, layers.topics, scope, flags):
-                line = f"{hit.topic.message} Question: {hit.topic.question}"
-                fired.setdefault(hit.flag.id, (hit.flag, line, None))
+                fired.setdefault(hit.flag.id, (hit.flag, topic_line(hit.topic), None))
     # Most urgent first; the order found breaks ties (stable sort).
     ordered = sorted(fired.values(), key=lambda item: -item[0].level.rank)
     level = TriageLevel.most_urgent([flag.level for flag, _, _ in ordered])
