@@ -24,7 +24,7 @@ from backcare.model import (
     TriageLevel,
 )
 from backcare.retrieval.dense import Encoder, HashingEncoder
-from backcare.service import triage_message, triage_text
+from backcare.service import triage_layers, triage_message, triage_text
 from backcare.triage._negation import ScopeReader, normalise
 from backcare.triage.safety_net import topic_line
 from backcare.triage.semantic import SemanticDetector
@@ -403,3 +403,50 @@ def test_a_typo_in_one_word_keeps_the_message_flagged(
     slipped = triage_text(pack, " ".join(words), encoder=real_encoder)
     assert said.level is TriageLevel.EMERGENCY
     assert slipped.level.rank >= TriageLevel.URGENT.rank, (" ".join(words), slipped.flags)
+
+
+# --- slips in the key word ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("bladeer", "bladder"),
+        ("stiars", "stairs"),
+        ("senstion", "sensation"),
+        ("retengion", "retention"),
+        ("abdominla", "abdominal"),
+    ],
+)
+def test_a_slipped_red_flag_word_is_repaired(pack: KnowledgePack, typed: str, meant: str) -> None:
+    spelling = triage_layers(pack).spelling
+    assert spelling is not None
+    assert spelling.repair(f"loss of {typed} since friday") == f"loss of {meant} since friday"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i fell off a ladder",
+        "it hasn't got better and i'm getting worse",
+        "never had this before",
+        "i went to the pool",
+        "i noticed it when sitting",
+        "a towel on the seat",
+    ],
+)
+def test_real_words_are_never_repaired(pack: KnowledgePack, text: str) -> None:
+    spelling = triage_layers(pack).spelling
+    assert spelling is not None
+    assert spelling.repair(text) == text
+
+
+def test_a_slip_in_the_key_word_still_reaches_emergency(
+    pack: KnowledgePack, real_encoder: Encoder
+) -> None:
+    # Without the repair the net alone saw "bladeer" (urgent); the rules see "bladder".
+    result = triage_text(
+        pack, "Loss of bladeer senstion and my back is in spasm", encoder=real_encoder
+    )
+    assert result.level is TriageLevel.EMERGENCY, result.flags
+    assert not any(flag.id.startswith("check_") for flag in result.flags)

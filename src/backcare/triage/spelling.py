@@ -1,0 +1,146 @@
+"""Slips in the words that matter, put right before the layers read a message again.
+
+Rules match exact words and the encoder reads "bladeer" or "stiars" as other
+word pieces, so one slip in the key word loses an emergency. A word the triage
+vocabulary does not know, one slip away from exactly one word of the red-flag
+example phrasings, is replaced by that word; the layers then read the repaired
+message as well as the original (``backcare.triage.layered``).
+
+Only unknown words are touched. What counts as known is every word of the
+pack's own text (answers, examples, rule patterns) and a short list of real
+words that sit one slip from a red-flag word ("ladder" and "bladder",
+"getting" and "wetting"), so correct English is left alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from backcare.model import RedFlagRules, SemanticExamples, TriageTopics
+from backcare.triage._slips import TOKEN
+
+__all__ = ["SlipCorrector", "slip_corrector"]
+
+_MIN_TARGET = 5  # shorter red-flag words ("numb", "poo", "leg") are too close to others
+_MIN_TOKEN = 5  # "grin", "sand", "bowl" are one slip from "groin", "stand", "bowel"
+_MIN_CHANGED = 6  # a changed letter only in long words ("bowel"/"towel", "fever"/"never")
+
+# Real words one slip from a red-flag word that the pack's own text may lack.
+_REAL_WORDS = (
+    "ladder ladders blather pool pools towel towels vowel vowels bowls bowled bowler bowling "
+    "never sever seven clever lever river fewer hover cover cheat cheap cheer cheese chess "
+    "heard hearth hearts heat wetter getting setting betting letting netting petting jetting "
+    "letter better setter leaning peaking peeking reaking sneaking leasing leaking bleeding "
+    "nibble dribble scribble stood spool stoop stole stock stall groan grain groin groins "
+    "peeling feeling reeling kneeling healing sealing dealing ceiling palling falling calling "
+    "nervous nervy numbers number lumber slumber tumble rumble humble tingle single jingle "
+    "mingle bottle bottles bottom button mutton seating heating beating eating meeting sheet "
+    "weeks weekly wheel wheels kneel knees kneed breathe breath breadth bread broad brought "
+    "chased chaste crest chest cheats shed shred dream dreams weakly weekly meekly strain "
+    "straining stain strains sprain sprained trains brain drain drained grained horse house "
+    "hose hoses mouse worse worst nurse purse curse blood flood floods bloody flooded "
+    "haven canter banter center painting fainting hitting sitting knitting fitting pitting"
+).split()
+
+
+_WORD = re.compile(r"[a-z]+(?:['\u2019][a-z]+)*")
+# "noticed" is "notice" known, "injects" is "inject": inflections are real words.
+_ENDINGS = ("s", "es", "d", "ed", "ing", "ly", "er", "ers")
+
+
+class SlipCorrector:
+    """Repairs unknown words one slip away from a single red-flag word."""
+
+    def __init__(self, targets: Iterable[str], known: Iterable[str]) -> None:
+        """Index ``targets`` (the words to repair towards) and ``known`` (never repaired)."""
+        self._targets = frozenset(word for word in targets if len(word) >= _MIN_TARGET)
+        self._known = frozenset(known) | self._targets
+        # deletion variant -> targets it comes from (SymSpell-style, one letter)
+        self._by_deletion: dict[str, set[str]] = {}
+        for word in self._targets:
+            for variant in _deletions(word):
+                self._by_deletion.setdefault(variant, set()).add(word)
+
+    def repair(self, text: str) -> str:
+        """``text`` with its slipped red-flag words repaired; itself when none was."""
+        return _WORD.sub(self._word, text)
+
+    def _word(self, match: re.Match[str]) -> str:
+        token = match.group()
+        # "hasn't": a word with an apostrophe is a contraction, never a slip.
+        if len(token) < _MIN_TOKEN or not token.isalpha() or self._inflected_known(token):
+            return token
+        found = self._candidates(token)
+        return next(iter(found)) if len(found) == 1 else token
+
+    def _inflected_known(self, token: str) -> bool:
+        """Whether ``token`` is known, or a known word with a common ending added or taken off."""
+        if token in self._known:
+            return True
+        for ending in _ENDINGS:
+            stem = token.removesuffix(ending)
+            if stem != token and (stem in self._known or stem + "e" in self._known):
+                return True
+            if token + ending in self._known:
+                return True
+        return False
+
+    def _candidates(self, token: str) -> set[str]:
+        # A letter missing from the target: the token is one of its deletions.
+        found = set(self._by_deletion.get(token, ()))
+        for variant in _deletions(token):
+            # A letter added: the target is one of the token's deletions.
+            if variant in self._targets:
+                found.add(variant)
+            # A letter changed, or two neighbours swapped: they share a deletion.
+            for target in self._by_deletion.get(variant, ()):
+                if len(target) == len(token) and (
+                    len(target) >= _MIN_CHANGED or _swapped(token, target)
+                ):
+                    found.add(target)
+        return found
+
+
+def slip_corrector(
+    examples: SemanticExamples,
+    rules: RedFlagRules,
+    topics: TriageTopics | None,
+    texts: Iterable[str] = (),
+) -> SlipCorrector:
+    """The corrector of a pack: red-flag example words as targets, the pack's text as known."""
+    targets: set[str] = set(examples.gate_words)
+    for phrasings in examples.positive.values():
+        for phrasing in phrasings:
+            targets.update(_words(phrasing))
+    if topics is not None:
+        for topic in topics.topics:
+            targets.update(topic.about_words)
+            targets.update(topic.needs_words)
+    known: set[str] = set(_REAL_WORDS)
+    for text in (*examples.negative, *texts):
+        known.update(_words(text))
+    for rule in rules.rules:
+        groups = (*rule.patterns, *rule.requires, rule.unless)
+        for pattern in (pattern for group in groups for pattern in group):
+            # Letters runs of a regex are its words ("bladder", "leak" of "leak\w*").
+            known.update(re.findall(r"[a-z]{3,}", pattern))
+    return SlipCorrector(targets, known)
+
+
+def _words(text: str) -> list[str]:
+    return TOKEN.findall(text.lower().replace("'", ""))
+
+
+def _swapped(token: str, target: str) -> bool:
+    diffs = [i for i in range(len(token)) if token[i] != target[i]]
+    return (
+        len(diffs) == 2
+        and diffs[1] == diffs[0] + 1
+        and token[diffs[0]] == target[diffs[1]]
+        and token[diffs[1]] == target[diffs[0]]
+    )
+
+
+def _deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
