@@ -265,7 +265,9 @@ def triage_layers(pack: KnowledgePack) -> ExtraLayers:
     if pack.semantic_examples is not None and pack.semantic_params is not None:
         semantic = SemanticDetector(pack.semantic_examples, pack.semantic_params, pack.red_flags)
         texts = (t for e in pack.entries for t in (e.question, *e.alternates, e.answer))
-        spelling = slip_corrector(pack.semantic_examples, pack.red_flags, pack.triage_topics, texts)
+        spelling = slip_corrector(
+            pack.semantic_examples, pack.triage_tables.values(), pack.triage_topics, texts
+        )
     layers = ExtraLayers(semantic=semantic, topics=pack.triage_topics, spelling=spelling)
     if len(_LAYERS) >= 8:
         _LAYERS.pop(next(iter(_LAYERS)))

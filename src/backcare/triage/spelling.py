@@ -104,11 +104,16 @@ class SlipCorrector:
 
 def slip_corrector(
     examples: SemanticExamples,
-    rules: RedFlagRules,
+    tables: Iterable[RedFlagRules],
     topics: TriageTopics | None,
     texts: Iterable[str] = (),
 ) -> SlipCorrector:
-    """The corrector of a pack: red-flag example words as targets, the pack's text as known."""
+    """The corrector of a pack: red-flag example words as targets, the pack's text as known.
+
+    ``tables`` are the red-flag tables of every language the pack checks:
+    the words of their patterns are known, so Portuguese "urinar" or French
+    "uriner" is never taken for a slipped "urinary".
+    """
     targets: set[str] = set(examples.gate_words)
     for phrasings in examples.positive.values():
         for phrasing in phrasings:
@@ -120,11 +125,11 @@ def slip_corrector(
     known: set[str] = set(_REAL_WORDS)
     for text in (*examples.negative, *texts):
         known.update(_words(text))
-    for rule in rules.rules:
+    for rule in (rule for table in tables for rule in table.rules):
         groups = (*rule.patterns, *rule.requires, rule.unless)
         for pattern in (pattern for group in groups for pattern in group):
-            # Letters runs of a regex are its words ("bladder", "leak" of "leak\w*").
-            known.update(re.findall(r"[a-z]{3,}", pattern))
+            # Letter runs of a regex are its words ("bladder", "leak" of "leak\w*").
+            known.update(_words(re.sub(r"\\[A-Za-z]", " ", pattern)))
     return SlipCorrector(targets, known)
 
 
