@@ -416,6 +416,11 @@ def test_a_typo_in_one_word_keeps_the_message_flagged(
         ("senstion", "sensation"),
         ("retengion", "retention"),
         ("abdominla", "abdominal"),
+        # a misspelling the examples hold is still repaired to the real word
+        ("blader", "bladder"),
+        ("brathe", "breathe"),
+        # four letters: only two neighbours swapped
+        ("pian", "pain"),
     ],
 )
 def test_a_slipped_red_flag_word_is_repaired(pack: KnowledgePack, typed: str, meant: str) -> None:
@@ -433,6 +438,8 @@ def test_a_slipped_red_flag_word_is_repaired(pack: KnowledgePack, typed: str, me
         "i went to the pool",
         "i noticed it when sitting",
         "a towel on the seat",
+        "i grin and bear it",
+        "sem problemas a urinar",
     ],
 )
 def test_real_words_are_never_repaired(pack: KnowledgePack, text: str) -> None:

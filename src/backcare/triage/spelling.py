@@ -54,8 +54,14 @@ class SlipCorrector:
 
     def __init__(self, targets: Iterable[str], known: Iterable[str]) -> None:
         """Index ``targets`` (the words to repair towards) and ``known`` (never repaired)."""
-        self._targets = frozenset(word for word in targets if len(word) >= _MIN_TARGET)
-        self._known = frozenset(known) | self._targets
+        words = frozenset(targets)
+        self._targets = frozenset(word for word in words if len(word) >= _MIN_TARGET)
+        # Four-letter words only with two neighbours swapped ("pian"): a letter
+        # added or missing turns too many real words into one ("grin", "sand").
+        self._short = frozenset(word for word in words if len(word) == _MIN_TARGET - 1)
+        # A target not otherwise known is a deliberate misspelling of an example
+        # ("blader"): known enough to stay, repaired when a known word is one slip away.
+        self._known = frozenset(known)
         # deletion variant -> targets it comes from (SymSpell-style, one letter)
         self._by_deletion: dict[str, set[str]] = {}
         for word in self._targets:
@@ -69,20 +75,36 @@ class SlipCorrector:
     def _word(self, match: re.Match[str]) -> str:
         token = match.group()
         # "hasn't": a word with an apostrophe is a contraction, never a slip.
-        if len(token) < _MIN_TOKEN or not token.isalpha() or self._inflected_known(token):
+        if not token.isalpha() or self._inflected_known(token):
             return token
-        found = self._candidates(token)
+        if len(token) == _MIN_TOKEN - 1:
+            found = {word for word in self._short if _swapped(token, word)} & self._known
+        elif len(token) >= _MIN_TOKEN:
+            found = self._candidates(token) - {token}
+            real = found & self._known
+            # A misspelt example word is only ever repaired to a real one.
+            found = real if real or token in self._targets else found
+        else:
+            return token
+        if len(found) > 1:
+            # "blader": a dropped double letter (bladder) beats a letter added
+            # in front (ladder) and a changed one (blades).
+            best = min(_rank(token, word) for word in found)
+            found = {word for word in found if _rank(token, word) == best}
         return next(iter(found)) if len(found) == 1 else token
 
     def _inflected_known(self, token: str) -> bool:
         """Whether ``token`` is known, or a known word with a common ending added or taken off."""
         if token in self._known:
             return True
+        words = self._known | self._targets
         for ending in _ENDINGS:
             stem = token.removesuffix(ending)
-            if stem != token and (stem in self._known or stem + "e" in self._known):
+            # "noticed" from "notice"; not "blader" from "blade"
+            silent_e = ending in ("ed", "ing") and stem + "e" in words
+            if stem != token and (stem in words or silent_e):
                 return True
-            if token + ending in self._known:
+            if token + ending in words:
                 return True
         return False
 
@@ -128,13 +150,27 @@ def slip_corrector(
     for rule in (rule for table in tables for rule in table.rules):
         groups = (*rule.patterns, *rule.requires, rule.unless)
         for pattern in (pattern for group in groups for pattern in group):
-            # Letter runs of a regex are its words ("bladder", "leak" of "leak\w*").
-            known.update(_words(re.sub(r"\\[A-Za-z]", " ", pattern)))
+            # Letter runs of a regex are its words; short runs are often
+            # fragments ("blad" of "blad\w*"), which would pass "blader" off as known.
+            words = _words(re.sub(r"\\[A-Za-z]", " ", pattern))
+            known.update(word for word in words if len(word) >= _MIN_TOKEN)
     return SlipCorrector(targets, known)
 
 
 def _words(text: str) -> list[str]:
     return TOKEN.findall(text.lower().replace("'", ""))
+
+
+def _rank(token: str, target: str) -> int:
+    """How likely a slip: 0 a doubled letter dropped or added, or two swapped; 1 a letter
+    missing or added; 2 a letter changed."""
+    if len(target) == len(token):
+        return 0 if _swapped(token, target) else 2
+    short, long = sorted((token, target), key=len)
+    doubled = any(
+        long[:i] + long[i + 1 :] == short and long[i] == long[i - 1] for i in range(1, len(long))
+    )
+    return 0 if doubled else 1
 
 
 def _swapped(token: str, target: str) -> bool:
