@@ -457,3 +457,43 @@ def test_a_slip_in_the_key_word_still_reaches_emergency(
     )
     assert result.level is TriageLevel.EMERGENCY, result.flags
     assert not any(flag.id.startswith("check_") for flag in result.flags)
+
+
+# --- events long over ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my dad fell off a ladder last year and my back is sore",
+        "I came off my bike as a teenager, no problems since, and now my back is stiff",
+        "years ago I lost control of my bladder after an operation; today it's just a stiff back",
+    ],
+)
+def test_an_event_long_over_does_not_raise_it(
+    pack: KnowledgePack, real_encoder: Encoder, text: str
+) -> None:
+    assert triage_text(pack, text, encoder=real_encoder).level is TriageLevel.SELF_CARE
+
+
+def test_a_ladder_is_not_a_slipped_bladder(pack: KnowledgePack) -> None:
+    result = triage_text(pack, "I was up a ladder painting and my back went")
+    assert result.level is TriageLevel.SELF_CARE, result.flags
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        # only the clause placed long ago is history
+        ("I fell off a ladder last year and now my legs are numb", "both_legs"),
+        ("I fell off a ladder years ago and now I can't control my bladder", "cauda_equina"),
+        ("I fell off a ladder two days ago", "major_trauma"),
+        # a personal history counts however long ago
+        ("I had breast cancer ten years ago and now my back aches", "cancer_history"),
+    ],
+)
+def test_what_is_happening_now_still_counts(
+    pack: KnowledgePack, real_encoder: Encoder, text: str, rule: str
+) -> None:
+    result = triage_text(pack, text, encoder=real_encoder)
+    assert rule in {flag.id for flag in result.flags}, result.flags

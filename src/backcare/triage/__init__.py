@@ -145,6 +145,9 @@ class _Reader:
                 continue
             if personal and self._someone_else(start):
                 continue
+            # A history (personal) counts however long ago; an event does not.
+            if not personal and self.scope.is_long_over(self.text, start, end):
+                continue
             return start, end
         return None
 

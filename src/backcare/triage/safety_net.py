@@ -134,6 +134,8 @@ def _live_match(
             continue
         if scope.is_about_someone_else(text, match_start):
             continue
+        if scope.is_long_over(text, match_start, match_end):
+            continue
         return True
     return False
 

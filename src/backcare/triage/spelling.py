@@ -18,30 +18,13 @@ import re
 from collections.abc import Iterable
 
 from backcare.model import RedFlagRules, SemanticExamples, TriageTopics
-from backcare.triage._slips import TOKEN
+from backcare.triage._slips import REAL_WORDS, TOKEN
 
 __all__ = ["SlipCorrector", "slip_corrector"]
 
 _MIN_TARGET = 5  # shorter red-flag words ("numb", "poo", "leg") are too close to others
 _MIN_TOKEN = 5  # "grin", "sand", "bowl" are one slip from "groin", "stand", "bowel"
 _MIN_CHANGED = 6  # a changed letter only in long words ("bowel"/"towel", "fever"/"never")
-
-# Real words one slip from a red-flag word that the pack's own text may lack.
-_REAL_WORDS = (
-    "ladder ladders blather pool pools towel towels vowel vowels bowls bowled bowler bowling "
-    "never sever seven clever lever river fewer hover cover cheat cheap cheer cheese chess "
-    "heard hearth hearts heat wetter getting setting betting letting netting petting jetting "
-    "letter better setter leaning peaking peeking reaking sneaking leasing leaking bleeding "
-    "nibble dribble scribble stood spool stoop stole stock stall groan grain groin groins "
-    "peeling feeling reeling kneeling healing sealing dealing ceiling palling falling calling "
-    "nervous nervy numbers number lumber slumber tumble rumble humble tingle single jingle "
-    "mingle bottle bottles bottom button mutton seating heating beating eating meeting sheet "
-    "weeks weekly wheel wheels kneel knees kneed breathe breath breadth bread broad brought "
-    "chased chaste crest chest cheats shed shred dream dreams weakly weekly meekly strain "
-    "straining stain strains sprain sprained trains brain drain drained grained horse house "
-    "hose hoses mouse worse worst nurse purse curse blood flood floods bloody flooded "
-    "haven canter banter center painting fainting hitting sitting knitting fitting pitting"
-).split()
 
 
 _WORD = re.compile(r"[a-z]+(?:['\u2019][a-z]+)*")
@@ -144,7 +127,7 @@ def slip_corrector(
         for topic in topics.topics:
             targets.update(topic.about_words)
             targets.update(topic.needs_words)
-    known: set[str] = set(_REAL_WORDS)
+    known: set[str] = set(REAL_WORDS)
     for text in (*examples.negative, *texts):
         known.update(_words(text))
     for rule in (rule for table in tables for rule in table.rules):
