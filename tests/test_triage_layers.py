@@ -468,6 +468,9 @@ def test_a_slip_in_the_key_word_still_reaches_emergency(
         "my dad fell off a ladder last year and my back is sore",
         "I came off my bike as a teenager, no problems since, and now my back is stiff",
         "years ago I lost control of my bladder after an operation; today it's just a stiff back",
+        # a rule's own veto placed years back still vetoes
+        "I had a kidney infection two years ago that cleared up, now a pulled back muscle",
+        "I can feel my bum and legs fine, it's just my back",
     ],
 )
 def test_an_event_long_over_does_not_raise_it(
