@@ -448,6 +448,23 @@ def test_real_words_are_never_repaired(pack: KnowledgePack, text: str) -> None:
     assert spelling.repair(text) == text
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # each word sits one slip from a red-flag word the pack's own text may lack
+        "the sink was blocked so I was staring at it, my back is stiff",
+        "I was missing the bus and flying down the road when my back twinged",
+        "the weather this season makes my back stiff, it gripped me while stacking logs",
+    ],
+)
+def test_the_encoders_dictionary_keeps_real_words(
+    pack: KnowledgePack, real_encoder: Encoder, text: str
+) -> None:
+    # Without a dictionary "blocked" became "blacked" (out) and "staring" "tearing".
+    result = triage_text(pack, text, encoder=real_encoder)
+    assert result.level is TriageLevel.SELF_CARE, result.flags
+
+
 def test_a_slip_in_the_key_word_still_reaches_emergency(
     pack: KnowledgePack, real_encoder: Encoder
 ) -> None:
@@ -470,7 +487,6 @@ def test_a_slip_in_the_key_word_still_reaches_emergency(
         "years ago I lost control of my bladder after an operation; today it's just a stiff back",
         # a rule's own veto placed years back still vetoes
         "I had a kidney infection two years ago that cleared up, now a pulled back muscle",
-        "I can feel my bum and legs fine, it's just my back",
     ],
 )
 def test_an_event_long_over_does_not_raise_it(

@@ -82,7 +82,7 @@ def triage_layered(
     wording = {rule.id: rule for rule in tables[reply].rules}
     fired: dict[str, tuple[TriageFlag, str, str | None]] = {}
     _collect(text, tables, wording, run, layers, encoder, english, fired)
-    spelling = layers.spelling if layers is not None else None
+    spelling = _spelling(layers, encoder)
     if spelling is not None and english:
         # A slip in the word that mattered ("bladeer", "stiars"): read the
         # repaired message too; a flag it adds quotes the repaired words.
@@ -158,6 +158,32 @@ def _drop_settled_checks(
     for topic in layers.topics.topics:
         if settled.intersection(topic.covered_by):
             fired.pop(f"check_{topic.id}", None)
+
+
+# Correctors by (pack corrector, encoder): each adds the encoder's dictionary.
+_SPELLING: dict[tuple[int, int], tuple[SlipCorrector, object, SlipCorrector]] = {}
+
+
+def _spelling(layers: ExtraLayers | None, encoder: ClauseEncoder | None) -> SlipCorrector | None:
+    """The pack's corrector with the encoder's vocabulary as its dictionary.
+
+    None without an encoder that has a vocabulary: without a dictionary of
+    real English words, "blocked" would be repaired to "blacked" (out).
+    """
+    if layers is None or layers.spelling is None or encoder is None:
+        return None
+    vocabulary = getattr(encoder, "vocabulary", None)
+    if not isinstance(vocabulary, frozenset) or not vocabulary:
+        return None
+    key = (id(layers.spelling), id(encoder))
+    cached = _SPELLING.get(key)
+    if cached is not None and cached[0] is layers.spelling and cached[1] is encoder:
+        return cached[2]
+    corrector = layers.spelling.with_words(str(word) for word in vocabulary)
+    if len(_SPELLING) >= 8:
+        _SPELLING.pop(next(iter(_SPELLING)))
+    _SPELLING[key] = (layers.spelling, encoder, corrector)
+    return corrector
 
 
 # Readers by table, built once (each compiles a dozen regexes).

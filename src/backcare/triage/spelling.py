@@ -38,6 +38,7 @@ class SlipCorrector:
     def __init__(self, targets: Iterable[str], known: Iterable[str]) -> None:
         """Index ``targets`` (the words to repair towards) and ``known`` (never repaired)."""
         words = frozenset(targets)
+        self._words = words
         self._targets = frozenset(word for word in words if len(word) >= _MIN_TARGET)
         # Four-letter words only with two neighbours swapped ("pian"): a letter
         # added or missing turns too many real words into one ("grin", "sand").
@@ -50,6 +51,10 @@ class SlipCorrector:
         for word in self._targets:
             for variant in _deletions(word):
                 self._by_deletion.setdefault(variant, set()).add(word)
+
+    def with_words(self, words: Iterable[str]) -> SlipCorrector:
+        """This corrector with ``words`` known too (a dictionary: the encoder's vocabulary)."""
+        return SlipCorrector(self._words, self._known | frozenset(words))
 
     def repair(self, text: str) -> str:
         """``text`` with its slipped red-flag words repaired; itself when none was."""
