@@ -24,8 +24,9 @@ from backcare.model import (
     TriageLevel,
 )
 from backcare.retrieval.dense import Encoder, HashingEncoder
-from backcare.service import triage_text
+from backcare.service import triage_layers, triage_message, triage_text
 from backcare.triage._negation import ScopeReader, normalise
+from backcare.triage.safety_net import topic_line
 from backcare.triage.semantic import SemanticDetector
 
 # Issue 14's wordings, each followed by variants written for this test.
@@ -199,6 +200,25 @@ def test_safety_net_alone_raises_each_topic(pack: KnowledgePack, text: str, topi
     assert result.level.rank >= TriageLevel.URGENT.rank
     question = next(t.question for t in pack.triage_topics.topics if t.id == topic)  # type: ignore[union-attr]
     assert question in result.message
+
+
+def test_answers_keep_the_safety_nets_wording_of_a_check_line(pack: KnowledgePack) -> None:
+    # Two topics raised; answering no to the fever questions leaves check_bladder,
+    # whose line must read exactly as in the first reply.
+    text = "my bladder has felt a bit odd since the spasm and I've been a bit poorly this week"
+    _, first = triage_message(pack, text)
+    assert {flag.id for flag in first.flags} == {"check_bladder", "check_fever"}, first.flags
+    fever_no = {
+        question.id: False for question in pack.follow_up.questions if "fever" in question.topics
+    }
+    _, final = triage_message(pack, text, answers=fever_no)
+    assert [flag.id for flag in final.flags] == ["check_bladder"]
+    bladder = next(t for t in pack.triage_topics.topics if t.id == "bladder")  # type: ignore[union-attr]
+    line = f"- {topic_line(bladder)}"
+    assert line in first.message.splitlines()
+    assert line in final.message.splitlines()
+    fever = next(t for t in pack.triage_topics.topics if t.id == "fever")  # type: ignore[union-attr]
+    assert fever.message not in final.message
 
 
 def test_safety_net_topics_are_exactly_the_interview_keys(pack: KnowledgePack) -> None:
@@ -383,3 +403,116 @@ def test_a_typo_in_one_word_keeps_the_message_flagged(
     slipped = triage_text(pack, " ".join(words), encoder=real_encoder)
     assert said.level is TriageLevel.EMERGENCY
     assert slipped.level.rank >= TriageLevel.URGENT.rank, (" ".join(words), slipped.flags)
+
+
+# --- slips in the key word ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("bladeer", "bladder"),
+        ("stiars", "stairs"),
+        ("senstion", "sensation"),
+        ("retengion", "retention"),
+        ("abdominla", "abdominal"),
+        # a misspelling the examples hold is still repaired to the real word
+        ("blader", "bladder"),
+        ("brathe", "breathe"),
+        # four letters: only two neighbours swapped
+        ("pian", "pain"),
+    ],
+)
+def test_a_slipped_red_flag_word_is_repaired(pack: KnowledgePack, typed: str, meant: str) -> None:
+    spelling = triage_layers(pack).spelling
+    assert spelling is not None
+    assert spelling.repair(f"loss of {typed} since friday") == f"loss of {meant} since friday"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i fell off a ladder",
+        "it hasn't got better and i'm getting worse",
+        "never had this before",
+        "i went to the pool",
+        "i noticed it when sitting",
+        "a towel on the seat",
+        "i grin and bear it",
+        "sem problemas a urinar",
+    ],
+)
+def test_real_words_are_never_repaired(pack: KnowledgePack, text: str) -> None:
+    spelling = triage_layers(pack).spelling
+    assert spelling is not None
+    assert spelling.repair(text) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # each word sits one slip from a red-flag word the pack's own text may lack
+        "the sink was blocked so I was staring at it, my back is stiff",
+        "I was missing the bus and flying down the road when my back twinged",
+        "the weather this season makes my back stiff, it gripped me while stacking logs",
+    ],
+)
+def test_the_encoders_dictionary_keeps_real_words(
+    pack: KnowledgePack, real_encoder: Encoder, text: str
+) -> None:
+    # Without a dictionary "blocked" became "blacked" (out) and "staring" "tearing".
+    result = triage_text(pack, text, encoder=real_encoder)
+    assert result.level is TriageLevel.SELF_CARE, result.flags
+
+
+def test_a_slip_in_the_key_word_still_reaches_emergency(
+    pack: KnowledgePack, real_encoder: Encoder
+) -> None:
+    # Without the repair the net alone saw "bladeer" (urgent); the rules see "bladder".
+    result = triage_text(
+        pack, "Loss of bladeer senstion and my back is in spasm", encoder=real_encoder
+    )
+    assert result.level is TriageLevel.EMERGENCY, result.flags
+    assert not any(flag.id.startswith("check_") for flag in result.flags)
+
+
+# --- events long over ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my dad fell off a ladder last year and my back is sore",
+        "I came off my bike as a teenager, no problems since, and now my back is stiff",
+        "years ago I lost control of my bladder after an operation; today it's just a stiff back",
+        # a rule's own veto placed years back still vetoes
+        "I had a kidney infection two years ago that cleared up, now a pulled back muscle",
+    ],
+)
+def test_an_event_long_over_does_not_raise_it(
+    pack: KnowledgePack, real_encoder: Encoder, text: str
+) -> None:
+    assert triage_text(pack, text, encoder=real_encoder).level is TriageLevel.SELF_CARE
+
+
+def test_a_ladder_is_not_a_slipped_bladder(pack: KnowledgePack) -> None:
+    result = triage_text(pack, "I was up a ladder painting and my back went")
+    assert result.level is TriageLevel.SELF_CARE, result.flags
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        # only the clause placed long ago is history
+        ("I fell off a ladder last year and now my legs are numb", "both_legs"),
+        ("I fell off a ladder years ago and now I can't control my bladder", "cauda_equina"),
+        ("I fell off a ladder two days ago", "major_trauma"),
+        # a personal history counts however long ago
+        ("I had breast cancer ten years ago and now my back aches", "cancer_history"),
+    ],
+)
+def test_what_is_happening_now_still_counts(
+    pack: KnowledgePack, real_encoder: Encoder, text: str, rule: str
+) -> None:
+    result = triage_text(pack, text, encoder=real_encoder)
+    assert rule in {flag.id for flag in result.flags}, result.flags

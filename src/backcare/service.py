@@ -40,6 +40,7 @@ from backcare.retrieval.tokenize import normalise_text
 from backcare.triage.interview import apply_answers, checklist, with_follow_up
 from backcare.triage.layered import ExtraLayers, triage_layered
 from backcare.triage.semantic import SemanticDetector
+from backcare.triage.spelling import slip_corrector
 
 if TYPE_CHECKING:
     # For the annotation only: the feedback store loads SQLAlchemy, which the ask path
@@ -244,7 +245,9 @@ def triage_message(
     )
     result = with_follow_up(result, pack.follow_up)
     if answers:
-        result = apply_answers(result, answers, pack.follow_up, tables=tables)
+        result = apply_answers(
+            result, answers, pack.follow_up, tables=tables, topics=pack.triage_topics
+        )
     return detected, result
 
 
@@ -258,10 +261,14 @@ def triage_layers(pack: KnowledgePack) -> ExtraLayers:
     cached = _LAYERS.get(id(pack))
     if cached is not None and cached[0] is pack:
         return cached[1]
-    semantic = None
+    semantic = spelling = None
     if pack.semantic_examples is not None and pack.semantic_params is not None:
         semantic = SemanticDetector(pack.semantic_examples, pack.semantic_params, pack.red_flags)
-    layers = ExtraLayers(semantic=semantic, topics=pack.triage_topics)
+        texts = (t for e in pack.entries for t in (e.question, *e.alternates, e.answer))
+        spelling = slip_corrector(
+            pack.semantic_examples, pack.triage_tables.values(), pack.triage_topics, texts
+        )
+    layers = ExtraLayers(semantic=semantic, topics=pack.triage_topics, spelling=spelling)
     if len(_LAYERS) >= 8:
         _LAYERS.pop(next(iter(_LAYERS)))
     _LAYERS[id(pack)] = (pack, layers)

@@ -215,6 +215,14 @@ class OnnxMiniLM:
         """Short stable id of weights, graph format, variant and token limit."""
         return self._model_id
 
+    @functools.cached_property
+    def vocabulary(self) -> frozenset[str]:
+        """The whole words of the tokenizer's vocabulary (word pieces left out).
+
+        Triage's slip repair reads it as a dictionary of real English words.
+        """
+        return frozenset(token for token in self._tokenizer.get_vocab() if token.isalpha())
+
     def encode(
         self,
         texts: Sequence[str],

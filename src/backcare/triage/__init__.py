@@ -136,14 +136,23 @@ class _Reader:
         self._ages: list[Quantity] | None = None
         self._durations: list[Quantity] | None = None
 
-    def find(self, matcher: _Matcher, personal: bool) -> tuple[int, int] | None:
-        """The first match that is neither negated nor (if ``personal``) about someone else."""
+    def find(
+        self, matcher: _Matcher, personal: bool, *, now: bool = True
+    ) -> tuple[int, int] | None:
+        """The first match that is neither negated nor (if ``personal``) about someone else.
+
+        With ``now``, a match of a rule that is not personal must not sit in a
+        clause placed years back ("my dad fell off a ladder last year").
+        """
         if matcher.literals is not None and matcher.literals.isdisjoint(self.present):
             return None
         for start, end in matcher.finditer(self.text):
             if start == end or self.scope.is_negated(self.text, start, end):
                 continue
             if personal and self._someone_else(start):
+                continue
+            # A history (personal) counts however long ago; an event does not.
+            if now and not personal and self.scope.is_long_over(self.text, start, end):
                 continue
             return start, end
         return None
@@ -188,7 +197,7 @@ def _fire(item: _CompiledRule, reader: _Reader) -> str | None:
             return None
         spans.append(found)
     # A veto said anywhere counts, unless it is itself negated ("no better").
-    if any(reader.find(rx, personal=False) is not None for rx in item.unless):
+    if any(reader.find(rx, personal=False, now=False) is not None for rx in item.unless):
         return None
     words: list[str] = []
     for span in sorted(set(spans)):

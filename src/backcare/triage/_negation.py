@@ -18,6 +18,15 @@ __all__ = ["Normalised", "ScopeReader", "fold_char", "normalise"]
 _APOSTROPHES = frozenset("'\u2018\u2019\u02bc`\u00b4\u2032")
 _HYPHENS = frozenset("-\u2010\u2011\u2012\u2013\u2014\u2015\u2212_")
 _SENTENCE_END = re.compile(r"[.;!?\n]")
+# Time placing an event years back (English: the layers after the rules and the
+# English table read English). Not "ago" alone: "two days ago" is now.
+_LONG_AGO = re.compile(
+    r"\b(?:(?:\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|twenty|several|many|a few|"
+    r"some|a couple of|few) (?:years?|decades?) (?:ago|back|before)|last year|the year before|"
+    r"as a (?:teenager|teen|child|kid|boy|girl|student|youngster)|when i was (?:young|little|"
+    r"a kid|a child|a teenager|a teen|at school|younger|a student)|in my (?:teens|twenties|youth)|"
+    r"years ago|long ago|ages ago)\b"
+)
 _WORD = re.compile(r"\S+")
 # How far after a match "is fine" / "are normal" may be read.
 _POST_REACH = 80
@@ -156,6 +165,18 @@ class ScopeReader:
         # A slice, not match(text, end): "^" in the pack's regex only matches at
         # the real start of a string, so matching from an offset never succeeded.
         return self._post.match(text[end : end + _POST_REACH]) is not None
+
+    def is_long_over(self, text: str, start: int, end: int) -> bool:
+        """Whether the clause of ``text[start:end]`` places it years back ("last year").
+
+        An event placed years back, or said to be over since ("no problems
+        since"), is history, not what is happening now. Only the clause
+        counts: "I fell off a ladder last year and now my legs are numb" still
+        reports the numbness.
+        """
+        clause = self.clause_start(text, start, end)
+        stop = self._breaks.search(text, end)
+        return _LONG_AGO.search(text, clause, stop.start() if stop else len(text)) is not None
 
     def is_about_someone_else(self, text: str, start: int) -> bool:
         """Whether the sentence so far is about another person ("my dad had cancer").

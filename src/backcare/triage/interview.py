@@ -28,7 +28,9 @@ from backcare.model import (
     TriageFlag,
     TriageLevel,
     TriageResult,
+    TriageTopics,
 )
+from backcare.triage.safety_net import topic_line
 
 __all__ = ["CHECK_PREFIX", "apply_answers", "checklist", "follow_up_for", "with_follow_up"]
 
@@ -74,6 +76,7 @@ def apply_answers(
     bank: FollowUpBank,
     *,
     tables: Mapping[str, RedFlagRules],
+    topics: TriageTopics | None = None,
 ) -> TriageResult:
     """The final result once the person has answered some of the bank's questions.
 
@@ -85,6 +88,9 @@ def apply_answers(
         bank: the pack's interview bank.
         tables: red-flag tables by language (``KnowledgePack.triage_tables``),
             which word the new message in ``result.lang``.
+        topics: the safety net's topics (``KnowledgePack.triage_topics``); a
+            ``check_<topic>`` flag still standing keeps the line the first
+            reply gave it. Without them, the bank's topic line is used.
 
     Returns:
         The result with a flag per rule answered yes (layer ``answer``), the
@@ -138,7 +144,7 @@ def apply_answers(
         update={
             "level": level,
             "flags": tuple(flags),
-            "message": _message(result, flags, level, bank, tables),
+            "message": _message(result, flags, level, bank, tables, topics),
             "follow_up": remaining,
         }
     )
@@ -174,8 +180,9 @@ def _message(
     level: TriageLevel,
     bank: FollowUpBank,
     tables: Mapping[str, RedFlagRules],
+    net: TriageTopics | None,
 ) -> str:
-    """The reply's message for the new flags, in the shape ``triage_languages`` gives."""
+    """The reply's message for the new flags, in the shape ``triage_layered`` gives."""
     table = tables.get(result.lang) or tables["en"]
     lines = []
     if not result.checked:
@@ -186,12 +193,16 @@ def _message(
     rules = [_rule(flag.id, result.lang, tables) for flag in flags]
     lines += [rule.action for rule in rules if rule is not None and rule.action]
     topics = {topic.id: topic for topic in bank.topics}
+    # The safety net worded the check_<topic> line of the first reply; keep it.
+    net_topics = {topic.id: topic for topic in net.topics} if net is not None else {}
     for flag, rule in zip(flags, rules, strict=True):
+        topic_id = flag.id.removeprefix(CHECK_PREFIX) if flag.id.startswith(CHECK_PREFIX) else None
         if rule is not None:
             lines.append(f"- {rule.message}")
-        elif flag.id.startswith(CHECK_PREFIX) and flag.id[len(CHECK_PREFIX) :] in topics:
-            topic = topics[flag.id[len(CHECK_PREFIX) :]]
-            lines.append(f"- {bank.topic_message(topic, result.lang)}")
+        elif topic_id in net_topics:
+            lines.append(f"- {topic_line(net_topics[topic_id])}")
+        elif topic_id in topics:
+            lines.append(f"- {bank.topic_message(topics[topic_id], result.lang)}")
     return "\n".join(lines)
 
 

@@ -25,8 +25,9 @@ from backcare.model import (
 )
 from backcare.triage import triage
 from backcare.triage._negation import ScopeReader, normalise
-from backcare.triage.safety_net import safety_net
+from backcare.triage.safety_net import safety_net, topic_line
 from backcare.triage.semantic import ClauseEncoder, SemanticDetector
+from backcare.triage.spelling import SlipCorrector
 
 __all__ = ["ExtraLayers", "scope_reader", "triage_layered"]
 
@@ -35,10 +36,15 @@ _BASE = "en"  # the table the semantic examples and the safety net are written f
 
 @dataclass(frozen=True)
 class ExtraLayers:
-    """The layers after the rules, as a pack supplies them (either may be None)."""
+    """The layers after the rules, as a pack supplies them (any may be None).
+
+    ``spelling`` repairs slipped red-flag words; every layer then reads the
+    repaired message as well as the original.
+    """
 
     semantic: SemanticDetector | None = None
     topics: TriageTopics | None = None
+    spelling: SlipCorrector | None = None
 
 
 def triage_layered(
@@ -75,30 +81,16 @@ def triage_layered(
     """
     wording = {rule.id: rule for rule in tables[reply].rules}
     fired: dict[str, tuple[TriageFlag, str, str | None]] = {}
-    english_scope = scope_reader(tables[_BASE]) if _BASE in tables else None
-    for code in run:
-        table = tables[code]
-        others = english_scope if code != _BASE else None
-        for flag in triage(text, table, others=others).flags:
-            if flag.id not in fired:
-                own = next(rule for rule in table.rules if rule.id == flag.id)
-                fired[flag.id] = (flag, *_lines(wording.get(flag.id, own)))
-    if layers is not None and english and _BASE in tables:
-        base = tables[_BASE]
-        normalised = normalise(text)
-        scope = english_scope or scope_reader(base)
-        rules_level = TriageLevel.most_urgent([flag.level for flag, _, _ in fired.values()])
-        if layers.semantic is not None and encoder is not None:
-            for flag in layers.semantic.detect(
-                normalised, encoder, scope, above=rules_level, skip=set(fired)
-            ):
-                rule = wording.get(flag.id) or _rule(base, flag.id)
-                fired.setdefault(flag.id, (flag, *_lines(rule)))
-        if layers.topics is not None:
-            flags = [flag for flag, _, _ in fired.values()]
-            for hit in safety_net(normalised, layers.topics, scope, flags):
-                line = f"{hit.topic.message} Question: {hit.topic.question}"
-                fired.setdefault(hit.flag.id, (hit.flag, line, None))
+    _collect(text, tables, wording, run, layers, encoder, english, fired)
+    spelling = _spelling(layers, encoder)
+    if spelling is not None and english:
+        # A slip in the word that mattered ("bladeer", "stiars"): read the
+        # repaired message too; a flag it adds quotes the repaired words.
+        lowered = text.lower()
+        repaired = spelling.repair(lowered)
+        if repaired != lowered:
+            _collect(repaired, tables, wording, run, layers, encoder, english, fired)
+            _drop_settled_checks(fired, layers)
     # Most urgent first; the order found breaks ties (stable sort).
     ordered = sorted(fired.values(), key=lambda item: -item[0].level.rank)
     level = TriageLevel.most_urgent([flag.level for flag, _, _ in ordered])
@@ -116,6 +108,82 @@ def triage_layered(
         languages=tuple(dict.fromkeys(run)),
         checked=unchecked_notice is None,
     )
+
+
+def _collect(
+    text: str,
+    tables: Mapping[str, RedFlagRules],
+    wording: Mapping[str, RedFlagRule],
+    run: Sequence[str],
+    layers: ExtraLayers | None,
+    encoder: ClauseEncoder | None,
+    english: bool,
+    fired: dict[str, tuple[TriageFlag, str, str | None]],
+) -> None:
+    """Add to ``fired`` the flags every layer finds in ``text`` (an id already there stays)."""
+    english_scope = scope_reader(tables[_BASE]) if _BASE in tables else None
+    for code in run:
+        table = tables[code]
+        others = english_scope if code != _BASE else None
+        for flag in triage(text, table, others=others).flags:
+            if flag.id not in fired:
+                own = next(rule for rule in table.rules if rule.id == flag.id)
+                fired[flag.id] = (flag, *_lines(wording.get(flag.id, own)))
+    if layers is None or not english or _BASE not in tables:
+        return
+    base = tables[_BASE]
+    normalised = normalise(text)
+    scope = english_scope or scope_reader(base)
+    rules_level = TriageLevel.most_urgent([flag.level for flag, _, _ in fired.values()])
+    if layers.semantic is not None and encoder is not None:
+        for flag in layers.semantic.detect(
+            normalised, encoder, scope, above=rules_level, skip=set(fired)
+        ):
+            rule = wording.get(flag.id) or _rule(base, flag.id)
+            fired.setdefault(flag.id, (flag, *_lines(rule)))
+    if layers.topics is not None:
+        flags = [flag for flag, _, _ in fired.values()]
+        for hit in safety_net(normalised, layers.topics, scope, flags):
+            fired.setdefault(hit.flag.id, (hit.flag, topic_line(hit.topic), None))
+
+
+def _drop_settled_checks(
+    fired: dict[str, tuple[TriageFlag, str, str | None]], layers: ExtraLayers | None
+) -> None:
+    """Remove ``check_<topic>`` flags that a later read settled with a rule at urgent or above."""
+    if layers is None or layers.topics is None:
+        return
+    urgent = TriageLevel.URGENT.rank
+    settled = {flag.id for flag, _, _ in fired.values() if flag.level.rank >= urgent}
+    for topic in layers.topics.topics:
+        if settled.intersection(topic.covered_by):
+            fired.pop(f"check_{topic.id}", None)
+
+
+# Correctors by (pack corrector, encoder): each adds the encoder's dictionary.
+_SPELLING: dict[tuple[int, int], tuple[SlipCorrector, object, SlipCorrector]] = {}
+
+
+def _spelling(layers: ExtraLayers | None, encoder: ClauseEncoder | None) -> SlipCorrector | None:
+    """The pack's corrector with the encoder's vocabulary as its dictionary.
+
+    None without an encoder that has a vocabulary: without a dictionary of
+    real English words, "blocked" would be repaired to "blacked" (out).
+    """
+    if layers is None or layers.spelling is None or encoder is None:
+        return None
+    vocabulary = getattr(encoder, "vocabulary", None)
+    if not isinstance(vocabulary, frozenset) or not vocabulary:
+        return None
+    key = (id(layers.spelling), id(encoder))
+    cached = _SPELLING.get(key)
+    if cached is not None and cached[0] is layers.spelling and cached[1] is encoder:
+        return cached[2]
+    corrector = layers.spelling.with_words(str(word) for word in vocabulary)
+    if len(_SPELLING) >= 8:
+        _SPELLING.pop(next(iter(_SPELLING)))
+    _SPELLING[key] = (layers.spelling, encoder, corrector)
+    return corrector
 
 
 # Readers by table, built once (each compiles a dozen regexes).

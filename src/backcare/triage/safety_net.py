@@ -20,7 +20,7 @@ from backcare.triage._clauses import clauses
 from backcare.triage._negation import Normalised, ScopeReader
 from backcare.triage._slips import TOKEN, SlipTolerant
 
-__all__ = ["SafetyNetHit", "safety_net"]
+__all__ = ["SafetyNetHit", "safety_net", "topic_line"]
 
 _MAX_EVIDENCE = 160
 
@@ -51,6 +51,15 @@ class _Table:
 
 
 _CACHE: dict[int, tuple[TriageTopics, _Table]] = {}
+
+
+def topic_line(topic: TriageTopic) -> str:
+    """The reply's line for ``check_<topic>``: what it means, then the question that settles it.
+
+    One function, so the first reply and the one rebuilt after answers
+    (``backcare.triage.interview``) word it identically.
+    """
+    return f"{topic.message} Question: {topic.question}"
 
 
 def safety_net(
@@ -124,6 +133,8 @@ def _live_match(
         if scope.is_negated(text, match_start, match_end):
             continue
         if scope.is_about_someone_else(text, match_start):
+            continue
+        if scope.is_long_over(text, match_start, match_end):
             continue
         return True
     return False

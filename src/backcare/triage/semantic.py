@@ -219,8 +219,11 @@ class SemanticDetector:
         flags: dict[str, TriageFlag] = {}
         for clause in self.score(normalised, spans, encoder):
             someone_else = scope.is_about_someone_else(normalised.text, clause.span[1])
+            long_over = scope.is_long_over(normalised.text, *clause.span)
             for rule_id in sorted(wanted, key=lambda rid: -self.levels[rid].rank):
                 if someone_else and rule_id in self.personal:
+                    continue
+                if long_over and rule_id not in self.personal:
                     continue
                 fitted = self.params.rules[rule_id]
                 similarity = clause.best[rule_id]
