@@ -118,6 +118,19 @@ def test_a_damaged_kb_file_is_a_knowledge_pack_error(
             pass
 
 
+@pytest.mark.parametrize("words", ["7", "[1, 2]", '{"walk": "x"}', '{"walk": true}', "null"])
+def test_a_words_file_that_is_valid_json_but_not_counts_is_a_knowledge_pack_error(
+    saved_kb: Path, words: str, tmp_path: Path
+) -> None:
+    # Found by the property above: a number there raised TypeError from Counter.
+    kb = tmp_path / "kb"
+    shutil.copytree(saved_kb, kb)
+    version = kb / (kb / "CURRENT").read_text(encoding="utf-8").strip()
+    (version / "words.json").write_text(words, encoding="utf-8")
+    with pytest.raises(KnowledgePackError, match="damaged"):
+        KnowledgeBase.load(kb)
+
+
 # ---------------------------------------------------------------- the pack's YAML
 
 YAML_TOKENS = st.sampled_from(

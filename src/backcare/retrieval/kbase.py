@@ -301,7 +301,7 @@ class KnowledgeBase:
             vectors = _mapped(folder / "question_vectors.npy")
             starts = np.load(folder / "question_starts.npy")
             answers = _mapped(folder / "answer_vectors.npy")
-            vocabulary = Counter(json.loads((folder / "words.json").read_text(encoding="utf-8")))
+            vocabulary = _read_vocabulary(folder / "words.json")
             ann = None
             if "ann" in manifest:
                 ann = AnnIndex.load(folder / ANN_FILE, AnnParams.from_dict(manifest["ann"]))
@@ -416,3 +416,14 @@ def _remove_stale_versions(folder: Path, *, keep: str) -> None:
             continue
         if child.name.startswith(("v-", ".tmp-")):
             shutil.rmtree(child, ignore_errors=True)
+
+
+def _read_vocabulary(path: Path) -> Counter[str]:
+    """``words.json``: word -> count, or ValueError for anything else (a damaged folder)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or not all(
+        isinstance(word, str) and isinstance(count, int) and not isinstance(count, bool)
+        for word, count in data.items()
+    ):
+        raise ValueError(f"{path.name} does not map words to counts")
+    return Counter(data)
