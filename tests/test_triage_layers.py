@@ -112,6 +112,57 @@ def test_backcare_triage_and_ask_use_the_encoder(
     assert triage_text(pack, text, encoder=real_encoder).level is TriageLevel.EMERGENCY
 
 
+# --- round 3: wordings the examples do not hold word for word -----------------
+
+# Clinical shorthand, non-native word order, euphemisms and time-qualified
+# present symptoms (docs/triage.md, round 3). None is an example phrasing.
+ROUND_3_EMERGENCIES = (
+    "retention of urine since this morning with low back pain",
+    "new faecal incontinence and back spasm",
+    "I not can make pee since yesterday",
+    "numb is my bottom when I sit",
+    "my waterworks stopped working two days ago",
+    "can't feel my bits when I wipe",
+    "bilateral leg numbness for two days now",
+    "I fall from ladder this morning on my back",
+    "my leg not have power since this morning",
+    "pain in chest and left arm since one hour",
+    "number two came out and I never felt it",
+    "my front bottom has no feeling since yesterday",
+)
+
+
+@pytest.mark.parametrize("text", ROUND_3_EMERGENCIES)
+def test_round_3_wordings_are_emergencies(
+    pack: KnowledgePack, real_encoder: Encoder, text: str
+) -> None:
+    result = triage_text(pack, text, encoder=real_encoder)
+    assert result.level is TriageLevel.EMERGENCY, result.flags
+
+
+# Someone else's accident, or one's own long ago, is history, not trauma now.
+ROUND_3_HISTORY = (
+    "my grandad fell off a ladder years ago",
+    "I came off my scooter as a kid and was fine",
+    "my sister was in a car crash ten years ago",
+)
+
+
+@pytest.mark.parametrize("text", ROUND_3_HISTORY)
+def test_past_accidents_are_not_trauma_now(
+    pack: KnowledgePack, real_encoder: Encoder, text: str
+) -> None:
+    result = triage_text(pack, text, encoder=real_encoder)
+    assert result.level is TriageLevel.SELF_CARE, result.flags
+
+
+def test_not_can_reads_as_cannot(pack: KnowledgePack, real_encoder: Encoder) -> None:
+    # Non-native "not can" is an inability; "not" alone before a gate word still denies.
+    assert triage_text(pack, "I not can pee", encoder=real_encoder).level is TriageLevel.EMERGENCY
+    denied = triage_text(pack, "my legs are not weak", encoder=real_encoder)
+    assert denied.level is TriageLevel.SELF_CARE, denied.flags
+
+
 # --- each layer alone -------------------------------------------------------
 
 

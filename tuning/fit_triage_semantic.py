@@ -125,7 +125,8 @@ def main() -> int:
         f"# {dt.date.today().isoformat()}, encoder {encoder.model_id}, "
         f"{len(rows)} fit lines: " + ", ".join(f"{p.name}" for p in paths) + ".",
         "# Score = lines fixed - 3 x lines over-triaged (fit data only; never *_test);",
-        "# the highest threshold within 5 % of the needed lines of the best score.",
+        "# the highest threshold within 5 % of the needed lines of the best score",
+        "# (emergency rules: the highest threshold at the best score).",
         "# Per rule (a line counts only when the rules left it below the rule's level):",
         *report,
     ]
@@ -156,7 +157,11 @@ def _fit(
     # The most cautious setting that scores near the best: the highest threshold
     # (then the largest margin) within TOLERANCE of the needed lines of the best
     # score, so a flat stretch of the curve does not end at its loosest point.
-    floor = score.max() - max(1.0, TOLERANCE * len(need))
+    # An emergency rule gives up no needed line for caution: a missed emergency
+    # is the worst error, and with a few dozen needed lines "one line" is
+    # already several per cent of them (round 3, docs/triage.md).
+    slack = 0.0 if level is TriageLevel.EMERGENCY else max(1.0, TOLERANCE * len(need))
+    floor = score.max() - slack
     i, j = max(
         (
             (i, j)
