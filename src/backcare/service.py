@@ -37,6 +37,7 @@ from backcare.retrieval.multilingual import MultilingualEncoder
 from backcare.retrieval.onnx_export import DEFAULT_VARIANT, Variant
 from backcare.retrieval.retriever import HybridRetriever
 from backcare.retrieval.tokenize import normalise_text
+from backcare.triage._memo import IdentityMemo
 from backcare.triage.interview import apply_answers, checklist, with_follow_up
 from backcare.triage.layered import ExtraLayers, triage_layered
 from backcare.triage.semantic import SemanticDetector
@@ -252,15 +253,16 @@ def triage_message(
 
 
 # The extra layers of each pack, built once: the semantic detector caches the
-# embedded examples. Keyed by identity; the pack is kept so its id stays unique.
-_LAYERS: dict[int, tuple[KnowledgePack, ExtraLayers]] = {}
+# embedded examples.
+_LAYERS: IdentityMemo[ExtraLayers] = IdentityMemo(8)
 
 
 def triage_layers(pack: KnowledgePack) -> ExtraLayers:
     """The semantic detector and safety-net topics of ``pack`` (either may be None)."""
-    cached = _LAYERS.get(id(pack))
-    if cached is not None and cached[0] is pack:
-        return cached[1]
+    return _LAYERS.get(pack, make=lambda: _build_layers(pack))
+
+
+def _build_layers(pack: KnowledgePack) -> ExtraLayers:
     semantic = spelling = None
     if pack.semantic_examples is not None and pack.semantic_params is not None:
         semantic = SemanticDetector(pack.semantic_examples, pack.semantic_params, pack.red_flags)
@@ -268,11 +270,7 @@ def triage_layers(pack: KnowledgePack) -> ExtraLayers:
         spelling = slip_corrector(
             pack.semantic_examples, pack.triage_tables.values(), pack.triage_topics, texts
         )
-    layers = ExtraLayers(semantic=semantic, topics=pack.triage_topics, spelling=spelling)
-    if len(_LAYERS) >= 8:
-        _LAYERS.pop(next(iter(_LAYERS)))
-    _LAYERS[id(pack)] = (pack, layers)
-    return layers
+    return ExtraLayers(semantic=semantic, topics=pack.triage_topics, spelling=spelling)
 
 
 def plan_care(

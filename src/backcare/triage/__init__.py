@@ -17,11 +17,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from backcare.model import RedFlagRule, RedFlagRules, TriageFlag, TriageLevel, TriageResult
+from backcare.triage._memo import IdentityMemo
 from backcare.triage._negation import Normalised, ScopeReader, normalise
 from backcare.triage._prefilter import necessary_literals
 from backcare.triage._quantities import Quantity, find_ages, find_durations
 
-__all__ = ["triage"]
+__all__ = ["scope_reader", "triage"]
 
 _EVIDENCE_JOIN = " ... "
 
@@ -78,10 +79,8 @@ class _Compiled:
     literals: tuple[str, ...]
 
 
-# Compiled forms, keyed by the identity of the (immutable) rules object; the
-# rules object is kept alongside so its id cannot be reused while cached.
-_CACHE: dict[int, tuple[RedFlagRules, _Compiled]] = {}
-_CACHE_SIZE = 8
+# Compiled forms, one per (immutable) rules object.
+_COMPILED: IdentityMemo[_Compiled] = IdentityMemo(8)
 
 
 def triage(text: str, rules: RedFlagRules, *, others: ScopeReader | None = None) -> TriageResult:
@@ -231,10 +230,16 @@ def _trigger(item: _CompiledRule, reader: _Reader) -> list[tuple[int, int]] | No
     return None
 
 
+def scope_reader(rules: RedFlagRules) -> ScopeReader:
+    """The negation and other-person reader that ``rules`` are matched with."""
+    return _compiled(rules).scope
+
+
 def _compiled(rules: RedFlagRules) -> _Compiled:
-    cached = _CACHE.get(id(rules))
-    if cached is not None and cached[0] is rules:
-        return cached[1]
+    return _COMPILED.get(rules, make=lambda: _compile(rules))
+
+
+def _compile(rules: RedFlagRules) -> _Compiled:
     compiled_rules = tuple(_compile_rule(rule) for rule in rules.rules)
     literals = {
         literal
@@ -243,16 +248,12 @@ def _compiled(rules: RedFlagRules) -> _Compiled:
         for matcher in group
         for literal in matcher.literals or ()
     }
-    compiled = _Compiled(
+    return _Compiled(
         rules=compiled_rules,
         scope=ScopeReader(rules.language),
         levels=dict(rules.levels),
         literals=tuple(sorted(literals)),
     )
-    if len(_CACHE) >= _CACHE_SIZE:
-        _CACHE.pop(next(iter(_CACHE)))
-    _CACHE[id(rules)] = (rules, compiled)
-    return compiled
 
 
 def _compile_rule(rule: RedFlagRule) -> _CompiledRule:

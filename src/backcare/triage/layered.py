@@ -23,13 +23,14 @@ from backcare.model import (
     TriageResult,
     TriageTopics,
 )
-from backcare.triage import triage
-from backcare.triage._negation import ScopeReader, normalise
+from backcare.triage import scope_reader, triage
+from backcare.triage._memo import IdentityMemo
+from backcare.triage._negation import normalise
 from backcare.triage.safety_net import safety_net, topic_line
 from backcare.triage.semantic import ClauseEncoder, SemanticDetector
 from backcare.triage.spelling import SlipCorrector
 
-__all__ = ["ExtraLayers", "scope_reader", "triage_layered"]
+__all__ = ["ExtraLayers", "triage_layered"]
 
 _BASE = "en"  # the table the semantic examples and the safety net are written for
 
@@ -133,7 +134,7 @@ def _collect(
         return
     base = tables[_BASE]
     normalised = normalise(text)
-    scope = english_scope or scope_reader(base)
+    scope = scope_reader(base)
     rules_level = TriageLevel.most_urgent([flag.level for flag, _, _ in fired.values()])
     if layers.semantic is not None and encoder is not None:
         for flag in layers.semantic.detect(
@@ -161,7 +162,7 @@ def _drop_settled_checks(
 
 
 # Correctors by (pack corrector, encoder): each adds the encoder's dictionary.
-_SPELLING: dict[tuple[int, int], tuple[SlipCorrector, object, SlipCorrector]] = {}
+_SPELLING: IdentityMemo[SlipCorrector] = IdentityMemo(8)
 
 
 def _spelling(layers: ExtraLayers | None, encoder: ClauseEncoder | None) -> SlipCorrector | None:
@@ -172,34 +173,13 @@ def _spelling(layers: ExtraLayers | None, encoder: ClauseEncoder | None) -> Slip
     """
     if layers is None or layers.spelling is None or encoder is None:
         return None
+    spelling = layers.spelling
     vocabulary = getattr(encoder, "vocabulary", None)
     if not isinstance(vocabulary, frozenset) or not vocabulary:
         return None
-    key = (id(layers.spelling), id(encoder))
-    cached = _SPELLING.get(key)
-    if cached is not None and cached[0] is layers.spelling and cached[1] is encoder:
-        return cached[2]
-    corrector = layers.spelling.with_words(str(word) for word in vocabulary)
-    if len(_SPELLING) >= 8:
-        _SPELLING.pop(next(iter(_SPELLING)))
-    _SPELLING[key] = (layers.spelling, encoder, corrector)
-    return corrector
-
-
-# Readers by table, built once (each compiles a dozen regexes).
-_READERS: dict[int, tuple[RedFlagRules, ScopeReader]] = {}
-
-
-def scope_reader(table: RedFlagRules) -> ScopeReader:
-    """The negation and other-person reader of ``table``'s language, cached."""
-    cached = _READERS.get(id(table))
-    if cached is not None and cached[0] is table:
-        return cached[1]
-    reader = ScopeReader(table.language)
-    if len(_READERS) >= 16:
-        _READERS.pop(next(iter(_READERS)))
-    _READERS[id(table)] = (table, reader)
-    return reader
+    return _SPELLING.get(
+        spelling, encoder, make=lambda: spelling.with_words(str(word) for word in vocabulary)
+    )
 
 
 def _lines(rule: RedFlagRule) -> tuple[str, str | None]:

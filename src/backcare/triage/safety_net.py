@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from backcare.model import TriageFlag, TriageLevel, TriageTopic, TriageTopics
 from backcare.triage._clauses import clauses
+from backcare.triage._memo import IdentityMemo
 from backcare.triage._negation import Normalised, ScopeReader
 from backcare.triage._slips import TOKEN, SlipTolerant
 
@@ -50,7 +51,7 @@ class _Table:
     answered_no: re.Pattern[str]
 
 
-_CACHE: dict[int, tuple[TriageTopics, _Table]] = {}
+_TABLES: IdentityMemo[_Table] = IdentityMemo(8)
 
 
 def topic_line(topic: TriageTopic) -> str:
@@ -148,10 +149,11 @@ def _evidence(normalised: Normalised, start: int, end: int) -> str:
 
 
 def _compiled(table: TriageTopics) -> _Table:
-    cached = _CACHE.get(id(table))
-    if cached is not None and cached[0] is table:
-        return cached[1]
-    compiled = _Table(
+    return _TABLES.get(table, make=lambda: _compile(table))
+
+
+def _compile(table: TriageTopics) -> _Table:
+    return _Table(
         topics=tuple(
             _Topic(
                 topic=topic,
@@ -170,10 +172,6 @@ def _compiled(table: TriageTopics) -> _Table:
         reassured=_union(table.reassured),
         answered_no=re.compile(table.answered_no.removeprefix("^")),
     )
-    if len(_CACHE) >= 8:
-        _CACHE.pop(next(iter(_CACHE)))
-    _CACHE[id(table)] = (table, compiled)
-    return compiled
 
 
 def _union(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
