@@ -32,12 +32,12 @@ from backcare import service
 from backcare.knowledge.pack import load_pack
 from backcare.service import Backcare, default_encoder, prepare_query, triage_message
 from backcare.settings import get_settings
+from backcare.triage import scope_reader
 from backcare.triage._negation import normalise
-from backcare.triage.layered import scope_reader
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAIN = ("in_scope.jsonl", "validation.jsonl", "out_of_scope.jsonl")
-FLAGGED_DIRS = (ROOT / "eval" / "triage", ROOT.parent / "triage-data" / "eval" / "triage")
+FLAGGED_DIR = ROOT / "eval" / "triage"
 FLAGGED = ("generated_fit.jsonl", "handwritten_fit.jsonl")
 
 
@@ -50,11 +50,7 @@ def _read(paths: list[Path]) -> list[str]:
 
 
 def _flagged_paths() -> list[Path]:
-    for folder in FLAGGED_DIRS:
-        found = [folder / name for name in FLAGGED if (folder / name).exists()]
-        if found:
-            return found
-    return []
+    return [FLAGGED_DIR / name for name in FLAGGED if (FLAGGED_DIR / name).exists()]
 
 
 def _pct(values: list[float], pct: float) -> float:

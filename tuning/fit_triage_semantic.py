@@ -1,7 +1,7 @@
 """Fit the semantic triage detector's threshold and margin per rule, on fit data only.
 
 Data: ``eval/triage/generated_fit.jsonl`` and ``eval/triage/handwritten_fit.jsonl``
-(the triage-data work; lines ``{"q", "level", "flag", "kind"}``). Never a
+(lines ``{"q", "level", "flag", "kind"}``). Never a
 ``*_test.jsonl`` file, ``../shared/eval`` or ``tests/`` data: the script refuses
 test files by name.
 
@@ -46,8 +46,7 @@ from backcare.triage.languages import triage_languages
 
 REPO = Path(__file__).resolve().parents[1]
 DATA_NAMES = ("generated_fit.jsonl", "handwritten_fit.jsonl")
-# Where the fit data lives: this checkout once merged, else the triage-data worktree.
-DATA_DIRS = (REPO / "eval" / "triage", REPO.parent / "triage-data" / "eval" / "triage")
+DATA_DIR = REPO / "eval" / "triage"
 OUT = REPO / "content" / "triage_semantic.yaml"
 OVER_COST = 3  # an over-triaged line costs three fixed ones
 TOLERANCE = 0.05  # share of a rule's needed lines given up for a more cautious setting
@@ -202,11 +201,10 @@ def _grid(line: Line, rule_id: str) -> np.ndarray:
 
 
 def _default_data() -> list[Path]:
-    for folder in DATA_DIRS:
-        found = [folder / name for name in DATA_NAMES if (folder / name).exists()]
-        if found:
-            return found
-    sys.exit("no fit data found; pass --data")
+    found = [DATA_DIR / name for name in DATA_NAMES if (DATA_DIR / name).exists()]
+    if not found:
+        sys.exit(f"no fit data in {DATA_DIR}; pass --data")
+    return found
 
 
 def _read(path: Path) -> list[dict[str, str]]:
