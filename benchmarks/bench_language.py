@@ -197,6 +197,7 @@ def labelled_sets() -> dict[str, list[dict[str, Any]]]:
 def _install(config: dict[str, Any]) -> Any:
     """Make ``config`` the process's identification (what ``CONFIG`` would do)."""
     import backcare.language as language
+    from backcare.language import identify
 
     texts = config.get("warm_up")
     config = {key: value for key, value in config.items() if key != "warm_up"}
@@ -204,7 +205,7 @@ def _install(config: dict[str, Any]) -> Any:
     identifier = language.LanguageIdentifier(
         language.IdentifierConfig(**config), plainly_english=gate
     )
-    language._identifier = lambda: identifier  # type: ignore[method-assign]
+    identify._identifier = lambda: identifier  # type: ignore[method-assign]
     if texts is not None:  # before backcare.service binds the name
 
         def warm_up() -> None:
@@ -325,7 +326,7 @@ def worker_ident(name: str, repeats: int) -> dict[str, Any]:
 
 def worker_service(name: str, started: float) -> dict[str, Any]:
     """Cold start on the pack and every labelled set through ``evaluate`` (fresh process)."""
-    import backcare.language as language
+    from backcare.language import identify
 
     _install(candidates()[name])
     from backcare import Backcare, EvalCase, default_encoder, evaluate
@@ -370,7 +371,7 @@ def worker_service(name: str, started: float) -> dict[str, Any]:
         "rss_end_mb": round(_memory()["rss"], 1),
         "triage_digest": digest.hexdigest()[:16],
         "sets": out,
-        "loaded_lingua": language._identifier().loaded,
+        "loaded_lingua": identify._identifier().loaded,
     }
 
 

@@ -12,8 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from backcare import CheckIn, Encoder, Episode, export_kb, ingest_to_kb
-from backcare.csvcells import FORMULA_STARTS, neutralise, restore
 from backcare.diary import dump_diary, load_diary
+from backcare.model.csvcells import FORMULA_STARTS, neutralise, restore
 
 AT = dt.datetime(2026, 11, 28, 9, 30, tzinfo=dt.UTC)
 ATTACKS = ['=HYPERLINK("http://x.example","hi")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "'=1"]

@@ -1,4 +1,4 @@
-"""backcare's public names: pinned, loaded lazily, and the same for type checkers.
+"""backcare's public names: pinned, loaded lazily, and listed once, in the stub type checkers read.
 
 Like httpx's test of ``httpx.__all__``: the list below is the public API, so
 adding or removing a name means editing this test on purpose.
@@ -65,18 +65,43 @@ def test_each_name_comes_from_the_module_the_table_names() -> None:
         assert getattr(backcare, name) is getattr(importlib.import_module(module), name)
 
 
-def test_type_checkers_see_the_same_names_from_the_same_modules() -> None:
-    """The TYPE_CHECKING imports re-export (``X as X``) exactly the table's names."""
-    tree = ast.parse(Path(backcare.__file__).read_text(encoding="utf-8"))
-    [block] = [
-        node
-        for node in tree.body
-        if isinstance(node, ast.If) and ast.unparse(node.test) == "_typing.TYPE_CHECKING"
-    ]
-    seen = {}
-    for node in block.body:
-        assert isinstance(node, ast.ImportFrom) and node.module
+STUB = Path(backcare.__file__).with_suffix(".pyi")
+
+
+def test_the_stub_only_re_exports_names() -> None:
+    """``__init__.pyi`` is the one list: each import re-exports (``X as X``), nothing else."""
+    tree = ast.parse(STUB.read_text(encoding="utf-8"))
+    seen: dict[str, str] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+            continue  # the docstring
+        if isinstance(node, ast.AnnAssign):
+            assert ast.unparse(node.target) == "__version__", ast.unparse(node)
+            continue
+        assert isinstance(node, ast.ImportFrom) and node.module, ast.unparse(node)
         for alias in node.names:
             assert alias.asname == alias.name, f"{alias.name} is not re-exported as itself"
+            assert alias.name not in seen, f"{alias.name} is listed twice"
             seen[alias.name] = node.module
     assert seen == backcare._MODULE_OF
+    assert set(seen) == PUBLIC
+
+
+def test_the_runtime_module_does_not_list_names_again() -> None:
+    """``__init__.py`` names no public name of its own: they all come from the stub."""
+    source = Path(backcare.__file__).read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    imported = {
+        alias.asname or alias.name
+        for node in tree.body
+        if isinstance(node, ast.ImportFrom | ast.Import)
+        for alias in node.names
+    }
+    # `evaluate` is bound eagerly because its package has the same name.
+    assert imported & PUBLIC == {"evaluate"}
+    strings = {
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+    }
+    assert not any(name in text.split() for text in strings for name in PUBLIC - {"evaluate"})

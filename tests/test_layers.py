@@ -1,4 +1,8 @@
-"""The import rules of docs/architecture.md section 2, checked with ast over src/backcare."""
+"""The import rules of docs/architecture.md section 2, checked with ast over src/backcare.
+
+Also the shape of the package: a few flat modules beside the packages, and no
+import loops between modules.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,6 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "backcare"
 # Lowest layer first; a module may import only from layers before its own (or its own package).
 LAYERS: dict[str, int] = {
     "errors": 1,
-    "csvcells": 1,
     "model": 2,
     "knowledge": 3,
     "language": 3,
@@ -134,3 +137,66 @@ def test_shell_functions_stay_short(path: Path) -> None:
                 f"{path.relative_to(SRC)}: {node.name} is {length} lines; split it into "
                 "named helpers"
             )
+
+
+# The modules that stay flat in src/backcare: the public names, the entry point,
+# the errors, the settings, the facade and the store opener. Every other concern
+# is a package with one module per job.
+MAX_FLAT_MODULES = 6
+
+
+def test_few_flat_modules() -> None:
+    flat = sorted(path.name for path in SRC.glob("*.py"))
+    assert len(flat) <= MAX_FLAT_MODULES, (
+        f"{len(flat)} flat modules in src/backcare ({', '.join(flat)}); "
+        "put the new one in the package of its concern"
+    )
+
+
+def _module_name(path: Path) -> str:
+    parts = ("backcare", *path.relative_to(SRC).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _load_time_imports(path: Path, known: set[str]) -> set[str]:
+    """The backcare modules ``path`` imports when it is loaded.
+
+    Imports inside functions and under ``TYPE_CHECKING`` run later or never, so
+    they cannot make a loop at load time and are left out.
+    """
+    found: set[str] = set()
+
+    def visit(nodes: list[ast.stmt]) -> None:
+        for node in nodes:
+            if isinstance(node, ast.Import):
+                found.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                found.add(node.module)
+                found.update(f"{node.module}.{alias.name}" for alias in node.names)
+            elif isinstance(node, ast.If) and "TYPE_CHECKING" not in ast.unparse(node.test):
+                visit(node.body)
+                visit(node.orelse)
+            elif isinstance(node, ast.Try):
+                visit(node.body)
+
+    visit(ast.parse(path.read_text(encoding="utf-8")).body)
+    return found & known
+
+
+def test_the_import_graph_has_no_loops() -> None:
+    names = {_module_name(path): path for path in MODULES}
+    graph = {name: _load_time_imports(path, set(names)) - {name} for name, path in names.items()}
+    done: set[str] = set()
+
+    def walk(name: str, trail: list[str]) -> None:
+        if name in trail:
+            loop = trail[trail.index(name) :] + [name]
+            raise AssertionError("import loop: " + " -> ".join(loop))
+        if name in done:
+            return
+        for target in sorted(graph[name]):
+            walk(target, [*trail, name])
+        done.add(name)
+
+    for name in sorted(graph):
+        walk(name, [])

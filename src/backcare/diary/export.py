@@ -13,7 +13,7 @@ gives the same text.
   has one row with the check-in columns empty. Lists are joined with ``"; "``
   (labels cannot contain ``;``). A cell a spreadsheet would run as a formula
   (``=``, ``+``, ``-``, ``@``...) is written with a leading ``'`` that reading
-  takes off again (``backcare.csvcells``).
+  takes off again (``backcare.model.csvcells``).
 
 Reading is bounded: a file over ``MAX_IMPORT_BYTES`` or with more than
 ``MAX_IMPORT_ROWS`` episodes and check-ins in all is refused before anything
@@ -31,10 +31,10 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from backcare.csvcells import neutralise, restore
 from backcare.diary.store import EpisodeRecord
 from backcare.errors import ConfigError, DiaryFormatError
 from backcare.model import CheckIn, Episode, NewCheckIn, NewEpisode
+from backcare.model.csvcells import neutralise, restore
 
 __all__ = [
     "CSV_COLUMNS",

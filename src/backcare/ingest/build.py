@@ -39,13 +39,13 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from backcare.csvcells import neutralise
 from backcare.errors import ConfigError, IngestError, KnowledgePackError
 from backcare.ingest.files import ingest_files
 from backcare.ingest.merge import OnConflict
 from backcare.ingest.report import IngestReport
 from backcare.knowledge.pack import load_pack
 from backcare.model import FaqEntry, RetrievalParams
+from backcare.model.csvcells import neutralise
 from backcare.retrieval.dense import Encoder, Vector, Vectors
 from backcare.retrieval.kbase import (
     KnowledgeBase,
@@ -451,7 +451,7 @@ def export_kb(kb_dir: str | os.PathLike[str], format: ExportFormat = "jsonl") ->
     first source; CSV joins alternates with `` | ``). Only the first source of
     an entry fits the columns; ``origin`` is not exported. CSV cells that a
     spreadsheet would run as formulas get a leading ``'``, which ``ingest``
-    takes off (``backcare.csvcells``).
+    takes off (``backcare.model.csvcells``).
 
     Raises:
         ConfigError: ``format`` is not ``csv`` or ``jsonl``.

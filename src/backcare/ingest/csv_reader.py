@@ -4,7 +4,7 @@ The header names the columns (see ``records.FIELD_NAMES``); a two-column file
 whose first row names no known column is read as ``question, answer`` rows
 without a header, as Dialogflow's FAQ knowledge documents are. QnA Maker
 exports one row per alternate question under the same ``QnA id``: those rows
-become one entry with alternates. A cell that ``backcare.csvcells`` guarded
+become one entry with alternates. A cell that ``backcare.model.csvcells`` guarded
 against spreadsheet formulas (``'=...``, ``'-...``) loses that leading quote.
 """
 
@@ -13,10 +13,10 @@ from __future__ import annotations
 import csv
 import io
 
-from backcare.csvcells import restore
 from backcare.errors import IngestError
 from backcare.ingest.base import ReadResult
 from backcare.ingest.records import FIELD_NAMES, Row, build, field_of
+from backcare.model.csvcells import restore
 
 __all__ = ["read_csv", "read_tsv"]
 

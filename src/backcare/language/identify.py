@@ -1,10 +1,11 @@
-"""Which language a message is written in, offline and in well under a millisecond.
+"""Identifying a message's language with lingua, and the rule for short or ambiguous text.
 
 ``detect_language`` wraps lingua (``lingua-language-detector``, Apache-2.0,
 statistical n-gram models shipped inside the wheel: nothing is downloaded).
 The detector only weighs the languages backcare has red-flag rules for plus a
-few that are common among NHS patients, so that "this is Urdu, which we cannot
-read" can be told apart from "this is short and probably English".
+few that are common among NHS patients (``tables.py``), so that "this is Urdu,
+which we cannot read" can be told apart from "this is short and probably
+English".
 
 lingua runs in its low-accuracy mode (trigram models only), loaded for every
 script when ``Backcare.open`` calls ``warm_up``: on the labelled sets it missed
@@ -14,73 +15,33 @@ fewer unsupported-language messages than the full models and costs about
 
 The rule for short or ambiguous text: when lingua's guess has a
 confidence below ``MIN_CONFIDENCE`` (or the text has fewer than
-``MIN_LETTERS`` letters), the answer is English with ``reliable=False``.
-English is the pack's own language. Triage never relies on the answer: every
-language's rules run on every message (``triage_plan``); the language only
-chooses the wording of the reply.
+``MIN_LETTERS`` letters), the answer is English with ``reliable=False``; so is
+a message holding one of the English markers (``markers.py``).
 """
 
 from __future__ import annotations
 
 import functools
-import re
 import threading
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from lingua import ConfidenceValue, IsoCode639_1, LanguageDetector, LanguageDetectorBuilder
 from lingua import Language as LinguaLanguage
 
+from backcare.language.markers import has_english_marker
+from backcare.language.tables import DEFAULT_LANGUAGE, OTHER_LANGUAGES, SUPPORTED_LANGUAGES
 from backcare.model import DetectedLanguage
 
 __all__ = [
-    "DEFAULT_LANGUAGE",
-    "ENGLISH_MARKERS",
+    "CONFIG",
     "MIN_CONFIDENCE",
     "MIN_LETTERS",
-    "OTHER_LANGUAGES",
-    "SUPPORTED_LANGUAGES",
-    "TriagePlan",
+    "IdentifierConfig",
+    "LanguageIdentifier",
     "detect_language",
-    "language_name",
-    "triage_plan",
     "warm_up",
 ]
-
-DEFAULT_LANGUAGE = "en"
-
-# ISO 639-1 codes with red-flag rules (English first: it is the default).
-SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "es", "fr", "de", "pl", "pt", "ar")
-
-# Recognised but not served, so that they get the "warning signs could not be
-# checked" notice instead of being read as the nearest supported language:
-# languages widely spoken by NHS patients (Urdu, Punjabi, Bengali, Gujarati,
-# Romanian, Lithuanian, Bulgarian, Hungarian, Somali, Tamil...) and close
-# neighbours of the supported ones (Italian, Catalan, Dutch). Welsh and Tagalog
-# are left out: each made lingua name a served language wrongly (an English and
-# a Spanish message) on the labelled sets. See docs/languages.md.
-OTHER_LANGUAGES: tuple[str, ...] = (
-    "it",
-    "ca",
-    "nl",
-    "ro",
-    "ru",
-    "uk",
-    "tr",
-    "fa",
-    "ur",
-    "pa",
-    "bn",
-    "gu",
-    "hi",
-    "so",
-    "zh",
-    "ta",
-    "el",
-    "lt",
-    "bg",
-    "hu",
-)
 
 # Below this, lingua's best guess is a coin toss between related languages
 # (measured on the sets in eval/i18n: see docs/languages.md). With low-accuracy
@@ -91,22 +52,6 @@ MIN_CONFIDENCE = 0.5
 # Fewer letters than this is not enough text to tell languages apart.
 MIN_LETTERS = 4
 
-# Words of English that are not words of any served or recognised language
-# (checked against every labelled message of eval/i18n, 704 lines: none holds
-# one). lingua's low-accuracy mode reads short English as German, Dutch or
-# French ("swollen ankles when pregnant": German, 0.998): 82 of 4,877 English
-# lines of the repository's sets. A message with one of these words is read as
-# English instead (the fallback), which left 17 misread, mostly gibberish or
-# off-topic; the full models misread 2 of 1,085 but cost ~410 MB (2026-12-06).
-# Excluded on purpose: "was", "will", "after" (German), "muscle", "pain"
-# (French), "my", "i", "to", "do", "a" (Polish, Portuguese, Spanish), "help" (Dutch).
-ENGLISH_MARKERS: frozenset[str] = frozenset(
-    "the what when how why your you is are does did can could should would with for and "
-    "of it its this that have has had from get got not any about there there's i'm it's "
-    "what's can't don't back spasm spasms symptoms lower exercises stretch stretches ache "
-    "hurts hurt worse better relief painkillers pills".split()
-)
-_MARKER_WORD = re.compile(r"[a-z']+")
 # One short text per script that several recognised languages share.
 _WARM_UP_TEXTS = ("warm up", "تجربة", "проверка")
 
@@ -189,7 +134,7 @@ class LanguageIdentifier:
             return _fallback(0.0)
         best = values[0]
         code = _code(best)
-        if best.value < MIN_CONFIDENCE or (code != DEFAULT_LANGUAGE and _has_english_marker(text)):
+        if best.value < MIN_CONFIDENCE or (code != DEFAULT_LANGUAGE and has_english_marker(text)):
             english = next(
                 (value.value for value in values if _code(value) == DEFAULT_LANGUAGE), 0.0
             )
@@ -215,54 +160,6 @@ class LanguageIdentifier:
         return self._lingua
 
 
-@dataclass(frozen=True)
-class TriagePlan:
-    """Which red-flag rule sets to run on a message, and in which language to reply.
-
-    Attributes:
-        reply: the language of the reply (rule messages, level actions).
-        run: every rule set to check the message against; the most urgent wins.
-        unchecked: the message's language when backcare has no rules for it
-            (the reply must say warning signs could not be checked), else None.
-    """
-
-    reply: str
-    run: tuple[str, ...]
-    unchecked: str | None
-
-
-def triage_plan(
-    detected: DetectedLanguage, available: Collection[str], *, override: str | None = None
-) -> TriagePlan:
-    """Decide the rule sets for a message and the language of the reply.
-
-    Every available set runs, always: a mixed message ("me duele, can't pee")
-    or a misidentified one must never lose a flag, and identification does
-    name wrong languages on short text. The sets cost about 0.1 ms each, and
-    each also knows the English denials, so English text does not trip them.
-    Identification only chooses the wording: the reply speaks the
-    ``override`` (``--lang``, the web page's picker) if given, else the
-    detected language when it is reliable and has rules, else English; and a
-    reliably detected language without rules makes the reply say so.
-
-    Args:
-        detected: what ``detect_language`` found.
-        available: languages with rule sets (must include ``DEFAULT_LANGUAGE``).
-        override: a language the person chose, one of ``available``.
-
-    Raises:
-        ValueError: ``override`` is not one of ``available``.
-    """
-    if override is not None and override not in available:
-        known = ", ".join(sorted(available))
-        raise ValueError(f"no red-flag rules in language {override!r}; choose one of: {known}")
-    served = detected.reliable and detected.code in available
-    reply = override or (detected.code if served else DEFAULT_LANGUAGE)
-    wanted = [reply, *([detected.code] if served else []), DEFAULT_LANGUAGE, *sorted(available)]
-    unchecked = detected.code if detected.reliable and not served else None
-    return TriagePlan(reply=reply, run=tuple(dict.fromkeys(wanted)), unchecked=unchecked)
-
-
 def warm_up() -> None:
     """Load identification's models now (about 0.1 s and 30 MB), so no message waits for them.
 
@@ -271,19 +168,6 @@ def warm_up() -> None:
     identifier = _identifier()
     if not identifier.config.lazy:
         identifier.warm_up()
-
-
-def language_name(code: str) -> str:
-    """The English name of an ISO 639-1 code ("ur" -> "Urdu"); the code itself if unknown."""
-    try:
-        language = LinguaLanguage.from_iso_code_639_1(getattr(IsoCode639_1, code.upper()))
-    except (AttributeError, ValueError):
-        return code
-    return language.name.title()
-
-
-def _has_english_marker(text: str) -> bool:
-    return not ENGLISH_MARKERS.isdisjoint(_MARKER_WORD.findall(text.lower().replace("\u2019", "'")))
 
 
 def _fallback(confidence: float) -> DetectedLanguage:
