@@ -106,7 +106,7 @@ def _translated_rows(
     entries: Sequence[FaqEntry], translated: Translated
 ) -> list[tuple[str, int, str]]:
     """(language, entry index, phrasing) for every translated phrasing, grouped by language."""
-    rows = []
+    rows: list[tuple[str, int, str]] = []
     for code in sorted(translated):
         for index, entry in enumerate(entries):
             rows.extend((code, index, text) for text in translated[code].get(entry.id, ()))
@@ -446,11 +446,10 @@ class CrossLingualRetriever:
         if entry >= 0 and best[entry] < 0:  # no other phrasing: its answer alone speaks for it
             best[entry] = 0.0
         answer = ANSWER_SHARE * (self.answers @ query)
-        span = self.spans.get(lang) if lang is not None else None
-        if span is None:
+        if lang is None or lang not in self.spans:
             english: _F32 = (1.0 - ANSWER_SHARE) * best + answer
             return english
-        start, stop = span
+        start, stop = self.spans[lang]
         foreign = self.translated[start:stop] @ query
         if foreign_out >= 0:
             foreign[foreign_out - start] = -np.inf
