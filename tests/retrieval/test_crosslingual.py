@@ -46,13 +46,33 @@ def test_anchors_match_whole_words_or_stems() -> None:
 
 
 def test_coverage_and_anchor_read_the_languages_phrasings() -> None:
-    lexicon = Lexicon(["me duele la espalda", "espasmo lumbar de noche"], ["espald*", "lumb*"])
+    lexicon = Lexicon(
+        ["sleep", "night"],
+        {"sleep": ["me duele la espalda"], "night": ["espasmo lumbar de noche"]},
+        ["espald*", "lumb*"],
+    )
     assert lexicon.coverage("me duele la espalda") == 1.0
     assert 0.0 < lexicon.coverage("me duele la rodilla") < 1.0
     assert lexicon.coverage("receta de paella") < lexicon.coverage("me duele la rodilla")
     assert lexicon.anchor("dolor LUMBAR") == 1.0
     assert lexicon.anchor("me duele la rodilla") == 0.0
-    assert Lexicon(["hola"], []).anchor("nada que ver") == 1.0
+    assert Lexicon(["a"], {"a": ["hola"]}, []).anchor("nada que ver") == 1.0
+
+
+def test_bm25_ranks_entries_by_their_phrasings_and_can_leave_one_out() -> None:
+    lexicon = Lexicon(
+        ["sleep", "night", "work"],
+        {"sleep": ["dormir con dolor de espalda", "almohada para dormir"], "night": ["de noche"]},
+        [],
+    )
+    scores = lexicon.bm25("como dormir con la espalda")
+    assert scores.argmax() == 0 and 0.0 < scores.max() < 1.0 and scores[2] == 0.0
+    assert lexicon.bm25("dormir con dolor de espalda").max() > scores.max()
+    # Without its phrasings, "sleep" no longer knows "almohada".
+    assert lexicon.bm25("almohada")[0] > 0.0
+    assert lexicon.bm25("almohada", without=(0, "almohada para dormir")).max() == 0.0
+    # One everyday word in common stays near 0 (scaled by what the question could score).
+    assert lexicon.bm25("receta de paella").max() < 0.2
 
 
 def test_grid_pads_each_entry_to_two_columns() -> None:
@@ -176,8 +196,8 @@ def _dev(name: str) -> list[dict[str, object]]:
 
 
 def test_dev_sets_stay_at_their_measured_level(xl: CrossLingualRetriever) -> None:
-    # Measured when the weights were chosen: top-1 98 of 108, answered right 81,
-    # off-topic abstained 55 of 60 (docs/languages.md). Floors a little below.
+    # Measured when the weights were chosen: top-1 102 of 108, answered right 91,
+    # off-topic abstained 54 of 60 (docs/languages.md). Floors a little below.
     on = _dev("questions_dev.jsonl") + _dev("questions_dev2.jsonl")
     off = _dev("offtopic_dev.jsonl")
     top1 = right = 0
@@ -188,4 +208,4 @@ def test_dev_sets_stay_at_their_measured_level(xl: CrossLingualRetriever) -> Non
         right += hit and result.answered
     abstained = sum(not xl.search(str(r["q"]), lang=str(r["lang"])).answered for r in off)
     assert (len(on), len(off)) == (108, 60)
-    assert top1 >= 95 and right >= 75 and abstained >= 53, (top1, right, abstained)
+    assert top1 >= 99 and right >= 85 and abstained >= 52, (top1, right, abstained)

@@ -63,11 +63,13 @@ ANSWER_SHARE: Final = 0.3
 #: best English question and of its phrasings in that language (module docstring).
 ENGLISH_SHARE: Final = 0.35
 OWN_SHARE: Final = 0.35
+#: Weight of the BM25 score over the language's phrasings (0 to 1): a tie-breaker.
+BM25_SHARE: Final = 0.02
 #: The smallest spread of a language's own calibration (see `_calibrate`).
 LANGUAGE_MIN_SPREAD: Final = 0.06
 # Stored calibrations are only valid for the blend that produced them.
 _SCORING: Final = (
-    f"answer={ANSWER_SHARE};english={ENGLISH_SHARE};own={OWN_SHARE};top=2;"
+    f"answer={ANSWER_SHARE};english={ENGLISH_SHARE};own={OWN_SHARE};top=2;bm25={BM25_SHARE};"
     f"min_spread={LANGUAGE_MIN_SPREAD}"
 )
 _QUESTIONS: Final = "questions.npy"
@@ -92,6 +94,19 @@ def _grid(entries: _I64, count: int) -> _I64:
     width = max(2, *(len(line) for line in lines)) if lines else 2
     pad = len(entries)
     return np.asarray([line + [pad] * (width - len(line)) for line in lines], dtype=np.int64)
+
+
+def _lexicons(
+    retriever: CrossLingualRetriever,
+    translated: Translated,
+    anchors: Mapping[str, Sequence[str]],
+) -> dict[str, Lexicon]:
+    """The lexical side of each language the retriever has phrasings for."""
+    return {
+        code: Lexicon(retriever.ids, table, anchors.get(code, ()))
+        for code, table in translated.items()
+        if code in retriever.spans
+    }
 
 
 def translated_digest(entries: Sequence[FaqEntry], translated: Translated) -> str:
@@ -191,6 +206,7 @@ class CrossLingualRetriever:
         encoder: MultilingualEncoder,
         params: RetrievalParams,
         translated: Translated | None = None,
+        anchors: Mapping[str, Sequence[str]] | None = None,
     ) -> CrossLingualRetriever:
         """Encode every entry's questions, translated phrasings and answer, then calibrate."""
         texts: list[str] = []
@@ -220,6 +236,7 @@ class CrossLingualRetriever:
             spans=spans,
             digest=translated_digest(entries, translated or {}),
         )
+        built.lexicons = _lexicons(built, translated or {}, anchors or {})
         own = [(i, entries[i].question) for i in own_sample(len(entries))]
         built.calibration = from_scores(
             [float(built.scores(q).max()) for q in BACKGROUND],
@@ -263,8 +280,8 @@ class CrossLingualRetriever:
         """
         query = self.encoder.encode_query(text)
         if row >= 0:
-            return float(self._blend(query, lang, english_out=row, entry=entry).max())
-        return float(self._blend(query, lang, foreign_out=-1 - row, entry=entry).max())
+            return float(self._blend(query, lang, text, english_out=row, entry=entry).max())
+        return float(self._blend(query, lang, text, foreign_out=-1 - row, entry=entry).max())
 
     @classmethod
     def open(
@@ -294,20 +311,13 @@ class CrossLingualRetriever:
             if retriever is None:
                 logger.info("building the cross-language vectors in %s", folder)
         if retriever is None:
-            retriever = cls.build(entries, encoder, params, translated)
+            retriever = cls.build(entries, encoder, params, translated, anchors)
             if folder is not None:
                 try:
                     retriever.save(folder)
                 except OSError as exc:  # a read-only cache only costs a rebuild next time
                     logger.warning("cannot save the cross-language vectors to %s: %s", folder, exc)
-        retriever.lexicons = {
-            code: Lexicon(
-                (text for phrasings in table.values() for text in phrasings),
-                (anchors or {}).get(code, ()),
-            )
-            for code, table in (translated or {}).items()
-            if code in retriever.spans
-        }
+        retriever.lexicons = _lexicons(retriever, translated or {}, anchors or {})
         return retriever
 
     @classmethod
@@ -423,22 +433,20 @@ class CrossLingualRetriever:
         With ``lang`` among `languages`, an entry's best question cosine is taken
         over its English questions and its phrasings in ``lang``.
         """
-        return self._scores(self.encoder.encode_query(text), lang)
-
-    def _scores(self, query: _F32, lang: str | None) -> _F32:
-        return self._blend(query, lang)
+        return self._blend(self.encoder.encode_query(text), lang, text)
 
     def _blend(
         self,
         query: _F32,
         lang: str | None,
+        text: str,
         *,
         english_out: int = -1,
         foreign_out: int = -1,
         entry: int = -1,
     ) -> _F32:
-        """The entries' scores for a ``query:`` vector; ``*_out`` rows are left out
-        (calibration), and ``entry`` is the one they belong to."""
+        """The entries' scores for ``text`` and its ``query:`` vector; ``*_out`` rows
+        are left out (calibration), and ``entry`` is the one they belong to."""
         sims = self.questions @ query
         if english_out >= 0:
             sims[english_out] = -1.0
@@ -460,7 +468,12 @@ class CrossLingualRetriever:
         top = -np.sort(-padded, axis=1)[:, :2]
         second = np.where(np.isfinite(top[:, 1]), top[:, 1], top[:, 0])
         own = np.where(np.isfinite(top[:, 0]), (top[:, 0] + second) / 2, best)
-        result: _F32 = (ENGLISH_SHARE * best + OWN_SHARE * own + answer).astype(np.float32)
+        blended = ENGLISH_SHARE * best + OWN_SHARE * own + answer
+        lexicon = self.lexicons.get(lang)
+        if lexicon is not None:
+            without = None if foreign_out < 0 else (entry, text)
+            blended = blended + BM25_SHARE * lexicon.bm25(text, without=without)
+        result: _F32 = blended.astype(np.float32)
         return result
 
     def calibration_for(self, lang: str | None) -> Calibration:
