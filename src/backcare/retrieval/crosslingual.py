@@ -1,23 +1,34 @@
 """Cross-language search: a question in another language finds the pack's English entry.
 
 The pack is written in English, and its BM25 and MiniLM signals only match
-English words. Here every entry's question and alternates, and its answer,
-are encoded with the multilingual encoder (``passage:`` vectors,
-`MultilingualEncoder`), and a question (``query:`` vector) scores each entry
-as 0.7 × its best cosine to the entry's questions + 0.3 × its cosine to the
-answer. The answer's share was chosen on the 48 development questions of
-``eval/i18n/dev`` (0.854 top-1 with int8 queries against 0.729 with the
-questions alone; 0.5 gave 0.833), never on the test sets.
+English words. Here every entry's question and alternates, its phrasings in
+other languages (``i18n/<code>/questions.yaml``, ``knowledge/alternates.py``)
+and its answer are encoded with the multilingual encoder (``passage:``
+vectors, `MultilingualEncoder`), and a question (``query:`` vector) scores
+each entry as:
+
+- in a language without phrasings (or none given): 0.7 × its best cosine to
+  the entry's English questions + 0.3 × its cosine to the answer;
+- in a language with phrasings: 0.35 × the best English cosine + 0.35 × the
+  mean of its two best cosines to the entry's phrasings in that language +
+  0.3 × the answer's cosine + 0.02 × a BM25 score over those phrasings.
+
+Taking the best cosine over English and own-language rows together was worse
+than English alone on the development set (86 against 89 of 108 top-1): the
+own-language phrasings share everyday words with any question ("dolor de
+espalda") and lift every entry; added as a second channel, they gave 98, and
+the small BM25 term 102 (``eval/i18n/dev``; never the test sets).
 
 Confidence and abstention reuse the hybrid retriever's model
-(``abstain.py``) on this retriever's own scale: its calibration asks the
-same off-topic background questions and the entries' own questions through
-this encoder, so "0" and "1" mean what they mean there. An own question is
-scored without its own vector (leave one out): asked verbatim it would match
-itself at cosine 1, a level no translated question reaches. The lexical
-features (vocabulary coverage, anchor term) do not apply across languages
-and are set to 1; an off-topic question still scores near the background
-level and gets a low confidence from the score and margin terms.
+(``abstain.py``) on this retriever's own scale, calibrated per language where
+the pack has phrasings: that language's everyday background questions
+(``background_i18n.py``) off topic, and its phrasings, each scored without its
+own vector (leave one out), on topic. Other languages use the pooled
+calibration: the English background and the entries' own English questions
+(left out likewise: asked verbatim a question would match itself at cosine 1,
+a level no translated question reaches). The lexical features (vocabulary
+coverage, anchor term) are read against the language's phrasings and anchors
+(``lexicon.py``); for languages without them they are set to 1.
 
 The vectors are stored beside the pack's index, in a folder named by the
 pack's content hash and the encoder's model id, and rebuilt when either changes.
