@@ -452,10 +452,12 @@ class Backcare:
         detected, triage = triage_message(
             self.pack, query, lang=lang, answers=answers, encoder=self.retriever.encoder
         )
-        search = self.retriever.search
         if self.crosslingual is not None and _other_language(detected, lang):
-            search = self.crosslingual.search
-        result = search(query, top_k=max(1, top_k))
+            result = self.crosslingual.search(
+                query, top_k=max(1, top_k), lang=_question_language(detected, lang)
+            )
+        else:
+            result = self.retriever.search(query, top_k=max(1, top_k))
         hits = list(result.hits)
         answer = None
         if result.answered:
@@ -502,6 +504,15 @@ def _other_language(detected: DetectedLanguage, chosen: str | None) -> bool:
     return detected.reliable and detected.code != "en"
 
 
+def _question_language(detected: DetectedLanguage, chosen: str | None) -> str | None:
+    """The language a question searched across languages is written in: the one
+    identified when reliable, else the one chosen (a short question typed after
+    picking a language is most likely in it)."""
+    if detected.reliable:
+        return detected.code
+    return chosen
+
+
 def pack_index_dir(pack: KnowledgePack, encoder: Encoder, cache_dir: Path) -> Path:
     """Where the pack's index is cached: one folder per pack content and model."""
     return cache_dir / f"pack-{pack.content_hash}-{encoder.model_id}"
@@ -516,7 +527,14 @@ def pack_crosslingual(
         if cache_dir is None
         else crosslingual_dir(cache_dir, pack.content_hash, multilingual.passage_model_id)
     )
-    return CrossLingualRetriever.open(pack.entries, multilingual, pack.params, folder)
+    return CrossLingualRetriever.open(
+        pack.entries,
+        multilingual,
+        pack.params,
+        folder,
+        pack.translated_questions.alternates,
+        pack.translated_questions.anchors,
+    )
 
 
 def pack_index(pack: KnowledgePack, encoder: Encoder, cache_dir: Path | None) -> KnowledgeBase:

@@ -270,9 +270,16 @@ def test_vectors_are_saved_beside_the_index_and_reused(
     assert xl is not None
     folder = crosslingual_dir(settings.index_dir, pack.content_hash, xl.encoder.passage_model_id)
     assert (folder / "manifest.json").is_file()
-    again = CrossLingualRetriever.open(pack.entries, xl.encoder, pack.params, folder)
+    translated = pack.translated_questions
+    again = CrossLingualRetriever.open(
+        pack.entries, xl.encoder, pack.params, folder, translated.alternates, translated.anchors
+    )
     assert np.array_equal(again.questions, xl.questions)
+    assert np.array_equal(again.translated, xl.translated)
     assert again.calibration.as_dict() == xl.calibration.as_dict()
+    assert {k: c.as_dict() for k, c in again.calibrations.items()} == {
+        k: c.as_dict() for k, c in xl.calibrations.items()
+    }
     assert len(xl.questions) == sum(len(entry.questions()) for entry in pack.entries)
 
 

@@ -6,7 +6,8 @@ A pack is a folder of YAML files::
     sources.yaml      numbered sources: {1: {title, url}, ...}
     entries/*.yaml    one topic a file; ``sources`` lists source numbers
     red_flags.yaml    triage rules (see knowledge/rules.py)
-    i18n/             the triage rules in other languages (see knowledge/i18n.py)
+    i18n/             the triage rules in other languages (see knowledge/i18n.py) and
+                      the entries' questions asked in them (knowledge/alternates.py)
     follow_up.yaml    the red-flag interview's questions (see knowledge/follow_up.py)
     careplan.yaml     care-timeline phases (see knowledge/rules.py)
     retrieval.yaml    fusion weights and the abstention threshold (tuning/fit.py)
@@ -30,6 +31,7 @@ from pydantic import ValidationError
 
 from backcare.errors import PackValidationError
 from backcare.knowledge._yaml import describe_validation_error, read_yaml
+from backcare.knowledge.alternates import TranslatedQuestions, load_translated_alternates
 from backcare.knowledge.follow_up import load_follow_up
 from backcare.knowledge.i18n import Translations, load_translations
 from backcare.knowledge.rules import load_careplan, load_red_flags
@@ -72,6 +74,9 @@ class KnowledgePack:
     triage_topics: TriageTopics | None = None
     semantic_examples: SemanticExamples | None = None
     semantic_params: SemanticParams | None = None
+    # The entries' questions asked in other languages and each language's anchor
+    # words, read only by cross-language search (docs/languages.md, part B).
+    translated_questions: TranslatedQuestions = field(default_factory=TranslatedQuestions)
 
     @property
     def triage_tables(self) -> Mapping[str, RedFlagRules]:
@@ -139,6 +144,7 @@ def load_pack(root: Path | None = None) -> KnowledgePack:
         triage_topics=topics,
         semantic_examples=examples,
         semantic_params=params_sem,
+        translated_questions=load_translated_alternates(root / "i18n", entries),
     )
 
 

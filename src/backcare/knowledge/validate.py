@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from backcare.model import FaqEntry
 
-__all__ = ["Problem", "validate_entries"]
+__all__ = ["Problem", "validate_entries", "validate_translated_alternates"]
 
 
 @dataclass(frozen=True)
@@ -47,4 +47,40 @@ def validate_entries(entries: Sequence[FaqEntry], *, require_sources: bool) -> l
             problems.append(Problem(entry.id, "sources", "cites no source"))
         if not entry.answer.strip():
             problems.append(Problem(entry.id, "answer", "is blank"))
+    return problems
+
+
+def validate_translated_alternates(
+    entries: Sequence[FaqEntry], code: str, alternates: Mapping[str, Sequence[str]]
+) -> list[Problem]:
+    """Check one language's translated alternates (``knowledge/alternates.py``).
+
+    Every entry id must be one of ``entries``; every phrasing must be non-blank
+    and appear once in the language (the same words under two entries would
+    pull a question towards both).
+
+    Args:
+        entries: the pack's entries.
+        code: the language, named in the problems' field (``alternates.<code>``).
+        alternates: entry id → phrasings in that language.
+    """
+    problems: list[Problem] = []
+    ids = {entry.id for entry in entries}
+    field = f"alternates.{code}"
+    seen: dict[str, str] = {}
+    for entry_id, phrasings in alternates.items():
+        if entry_id not in ids:
+            problems.append(Problem(entry_id, field, "unknown entry id"))
+            continue
+        if not phrasings:
+            problems.append(Problem(entry_id, field, "is an empty list"))
+        for text in phrasings:
+            key = " ".join(text.casefold().split())
+            if not key:
+                problems.append(Problem(entry_id, field, "holds a blank phrasing"))
+            elif key in seen:
+                where = "twice" if seen[key] == entry_id else f"also under '{seen[key]}'"
+                problems.append(Problem(entry_id, field, f"'{text}' appears {where}"))
+            else:
+                seen[key] = entry_id
     return problems
