@@ -138,7 +138,7 @@ def main() -> int:
         f"{len(rows)} fit lines: " + ", ".join(f"{p.name}" for p in paths) + ".",
         "# Score = lines fixed - 3 x lines over-triaged (fit data only; never *_test);",
         "# the highest threshold within 5 % of the needed lines of the best score",
-        "# (emergency rules: the highest threshold at the best score).",
+        "# (emergency rules: the most lines fixed at the best score, then the highest threshold).",
         "# Per rule (a line counts only when the rules left it below the rule's level):",
         *report,
     ]
@@ -174,13 +174,16 @@ def _fit(
     # already several per cent of them (round 3, docs/triage.md).
     slack = 0.0 if level is TriageLevel.EMERGENCY else max(1.0, TOLERANCE * len(need))
     floor = score.max() - slack
-    i, j = max(
-        (
-            (i, j)
-            for i in range(len(THRESHOLDS))
-            for j in range(len(MARGINS))
-            if score[i, j] >= floor
-        ),
+    # Round 4: among an emergency rule's settings at the best score, the one
+    # that catches the most needed lines wins before caution does: a tie of
+    # "3 more emergencies caught, 1 more calm line over-triaged" against
+    # "neither" went to the cautious side and gave up the emergencies.
+    catches = fixed if level is TriageLevel.EMERGENCY else np.zeros_like(fixed)
+    _, i, j = max(
+        (int(catches[i, j]), i, j)
+        for i in range(len(THRESHOLDS))
+        for j in range(len(MARGINS))
+        if score[i, j] >= floor
     )
     threshold, margin = float(THRESHOLDS[i]), float(MARGINS[j])
     return threshold, margin, int(fixed[i, j]), len(need), int(over[i, j]), lower
