@@ -636,6 +636,13 @@ def test_a_clause_without_a_stated_loss_stays_a_check(
         "I haven't had any leaking or trouble peeing",
         "I nearly fell when my back went but caught the counter",
         "I sleep on my chest and wake up with a stiff back",
+        # general questions, advice passed on, definitions: scope for the rules too
+        "if my legs went weak would that be serious? they're not, just curious",
+        "can sciatica go into both legs?",
+        "what does saddle anaesthesia mean?",
+        "my GP told me to watch for numbness in the saddle area",
+        "is chest pain ever linked to back spasms?",
+        "my wife had sciatica in both legs when she was pregnant, I just have a stiff back",
     ],
 )
 def test_general_questions_and_denials_raise_nothing(pack: KnowledgePack, text: str) -> None:
@@ -678,3 +685,19 @@ def test_round_4_clinical_shorthand_reaches_its_rule(
 
 def test_a_tumour_marker_is_not_a_cancer_history(pack: KnowledgePack) -> None:
     assert triage_text(pack, "my CA 125 was normal").level is TriageLevel.SELF_CARE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the question is another clause; the symptom is still reported
+        "I can't pee, what if it is serious?",
+        "I have numb legs, both of them, what does that mean?",
+        "my GP told me to watch for numbness and now my bum is numb",
+        "if I try to pee nothing comes out",
+    ],
+)
+def test_a_reported_symptom_beside_a_question_still_counts(
+    pack: KnowledgePack, real_encoder: Encoder, text: str
+) -> None:
+    assert triage_text(pack, text, encoder=real_encoder).level is TriageLevel.EMERGENCY

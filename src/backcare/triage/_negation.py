@@ -36,7 +36,13 @@ _HYPOTHETICAL = re.compile(
     r"|\bwhat if\b|\bwhat (?:are|would be) (?:the )?(?:signs?|symptoms?|red flags?|warning signs?)\b"
     r"|\b(?:can|could|does|do|will|would|might|may) (?:a |an |the |your )?(?:back ?spasms?|spasms?|"
     r"back pain|bad backs?|sciatica|slipped discs?|discs?) (?:\w+ ){0,2}?(?:cause|affect|lead to|"
-    r"give you|make you)\b"
+    r"give you|make you|go into|go down|spread to|travel to)\b"
+    # advice and reading passed on, and definitions: "my GP told me to watch for
+    # numbness", "the leaflet says", "what does saddle anaesthesia mean"
+    r"|\b(?:told|tells|telling) (?:me|us|him|her) to (?:watch|look|check) (?:out )?for\b"
+    r"|\b(?:leaflet|website|article|booklet|internet|google) (?:says|said|tells|told)\b"
+    r"|\bi (?:read|heard|saw) (?:that|online|somewhere)\b|\bwhat (?:does|do) (?:\w+ ){1,4}mean\b"
+    r"|\b(?:is|are|can|could|does|do) (?:\w+ ){1,3}ever (?:linked|related|connected|a sign)\b"
 )
 _WORD = re.compile(r"\S+")
 # How far after a match "is fine" / "are normal" may be read.
