@@ -33,7 +33,8 @@ _LONG_AGO = re.compile(
 # `hypothetical` list in content/triage_topics.yaml says the same for topics).
 _HYPOTHETICAL = re.compile(
     r"\bif\b.{0,60}\b(?:would|could|should|will) (?:that|it|this|they)\b"
-    r"|\bwhat if\b|\bwhat (?:are|would be) (?:the )?(?:signs?|symptoms?|red flags?|warning signs?)\b"
+    r"|\bwhat if\b"
+    r"|\bwhat (?:are|would be) (?:the )?(?:signs?|symptoms?|red flags?|warning signs?)\b"
     r"|\b(?:can|could|does|do|will|would|might|may) (?:a |an |the |your )?(?:back ?spasms?|spasms?|"
     r"back pain|bad backs?|sciatica|slipped discs?|discs?) (?:\w+ ){0,2}?(?:cause|affect|lead to|"
     r"give you|make you|go into|go down|spread to|travel to)\b"

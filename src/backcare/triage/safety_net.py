@@ -124,9 +124,7 @@ def safety_net(
             continue
         rule_id = item.topic.escalate_to
         level = (levels or {}).get(rule_id or "")
-        stated = next(
-            (span for span in raised if _states_loss(item, scope, text, *span)), None
-        )
+        stated = next((span for span in raised if _states_loss(item, scope, text, *span)), None)
         if rule_id is not None and level is not None and stated is not None:
             flag = TriageFlag(
                 id=rule_id, level=level, evidence=_evidence(normalised, *stated), layer="safety_net"
