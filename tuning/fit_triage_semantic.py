@@ -135,7 +135,9 @@ def main() -> int:
     header = [
         "# Fitted by tuning/fit_triage_semantic.py; do not edit by hand.",
         f"# {dt.date.today().isoformat()}, encoder {encoder.model_id}, "
-        f"{len(rows)} fit lines: " + ", ".join(f"{p.name}" for p in paths) + ".",
+        f"{len(rows)} fit lines: "
+        + ", ".join(p.name + (" (fit two thirds)" if p.name == SPLIT_NAME else "") for p in paths)
+        + ".",
         "# Score = lines fixed - 3 x lines over-triaged (fit data only; never *_test);",
         "# the highest threshold within 5 % of the needed lines of the best score",
         "# (emergency rules: the most lines fixed at the best score, then the highest threshold).",
