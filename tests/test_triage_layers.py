@@ -585,6 +585,8 @@ def test_what_is_happening_now_still_counts(
         ("I was in a head-on crash on the A road", "major_trauma"),
         ("i fell off a lader onto my back", "major_trauma"),
         ("fell through the loft hatch, about eight feet", "major_trauma"),
+        # someone else's acute symptom counts (the net's topics are all acute)
+        ("writing for my grandad, he can't feel when he needs the loo", "cauda_equina"),
     ],
 )
 def test_a_stated_loss_of_function_raises_the_rule(

@@ -10,7 +10,7 @@ asks the question that would settle it. The topics are data
 
 A clause that states a present loss of function on a topic that has
 ``escalate`` wording ("my bladder just lets go", "can't feel my bum"),
-undenied, the writer's own, not long over and not a question, raises the
+undenied, not long over and not a question, raises the
 topic's ``escalate_to`` rule at that rule's level instead: a check would
 leave a plain cauda equina symptom at urgent. A clause that asks about a
 topic in general (``hypothetical``: "can a spasm cause bladder problems")
@@ -183,13 +183,16 @@ def _live_match(
     start: int,
     end: int,
 ) -> bool:
-    """Whether ``pattern`` or one of ``words`` is in ``text[start:end]``, undenied, the writer's."""
+    """Whether ``pattern`` or one of ``words`` is in ``text[start:end]``, undenied and current.
+
+    Someone else's symptom counts (round 4): every topic is an acute symptom
+    or event, and an acute symptom reported for someone else is theirs to act
+    on ("my grandad can't feel when he needs the loo").
+    """
     found = [] if pattern is None else [m.span() for m in pattern.finditer(text, start, end)]
     found += [m.span() for m in TOKEN.finditer(text, start, end) if words.knows(m.group())]
     for match_start, match_end in found:
         if scope.is_negated(text, match_start, match_end):
-            continue
-        if scope.is_about_someone_else(text, match_start):
             continue
         if scope.is_long_over(text, match_start, match_end):
             continue
