@@ -251,7 +251,8 @@ class TriageFlag(_Frozen):
     ``layer`` is ``rules`` (a pattern of ``red_flags.yaml``), ``semantic``
     (the clause read like the rule's example phrasings), ``safety_net`` (the
     clause is about a red-flag topic that nothing settled; id
-    ``check_<topic>``) or ``answer`` (a yes to a follow-up question).
+    ``check_<topic>``, or the topic's rule id when the clause states a
+    present loss of function) or ``answer`` (a yes to a follow-up question).
     """
 
     id: str
