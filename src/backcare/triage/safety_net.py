@@ -96,7 +96,7 @@ def safety_net(
     Args:
         normalised: the message, triage-normalised.
         table: the pack's topics.
-        scope: negation and other-person checks (the English table's).
+        scope: negation and long-ago checks (the English table's).
         fired: flags the earlier layers raised; a topic whose ``covered_by``
             rule fired at urgent or above is settled.
         levels: rule id to level; a topic's ``escalate_to`` rule can be
