@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "eval" / "triage"
 GENERATOR = REPO / "tuning" / "triage_phrasings.py"
 LEVELS = ("emergency", "urgent", "doctor", "self_care")
-FIT = ("generated_fit.jsonl", "handwritten_fit.jsonl")
+FIT = ("generated_fit.jsonl", "handwritten_fit.jsonl", "handwritten_fit2.jsonl")
 TEST = ("generated_test.jsonl", "handwritten_test.jsonl")
 
 

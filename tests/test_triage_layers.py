@@ -567,3 +567,139 @@ def test_what_is_happening_now_still_counts(
 ) -> None:
     result = triage_text(pack, text, encoder=real_encoder)
     assert rule in {flag.id for flag in result.flags}, result.flags
+
+
+# Round 4: the safety net raises the rule itself when a clause states a present
+# loss of function (or a high-energy event), and nothing for a general question.
+# Rules and net only (no encoder), so the net is what is tested.
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("my bladder just lets go when I stand up now", "cauda_equina"),
+        ("my bladder is dribbling all day since the spasm", "cauda_equina"),
+        ("since this morning I can't tell when I need the loo", "cauda_equina"),
+        ("I am not control the poo", "cauda_equina"),
+        ("my bottom has gone numb since yesterday", "saddle_numbness"),
+        ("I was in a head-on crash on the A road", "major_trauma"),
+        ("i fell off a lader onto my back", "major_trauma"),
+        ("fell through the loft hatch, about eight feet", "major_trauma"),
+        # someone else's acute symptom counts (the net's topics are all acute)
+        ("writing for my grandad, he can't feel when he needs the loo", "cauda_equina"),
+    ],
+)
+def test_a_stated_loss_of_function_raises_the_rule(
+    pack: KnowledgePack, text: str, rule: str
+) -> None:
+    result = triage_text(pack, text)
+    assert result.level is TriageLevel.EMERGENCY, result.flags
+    assert rule in {flag.id for flag in result.flags}, result.flags
+    assert not any(flag.id.startswith("check_") for flag in result.flags), result.flags
+
+
+def test_an_escalated_topic_reads_as_its_rule(pack: KnowledgePack) -> None:
+    result = triage_text(pack, "my bladder just lets go when I stand up now")
+    [flag] = result.flags
+    assert (flag.id, flag.layer) == ("cauda_equina", "safety_net")
+    rule = next(rule for rule in pack.red_flags.rules if rule.id == "cauda_equina")
+    assert f"- {rule.message}" in result.message.splitlines()
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        # a question about one's own symptom stays a question to settle
+        ("does my bladder let go because of the spasm?", "bladder"),
+        # a topic without a stated loss stays a check
+        ("my bladder has felt a bit odd since the spasm", "bladder"),
+        ("I fell in the garden on Sunday", "trauma"),
+        # labour, not the bladder: pregnancy_labour's business
+        ("I'm pregnant and think my waters might be leaking", "bladder"),
+    ],
+)
+def test_a_clause_without_a_stated_loss_stays_a_check(
+    pack: KnowledgePack, text: str, topic: str
+) -> None:
+    result = triage_text(pack, text)
+    ids = {flag.id for flag in result.flags}
+    assert f"check_{topic}" in ids, result.flags
+    assert "cauda_equina" not in ids and "major_trauma" not in ids, result.flags
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can a back spasm cause problems with your bladder? mine is fine",
+        "what are the signs of a problem with the bladder nerves?",
+        "what should I watch out for with my bladder and back pain?",
+        "I can pee and poo without any problem, is heat or ice better?",
+        "Bladder, bowels and legs all normal. Is it fine to keep going to the gym?",
+        "I haven't had any leaking or trouble peeing",
+        "I nearly fell when my back went but caught the counter",
+        "I sleep on my chest and wake up with a stiff back",
+        # general questions, advice passed on, definitions: scope for the rules too
+        "if my legs went weak would that be serious? they're not, just curious",
+        "can sciatica go into both legs?",
+        "what does saddle anaesthesia mean?",
+        "my GP told me to watch for numbness in the saddle area",
+        "is chest pain ever linked to back spasms?",
+        "my wife had sciatica in both legs when she was pregnant, I just have a stiff back",
+    ],
+)
+def test_general_questions_and_denials_raise_nothing(pack: KnowledgePack, text: str) -> None:
+    result = triage_text(pack, text)
+    assert result.level is TriageLevel.SELF_CARE, result.flags
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # non-native inability, not a denial
+        ("my wife she is not able to do the pee since morning", TriageLevel.EMERGENCY),
+        ("I not know when I need to pee", TriageLevel.EMERGENCY),
+        # still denials
+        ("I'm not feeling numb anywhere", TriageLevel.SELF_CARE),
+        ("I am not feeling any numbness", TriageLevel.SELF_CARE),
+        ("I'm not feeling feverish", TriageLevel.SELF_CARE),
+    ],
+)
+def test_not_before_an_ability_is_an_inability(
+    pack: KnowledgePack, real_encoder: Encoder, text: str, level: TriageLevel
+) -> None:
+    assert triage_text(pack, text, encoder=real_encoder).level is level
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("hx breast ca 2019, new LBP", "cancer_history"),
+        ("PMH prostate ca, now back pain", "cancer_history"),
+        ("IVDU with new thoracolumbar pain", "infection_risk"),
+        ("I can't take it anymore, I've been thinking about ending it", "crisis"),
+    ],
+)
+def test_round_4_clinical_shorthand_reaches_its_rule(
+    pack: KnowledgePack, text: str, rule: str
+) -> None:
+    assert rule in {flag.id for flag in triage_text(pack, text).flags}
+
+
+def test_a_tumour_marker_is_not_a_cancer_history(pack: KnowledgePack) -> None:
+    assert triage_text(pack, "my CA 125 was normal").level is TriageLevel.SELF_CARE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the question is another clause; the symptom is still reported
+        "I can't pee, what if it is serious?",
+        "I have numb legs, both of them, what does that mean?",
+        "my GP told me to watch for numbness and now my bum is numb",
+        "if I try to pee nothing comes out",
+    ],
+)
+def test_a_reported_symptom_beside_a_question_still_counts(
+    pack: KnowledgePack, real_encoder: Encoder, text: str
+) -> None:
+    assert triage_text(pack, text, encoder=real_encoder).level is TriageLevel.EMERGENCY

@@ -1,7 +1,10 @@
 """Fit the semantic triage detector's threshold and margin per rule, on fit data only.
 
-Data: ``eval/triage/generated_fit.jsonl`` and ``eval/triage/handwritten_fit.jsonl``
-(lines ``{"q", "level", "flag", "kind"}``). Never a
+Data: ``eval/triage/generated_fit.jsonl``, ``eval/triage/handwritten_fit.jsonl``
+and the fit two thirds of ``eval/triage/handwritten_fit2.jsonl`` (lines
+``{"q", "level", "flag", "kind"}``; round 4 keeps the other third, chosen by
+a hash of the message, as a dev split read only in summary: ``--write-split
+DIR`` writes both thirds for ``backcare eval``). Never a
 ``*_test.jsonl`` file, ``../shared/eval`` or ``tests/`` data: the script refuses
 test files by name.
 
@@ -30,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import json
 import sys
 from dataclasses import dataclass
@@ -45,7 +49,10 @@ from backcare.triage._negation import ScopeReader, normalise
 from backcare.triage.languages import triage_languages
 
 REPO = Path(__file__).resolve().parents[1]
-DATA_NAMES = ("generated_fit.jsonl", "handwritten_fit.jsonl")
+DATA_NAMES = ("generated_fit.jsonl", "handwritten_fit.jsonl", "handwritten_fit2.jsonl")
+# Lines of this file go two thirds to fitting and one third to a dev split that
+# is judged in summary only, so round 4 can tell fitting from generalising.
+SPLIT_NAME = "handwritten_fit2.jsonl"
 DATA_DIR = REPO / "eval" / "triage"
 OUT = REPO / "content" / "triage_semantic.yaml"
 OVER_COST = 3  # an over-triaged line costs three fixed ones
@@ -70,7 +77,13 @@ def main() -> int:
     parser.add_argument("--data", type=Path, nargs="*", help="fit files (default: the two)")
     parser.add_argument("--dry-run", action="store_true", help="print, do not write")
     parser.add_argument("--profile", help="print a rule's best score at each threshold")
+    parser.add_argument(
+        "--write-split", type=Path, metavar="DIR", help="write the fit/dev thirds of fit2, exit"
+    )
     args = parser.parse_args()
+    if args.write_split:
+        _write_split(args.write_split)
+        return 0
     paths = args.data or _default_data()
     for path in paths:
         if path.name.endswith("_test.jsonl") or "shared" in path.parts or "tests" in path.parts:
@@ -122,10 +135,12 @@ def main() -> int:
     header = [
         "# Fitted by tuning/fit_triage_semantic.py; do not edit by hand.",
         f"# {dt.date.today().isoformat()}, encoder {encoder.model_id}, "
-        f"{len(rows)} fit lines: " + ", ".join(f"{p.name}" for p in paths) + ".",
+        f"{len(rows)} fit lines: "
+        + ", ".join(p.name + (" (fit two thirds)" if p.name == SPLIT_NAME else "") for p in paths)
+        + ".",
         "# Score = lines fixed - 3 x lines over-triaged (fit data only; never *_test);",
         "# the highest threshold within 5 % of the needed lines of the best score",
-        "# (emergency rules: the highest threshold at the best score).",
+        "# (emergency rules: the most lines fixed at the best score, then the highest threshold).",
         "# Per rule (a line counts only when the rules left it below the rule's level):",
         *report,
     ]
@@ -161,13 +176,16 @@ def _fit(
     # already several per cent of them (round 3, docs/triage.md).
     slack = 0.0 if level is TriageLevel.EMERGENCY else max(1.0, TOLERANCE * len(need))
     floor = score.max() - slack
-    i, j = max(
-        (
-            (i, j)
-            for i in range(len(THRESHOLDS))
-            for j in range(len(MARGINS))
-            if score[i, j] >= floor
-        ),
+    # Round 4: among an emergency rule's settings at the best score, the one
+    # that catches the most needed lines wins before caution does: a tie of
+    # "3 more emergencies caught, 1 more calm line over-triaged" against
+    # "neither" went to the cautious side and gave up the emergencies.
+    catches = fixed if level is TriageLevel.EMERGENCY else np.zeros_like(fixed)
+    _, i, j = max(
+        (int(catches[i, j]), i, j)
+        for i in range(len(THRESHOLDS))
+        for j in range(len(MARGINS))
+        if score[i, j] >= floor
     )
     threshold, margin = float(THRESHOLDS[i]), float(MARGINS[j])
     return threshold, margin, int(fixed[i, j]), len(need), int(over[i, j]), lower
@@ -207,8 +225,27 @@ def _default_data() -> list[Path]:
     return found
 
 
+def split_of(message: str) -> str:
+    """``"dev"`` for one line in three of the split file (by a hash of the folded message)."""
+    folded = " ".join(message.lower().split())
+    return "dev" if hashlib.sha1(folded.encode("utf-8")).digest()[0] % 3 == 0 else "fit"
+
+
 def _read(path: Path) -> list[dict[str, str]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    if path.name == SPLIT_NAME:
+        rows = [row for row in rows if split_of(row["q"]) == "fit"]
+    return rows
+
+
+def _write_split(folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = (DATA_DIR / SPLIT_NAME).read_text(encoding="utf-8").splitlines()
+    for part in ("fit", "dev"):
+        chosen = [line for line in lines if line and split_of(json.loads(line)["q"]) == part]
+        target = folder / f"{SPLIT_NAME.removesuffix('.jsonl')}_{part}.jsonl"
+        target.write_text("\n".join(chosen) + "\n", encoding="utf-8")
+        print(f"{target}: {len(chosen)} lines")
 
 
 if __name__ == "__main__":

@@ -180,7 +180,8 @@ class TriageFlag(Frozen):
     ``layer`` is ``rules`` (a pattern of ``red_flags.yaml``), ``semantic``
     (the clause read like the rule's example phrasings), ``safety_net`` (the
     clause is about a red-flag topic that nothing settled; id
-    ``check_<topic>``) or ``answer`` (a yes to a follow-up question).
+    ``check_<topic>``, or the topic's rule id when the clause states a
+    present loss of function) or ``answer`` (a yes to a follow-up question).
     """
 
     id: str
@@ -220,6 +221,10 @@ class TriageTopic(Frozen):
     given, one ``needs`` regex (or ``needs_words`` word) too; ``unless``
     regexes mark harmless look-alikes ("fell asleep"). ``covered_by`` lists
     the rule ids whose flag (urgent or above) already settles the topic.
+    ``escalate`` regexes state a present loss of function ("lets go", "can't
+    feel"): a clause about the topic that also matches one, undenied and not
+    a question, raises the rule ``escalate_to`` (one of ``covered_by``) at
+    its own level instead of ``check_<topic>``.
     """
 
     id: str
@@ -231,6 +236,8 @@ class TriageTopic(Frozen):
     needs_words: tuple[str, ...] = ()
     unless: tuple[str, ...] = ()
     covered_by: tuple[str, ...] = Field(min_length=1)
+    escalate: tuple[str, ...] = ()
+    escalate_to: str | None = None
 
     @model_validator(mode="after")
     def _check(self) -> TriageTopic:
@@ -239,6 +246,11 @@ class TriageTopic(Frozen):
         _check_regexes("about", self.about)
         _check_regexes("needs", self.needs)
         _check_regexes("unless", self.unless)
+        _check_regexes("escalate", self.escalate)
+        if bool(self.escalate) != (self.escalate_to is not None):
+            raise ValueError(f"topic {self.id!r}: give 'escalate' and 'escalate_to' together")
+        if self.escalate_to is not None and self.escalate_to not in self.covered_by:
+            raise ValueError(f"topic {self.id!r}: 'escalate_to' must be one of 'covered_by'")
         return self
 
 
@@ -247,11 +259,14 @@ class TriageTopics(Frozen):
 
     ``reassured`` regexes mark a piece as clearly denied ("nothing wrong with
     my bladder", "all normal"); ``answered_no`` is matched just after a piece
-    ("numbness? no").
+    ("numbness? no"); ``hypothetical`` regexes mark a piece that asks about a
+    topic in general ("can a spasm cause bladder problems", "if my legs went
+    weak would that be serious"), which raises nothing.
     """
 
     topics: tuple[TriageTopic, ...]
     reassured: tuple[str, ...] = ()
+    hypothetical: tuple[str, ...] = ()
     answered_no: str = r"^\s*[?:-]+\s*(?:no|nope|none|nah|never|fine|normal)\b"
 
     @model_validator(mode="after")
@@ -260,6 +275,7 @@ class TriageTopics(Frozen):
         if sorted(ids) != sorted(TOPIC_IDS):
             raise ValueError(f"topics must be exactly {', '.join(TOPIC_IDS)} once each; got {ids}")
         _check_regexes("reassured", self.reassured)
+        _check_regexes("hypothetical", self.hypothetical)
         _check_regexes("answered_no", (self.answered_no,))
         return self
 

@@ -153,6 +153,8 @@ class _Reader:
             # A history (personal) counts however long ago; an event does not.
             if now and not personal and self.scope.is_long_over(self.text, start, end):
                 continue
+            if self.scope.is_hypothetical(self.text, start, end):
+                continue
             return start, end
         return None
 

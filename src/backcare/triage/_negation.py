@@ -25,7 +25,25 @@ _LONG_AGO = re.compile(
     r"some|a couple of|few) (?:years?|decades?) (?:ago|back|before)|last year|the year before|"
     r"as a (?:teenager|teen|child|kid|boy|girl|student|youngster)|when i was (?:young|little|"
     r"a kid|a child|a teenager|a teen|at school|younger|a student)|in my (?:teens|twenties|youth)|"
-    r"years ago|long ago|ages ago)\b"
+    r"years ago|long ago|ages ago|when (?:i|she|he|we|they) (?:was|were) (?:pregnant|expecting))\b"
+)
+# A clause that asks about a symptom in general rather than reporting it:
+# "if my legs went weak would that be serious", "what if I couldn't pee",
+# "can a back spasm cause bladder problems" (round 4; the safety net's
+# `hypothetical` list in content/triage_topics.yaml says the same for topics).
+_HYPOTHETICAL = re.compile(
+    r"\bif\b.{0,60}\b(?:would|could|should|will) (?:that|it|this|they)\b"
+    r"|\bwhat if\b"
+    r"|\bwhat (?:are|would be) (?:the )?(?:signs?|symptoms?|red flags?|warning signs?)\b"
+    r"|\b(?:can|could|does|do|will|would|might|may) (?:a |an |the |your )?(?:back ?spasms?|spasms?|"
+    r"back pain|bad backs?|sciatica|slipped discs?|discs?) (?:\w+ ){0,2}?(?:cause|affect|lead to|"
+    r"give you|make you|go into|go down|spread to|travel to)\b"
+    # advice and reading passed on, and definitions: "my GP told me to watch for
+    # numbness", "the leaflet says", "what does saddle anaesthesia mean"
+    r"|\b(?:told|tells|telling) (?:me|us|him|her) to (?:watch|look|check) (?:out )?for\b"
+    r"|\b(?:leaflet|website|article|booklet|internet|google) (?:says|said|tells|told)\b"
+    r"|\bi (?:read|heard|saw) (?:that|online|somewhere)\b|\bwhat (?:does|do) (?:\w+ ){1,4}mean\b"
+    r"|\b(?:is|are|can|could|does|do) (?:\w+ ){1,3}ever (?:linked|related|connected|a sign)\b"
 )
 _WORD = re.compile(r"\S+")
 # How far after a match "is fine" / "are normal" may be read.
@@ -177,6 +195,17 @@ class ScopeReader:
         clause = self.clause_start(text, start, end)
         stop = self._breaks.search(text, end)
         return _LONG_AGO.search(text, clause, stop.start() if stop else len(text)) is not None
+
+    def is_hypothetical(self, text: str, start: int, end: int) -> bool:
+        """Whether the clause of ``text[start:end]`` asks about the symptom in general.
+
+        "If my legs went weak would that be serious" reports nothing; like
+        negation, this is scope, read from the clause itself, never a veto
+        from elsewhere in the message.
+        """
+        clause = self.clause_start(text, start, end)
+        stop = self._breaks.search(text, end)
+        return _HYPOTHETICAL.search(text, clause, stop.start() if stop else len(text)) is not None
 
     def is_about_someone_else(self, text: str, start: int) -> bool:
         """Whether the sentence so far is about another person ("my dad had cancer").

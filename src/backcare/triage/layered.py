@@ -144,8 +144,14 @@ def _collect(
             fired.setdefault(flag.id, (flag, *_lines(rule)))
     if layers.topics is not None:
         flags = [flag for flag, _, _ in fired.values()]
-        for hit in safety_net(normalised, layers.topics, scope, flags):
-            fired.setdefault(hit.flag.id, (hit.flag, topic_line(hit.topic), None))
+        levels = {rule.id: rule.level for rule in base.rules}
+        for hit in safety_net(normalised, layers.topics, scope, flags, levels):
+            if hit.flag.id in levels:
+                # An escalated topic raised the rule itself: word it as the rule.
+                rule = wording.get(hit.flag.id) or _rule(base, hit.flag.id)
+                fired.setdefault(hit.flag.id, (hit.flag, *_lines(rule)))
+            else:
+                fired.setdefault(hit.flag.id, (hit.flag, topic_line(hit.topic), None))
 
 
 def _drop_settled_checks(

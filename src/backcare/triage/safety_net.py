@@ -7,12 +7,20 @@ strength, the chest, a fever or an injury, not clearly denied, raises
 ``check_<topic>`` at ``urgent`` with the clause as evidence, and the reply
 asks the question that would settle it. The topics are data
 (``content/triage_topics.yaml``).
+
+A clause that states a present loss of function on a topic that has
+``escalate`` wording ("my bladder just lets go", "can't feel my bum"),
+undenied, not long over and not a question, raises the
+topic's ``escalate_to`` rule at that rule's level instead: a check would
+leave a plain cauda equina symptom at urgent. A clause that asks about a
+topic in general (``hypothetical``: "can a spasm cause bladder problems")
+raises nothing.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from backcare.model import TriageFlag, TriageLevel, TriageTopic, TriageTopics
@@ -24,6 +32,9 @@ from backcare.triage._slips import TOKEN, SlipTolerant
 __all__ = ["SafetyNetHit", "safety_net", "topic_line"]
 
 _MAX_EVIDENCE = 160
+_NO_WORDS = SlipTolerant(())
+_BARE = 2  # words in a clause that is only a list item
+_SENTENCE_END = re.compile(r"[.;!?\n]")
 
 
 @dataclass(frozen=True)
@@ -42,13 +53,23 @@ class _Topic:
     needs: re.Pattern[str] | None
     needs_words: SlipTolerant
     unless: re.Pattern[str] | None
+    escalate: re.Pattern[str] | None
 
 
 @dataclass(frozen=True)
 class _Table:
     topics: tuple[_Topic, ...]
     reassured: re.Pattern[str] | None
+    hypothetical: re.Pattern[str] | None
     answered_no: re.Pattern[str]
+
+
+# A clause that asks rather than tells: its question mark, or a question opener.
+_QUESTION_MARK = re.compile(r"\s*\?")
+_QUESTION_OPENER = re.compile(
+    r"\s*(?:is|are|am|was|were|can|could|should|would|will|do|does|did|what|why|how|when|"
+    r"which|who)\b"
+)
 
 
 _TABLES: IdentityMemo[_Table] = IdentityMemo(8)
@@ -68,38 +89,67 @@ def safety_net(
     table: TriageTopics,
     scope: ScopeReader,
     fired: Iterable[TriageFlag],
+    levels: Mapping[str, TriageLevel] | None = None,
 ) -> list[SafetyNetHit]:
     """The topics ``normalised`` touches without settling them.
 
     Args:
         normalised: the message, triage-normalised.
         table: the pack's topics.
-        scope: negation and other-person checks (the English table's).
+        scope: negation and long-ago checks (the English table's).
         fired: flags the earlier layers raised; a topic whose ``covered_by``
             rule fired at urgent or above is settled.
+        levels: rule id to level; a topic's ``escalate_to`` rule can be
+            raised only when its level is known here (None: never escalate).
 
     Returns:
-        One hit per topic, in table order, with the first clause that raised it.
+        One hit per topic, in table order: the first clause that states a
+        present loss of function (flag ``escalate_to``), else the first clause
+        that raised the topic (flag ``check_<topic>``).
     """
     compiled = _compiled(table)
     settled = {flag.id for flag in fired if flag.level.rank >= TriageLevel.URGENT.rank}
     text = normalised.text
-    spans = clauses(text)
+    spans = [
+        (start, end)
+        for start, end in clauses(text)
+        if compiled.hypothetical is None or not compiled.hypothetical.search(text, start, end)
+    ]
     hits: list[SafetyNetHit] = []
     for item in compiled.topics:
         if settled.intersection(item.topic.covered_by):
             continue
-        for start, end in spans:
-            if _raises(item, compiled, scope, text, start, end):
-                flag = TriageFlag(
-                    id=f"check_{item.topic.id}",
-                    level=TriageLevel.URGENT,
-                    evidence=_evidence(normalised, start, end),
-                    layer="safety_net",
-                )
-                hits.append(SafetyNetHit(item.topic, flag))
-                break
+        raised = [span for span in spans if _raises(item, compiled, scope, text, *span)]
+        if not raised:
+            continue
+        rule_id = item.topic.escalate_to
+        level = (levels or {}).get(rule_id or "")
+        stated = next((span for span in raised if _states_loss(item, scope, text, *span)), None)
+        if rule_id is not None and level is not None and stated is not None:
+            flag = TriageFlag(
+                id=rule_id, level=level, evidence=_evidence(normalised, *stated), layer="safety_net"
+            )
+            settled.add(rule_id)
+        else:
+            flag = TriageFlag(
+                id=f"check_{item.topic.id}",
+                level=TriageLevel.URGENT,
+                evidence=_evidence(normalised, *raised[0]),
+                layer="safety_net",
+            )
+        hits.append(SafetyNetHit(item.topic, flag))
     return hits
+
+
+def _states_loss(item: _Topic, scope: ScopeReader, text: str, start: int, end: int) -> bool:
+    """Whether a clause that raised ``item`` tells of a present loss of function."""
+    if item.escalate is None or _is_question(text, start, end):
+        return False
+    return _live_match(item.escalate, _NO_WORDS, scope, text, start, end)
+
+
+def _is_question(text: str, start: int, end: int) -> bool:
+    return bool(_QUESTION_MARK.match(text, end) or _QUESTION_OPENER.match(text, start))
 
 
 def _raises(
@@ -110,6 +160,12 @@ def _raises(
         return False
     if table.reassured is not None and table.reassured.search(piece):
         return False
+    if table.reassured is not None and len(TOKEN.findall(piece)) <= _BARE:
+        # A bare item of a list, "Bladder, bowels and legs all normal": the
+        # reassurance closing the sentence covers it.
+        stop = _SENTENCE_END.search(text, end)
+        if table.reassured.search(text, end, stop.start() if stop else len(text)):
+            return False
     if table.answered_no.match(text, end):
         return False
     if not _live_match(item.about, item.about_words, scope, text, start, end):
@@ -127,13 +183,16 @@ def _live_match(
     start: int,
     end: int,
 ) -> bool:
-    """Whether ``pattern`` or one of ``words`` is in ``text[start:end]``, undenied, the writer's."""
+    """Whether ``pattern`` or one of ``words`` is in ``text[start:end]``, undenied and current.
+
+    Someone else's symptom counts (round 4): every topic is an acute symptom
+    or event, and an acute symptom reported for someone else is theirs to act
+    on ("my grandad can't feel when he needs the loo").
+    """
     found = [] if pattern is None else [m.span() for m in pattern.finditer(text, start, end)]
     found += [m.span() for m in TOKEN.finditer(text, start, end) if words.knows(m.group())]
     for match_start, match_end in found:
         if scope.is_negated(text, match_start, match_end):
-            continue
-        if scope.is_about_someone_else(text, match_start):
             continue
         if scope.is_long_over(text, match_start, match_end):
             continue
@@ -166,10 +225,12 @@ def _compile(table: TriageTopics) -> _Table:
                 # Looked for only in a clause already about the topic.
                 needs_words=SlipTolerant(topic.needs_words, missing_from=4),
                 unless=_union(topic.unless),
+                escalate=_union(topic.escalate),
             )
             for topic in table.topics
         ),
         reassured=_union(table.reassured),
+        hypothetical=_union(table.hypothetical),
         answered_no=re.compile(table.answered_no.removeprefix("^")),
     )
 

@@ -218,6 +218,8 @@ class SemanticDetector:
         spans = self.candidates(normalised, scope)
         flags: dict[str, TriageFlag] = {}
         for clause in self.score(normalised, spans, encoder):
+            if scope.is_hypothetical(normalised.text, *clause.span):
+                continue  # "what if I couldn't pee": a question, not a report
             someone_else = scope.is_about_someone_else(normalised.text, clause.span[1])
             long_over = scope.is_long_over(normalised.text, *clause.span)
             for rule_id in sorted(wanted, key=lambda rid: -self.levels[rid].rank):
