@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections import Counter
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
@@ -45,15 +45,17 @@ class BM25Index:
         matrix: tuple[np.ndarray, np.ndarray, np.ndarray],
         vocab: dict[str, int],
         params: dict[str, object],
-        doc_freq: dict[str, int],
         n_docs: int,
     ) -> None:
         self._data, self._indices, self._indptr = matrix
         self._vocab = vocab
         self._params = params
         self._k1 = float(str(params["k1"]))
-        self._doc_freq = doc_freq
         self.n_docs = n_docs
+        # A term's posting list names each document holding it once, so its
+        # length is the term's document frequency: no second term-keyed dict
+        # (at 47k MedQuAD entries the two indexes' dicts held ~120k terms).
+        self._doc_freq = np.diff(np.asarray(self._indptr)).astype(np.int64)
         self._max_idf = self._idf(1)
 
     @classmethod
@@ -64,7 +66,6 @@ class BM25Index:
         model = bm25s.BM25(method="lucene")
         # bm25s needs at least one term per document; "" is its own empty token.
         model.index([list(doc) or [""] for doc in docs], show_progress=False)
-        doc_freq = Counter(term for doc in docs for term in set(doc))
         scores = model.scores
         params = {
             "k1": model.k1,
@@ -79,7 +80,7 @@ class BM25Index:
             "backend": model.backend,
         }
         matrix = (scores["data"], scores["indices"], scores["indptr"])
-        return cls(matrix, dict(model.vocab_dict), params, dict(doc_freq), len(docs))
+        return cls(matrix, dict(model.vocab_dict), params, len(docs))
 
     def save(self, folder: Path) -> None:
         """Write the index into ``folder``: bm25s's files, plus document frequencies."""
@@ -89,7 +90,8 @@ class BM25Index:
         np.save(folder / _INDPTR, np.asarray(self._indptr))
         (folder / _VOCAB).write_text(json.dumps(self._vocab), encoding="utf-8")
         (folder / _PARAMS).write_text(json.dumps(self._params, indent=4), encoding="utf-8")
-        payload = {"n_docs": self.n_docs, "doc_freq": self._doc_freq}
+        # Written for readers of older versions, which take the frequencies from it.
+        payload = {"n_docs": self.n_docs, "doc_freq": self.doc_freq()}
         (folder / _DF_FILE).write_text(json.dumps(payload), encoding="utf-8")
 
     @classmethod
@@ -106,10 +108,14 @@ class BM25Index:
                 np.load(folder / _INDICES, mmap_mode=mode).view(np.ndarray),
                 np.load(folder / _INDPTR, mmap_mode=mode).view(np.ndarray),
             )
-            payload = json.loads((folder / _DF_FILE).read_text(encoding="utf-8"))
+            # Only the document count is read from doc_freq.json; the frequencies
+            # come from the matrix (see __init__). The file is found by a
+            # regular expression on its head: parsing all of it built a dict of
+            # every term only to throw it away.
+            n_docs = _read_n_docs(folder / _DF_FILE)
             if params.get("method") != "lucene":
                 raise ValueError(f"method {params.get('method')!r} is not 'lucene'")
-            index = cls(matrix, vocab, params, payload["doc_freq"], int(payload["n_docs"]))
+            index = cls(matrix, vocab, params, n_docs)
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise KnowledgePackError(
                 f"{folder}: BM25 index is missing or damaged ({exc}); rebuild the knowledge base"
@@ -119,19 +125,40 @@ class BM25Index:
     def _idf(self, doc_freq: int) -> float:
         return math.log(1.0 + (self.n_docs - doc_freq + 0.5) / (doc_freq + 0.5))
 
+    def _freq(self, term: str) -> int | None:
+        """How many documents hold ``term``; None when none does.
+
+        "" is bm25s's stand-in term for an empty document, not a term of any.
+        """
+        token = self._vocab.get(term) if term else None
+        freq = 0 if token is None else int(self._doc_freq[token])
+        return freq or None
+
+    def doc_freq(self) -> dict[str, int]:
+        """Every term with the number of documents that hold it."""
+        return {
+            term: int(self._doc_freq[token])
+            for term, token in self._vocab.items()
+            if term and self._doc_freq[token]
+        }
+
     def idf(self, term: str) -> float:
         """Lucene idf of ``term``; an unknown term counts as the rarest possible."""
-        freq = self._doc_freq.get(term)
+        freq = self._freq(term)
         return self._max_idf if freq is None else self._idf(freq)
 
     def frequent_terms(self, min_share: float) -> frozenset[str]:
         """Terms found in at least ``min_share`` of the documents."""
         cutoff = min_share * self.n_docs
-        return frozenset(term for term, freq in self._doc_freq.items() if term and freq >= cutoff)
+        frequent = np.flatnonzero(self._doc_freq >= cutoff)
+        if not len(frequent):
+            return frozenset()
+        wanted = set(frequent.tolist())
+        return frozenset(term for term, token in self._vocab.items() if term and token in wanted)
 
     def knows(self, term: str) -> bool:
         """Whether any document contains ``term``."""
-        return term in self._doc_freq
+        return self._freq(term) is not None
 
     def scores(self, terms: Sequence[str]) -> np.ndarray:
         """BM25 score of every document for the query ``terms`` (float32, one per doc)."""
@@ -149,3 +176,17 @@ class BM25Index:
         """The largest score a document could get for ``terms`` (sum of idf * (k1 + 1))."""
         k1 = self._k1
         return sum(self.idf(term) for term in set(terms)) * (k1 + 1.0)
+
+
+def _read_n_docs(path: Path) -> int:
+    """``n_docs`` from a ``doc_freq.json`` that :meth:`BM25Index.save` wrote.
+
+    It writes ``n_docs`` first, so it is found in the file's first bytes; any
+    other layout is parsed in full.
+    """
+    with path.open("rb") as handle:
+        head = handle.read(64).decode("utf-8", errors="replace")
+    found = re.match(r'\s*\{\s*"n_docs"\s*:\s*(\d+)\s*[,}]', head)
+    if found:
+        return int(found.group(1))
+    return int(json.loads(path.read_text(encoding="utf-8"))["n_docs"])
