@@ -120,3 +120,34 @@ def test_the_document_count_is_read_from_any_layout_of_its_file(tmp_path: Path) 
     path.write_text("{not json", encoding="utf-8")
     with pytest.raises(KnowledgePackError, match="rebuild"):
         BM25Index.load(tmp_path / "bm25")
+
+
+def test_a_loaded_index_reads_posting_lists_without_mapping_them(tmp_path: Path) -> None:
+    # Mapped, the matrix stayed resident in every process in blocks far
+    # larger than the few posting lists a query reads.
+    index = BM25Index.build(DOCS)
+    index.save(tmp_path / "bm25")
+    loaded = BM25Index.load(tmp_path / "bm25")
+    np.testing.assert_array_equal(
+        loaded.scores(["back", "pillow"]), index.scores(["back", "pillow"])
+    )
+    maps = Path("/proc/self/maps")
+    if maps.exists():
+        assert str(tmp_path / "bm25") not in maps.read_text()
+
+
+def test_a_cut_posting_file_is_refused_at_load(tmp_path: Path) -> None:
+    BM25Index.build(DOCS).save(tmp_path / "bm25")
+    path = tmp_path / "bm25" / "data.csc.index.npy"
+    path.write_bytes(path.read_bytes()[:-4])
+    with pytest.raises(KnowledgePackError, match="rebuild"):
+        BM25Index.load(tmp_path / "bm25")
+
+
+def test_a_loaded_index_saves_the_same_files(tmp_path: Path) -> None:
+    BM25Index.build(DOCS).save(tmp_path / "a")
+    BM25Index.load(tmp_path / "a").save(tmp_path / "b")
+    for name in ("data.csc.index.npy", "indices.csc.index.npy", "indptr.csc.index.npy"):
+        np.testing.assert_array_equal(
+            np.load(tmp_path / "a" / name), np.load(tmp_path / "b" / name)
+        )
