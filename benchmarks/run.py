@@ -209,7 +209,11 @@ def _size_mb(kb: str) -> float:
             import platformdirs
 
             cache = Path(platformdirs.user_cache_dir("backcare")) / "kb"
-        folders = sorted(cache.glob("pack-*"), key=lambda p: p.stat().st_mtime)
+        # The newest pack index (cross-lingual indexes sit beside them, as pack-*-xlang).
+        folders = sorted(
+            (p for p in cache.glob("pack-*") if (p / "CURRENT").exists() and "xlang" not in p.name),
+            key=lambda p: p.stat().st_mtime,
+        )
         folder = live_version(folders[-1])
     else:
         folder = live_version(Path(kb))
