@@ -10,8 +10,8 @@ A loaded index reads a query term's posting list from disk with ``os.pread``
 (two short reads a term) instead of memory-mapping the matrix, for the reason
 ``entries.py`` reads entries that way: the kernel maps a mapped file's pages in
 blocks (64 KB to 2 MB around each touched page), so scattered short posting
-lists left most of the matrix resident in every process (about 12 MB at 47k
-MedQuAD entries) although a query reads a few kilobytes.
+lists left most of the matrix resident in every process (14.4 MB at 47k
+MedQuAD entries, docs/performance.md) although a query reads a few kilobytes.
 """
 
 from __future__ import annotations
@@ -133,8 +133,7 @@ class BM25Index:
         self._k1 = float(str(params["k1"]))
         self.n_docs = n_docs
         # A term's posting list names each document holding it once, so its
-        # length is the term's document frequency: no second term-keyed dict
-        # (at 47k MedQuAD entries the two indexes' dicts held ~120k terms).
+        # length is the term's document frequency: no second dict of every term.
         self._doc_freq = np.diff(self._indptr)
         self._max_idf = self._idf(1)
 
