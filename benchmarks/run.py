@@ -28,6 +28,9 @@ MedQuAD (Ben Abacha and Demner-Fushman, BMC Bioinformatics 2019; CC BY 4.0)
 is read from ``../shared/data/medquad.jsonl``; it is never shipped. The built
 knowledge bases are kept in ``benchmarks/results/kb/``; ``--reuse`` skips the
 ingest when they exist (and reports the timing of the run that built them).
+``--kbs pack,medquad-47k --speed-only`` measures only those knowledge bases'
+rows (backcare, BM25 only, sentence-transformers, HTTP), without the accuracy,
+cascade, ANN and encoder workers.
 """
 
 from __future__ import annotations
@@ -206,7 +209,11 @@ def _size_mb(kb: str) -> float:
             import platformdirs
 
             cache = Path(platformdirs.user_cache_dir("backcare")) / "kb"
-        folders = sorted(cache.glob("pack-*"), key=lambda p: p.stat().st_mtime)
+        # The newest pack index (cross-lingual indexes sit beside them, as pack-*-xlang).
+        folders = sorted(
+            (p for p in cache.glob("pack-*") if (p / "CURRENT").exists() and "xlang" not in p.name),
+            key=lambda p: p.stat().st_mtime,
+        )
         folder = live_version(folders[-1])
     else:
         folder = live_version(Path(kb))
@@ -261,6 +268,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "medquad-16k": str(KB_DIR / "medquad-16k"),
         "medquad-47k": str(KB_DIR / "medquad-47k"),
     }
+    kbs = {name: kb for name, kb in kbs.items() if name in args.kbs}
     results["kbs"] = {}
     for name, kb in kbs.items():
         queries = _queries("pack" if kb == "pack" else "medquad", args.queries)
@@ -301,6 +309,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 "vs_bm25_only": _ratio(top1, row["bm25_only"]["top1"]),
             }
         results["kbs"][name] = row
+    if args.speed_only:
+        results["machine"]["load_avg_end"] = os.getloadavg()
+        return results
     results["accuracy"] = {}
     for variant in args.variants:
         _log(f"accuracy, {variant} encoder")
@@ -311,7 +322,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         _log(f"BM25-first cascade, {variant} encoder")
         results["cascade"][variant] = _worker("cascade", variant)
     _log("ANN recall")
-    results["ann"] = _worker("ann", kbs["medquad-47k"])
+    results["ann"] = _worker("ann", str(KB_DIR / "medquad-47k"))
     _log("encoder settings and throughput")
     results["encoder"] = _worker("encoder")
     results["throughput"] = _worker("throughput", str(args.throughput_sample))
@@ -433,6 +444,8 @@ def table(results: dict[str, Any]) -> str:
                 f"{ratio['vs_bm25_only']} vs BM25-only"
             )
         out.append(text)
+    if "throughput" not in results:  # a --speed-only run
+        return "\n".join([*out, _load_line(results)])
     build = results["build"]
     m16, m47 = build["medquad_16k"], build["medquad_47k"]
     tp = results["throughput"]
@@ -492,12 +505,16 @@ def table(results: dict[str, Any]) -> str:
         f"- import backcare {imp['backcare']} s, "
         f"import backcare.service {imp['backcare.service']} s"
     )
+    out.append(_load_line(results))
+    return "\n".join(out)
+
+
+def _load_line(results: dict[str, Any]) -> str:
     load = results["machine"]
-    out.append(
+    return (
         f"- {load['cpus']} CPUs; load average {load['load_avg_start'][0]:.1f} at start, "
         f"{load['load_avg_end'][0]:.1f} at end"
     )
-    return "\n".join(out)
 
 
 def main() -> int:
@@ -512,6 +529,17 @@ def main() -> int:
         type=lambda text: [v for v in text.split(",") if v],
         default=["fp32", "int8"],
         help="encoder variants to measure backcare with, comma-separated (default fp32,int8)",
+    )
+    parser.add_argument(
+        "--kbs",
+        type=lambda text: [k for k in text.split(",") if k],
+        default=["pack", "medquad-16k", "medquad-47k"],
+        help="knowledge bases to measure, comma-separated (default pack,medquad-16k,medquad-47k)",
+    )
+    parser.add_argument(
+        "--speed-only",
+        action="store_true",
+        help="only the per-knowledge-base rows: no accuracy, cascade, ANN or encoder workers",
     )
     args = parser.parse_args()
     results = run(args)

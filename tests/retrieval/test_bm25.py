@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -76,3 +77,77 @@ def test_loading_does_not_import_bm25s_or_scipy(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "[]"
+
+
+def test_document_frequencies_come_from_the_posting_lists(tmp_path: Path) -> None:
+    # The frequencies are read off the matrix rather than kept in a dict of
+    # every term; they must equal a count over the documents themselves.
+    from collections import Counter
+
+    docs = [["back", "spasm", "back"], ["knee", "pain", "back"], [], ["pain"], ["heat"]]
+    counted = Counter(term for doc in docs for term in set(doc))
+    built = BM25Index.build(docs)
+    built.save(tmp_path / "bm25")
+    loaded = BM25Index.load(tmp_path / "bm25")
+    for index in (built, loaded):
+        assert index.doc_freq() == dict(counted)
+        assert index.n_docs == len(docs)
+        for term, freq in counted.items():
+            assert index.knows(term)
+            assert index.idf(term) == pytest.approx(
+                np.log(1 + (len(docs) - freq + 0.5) / (freq + 0.5))
+            )
+        # "" stands in for the empty document inside bm25s; it is no term.
+        assert not index.knows("")
+        assert not index.knows("zebra")
+        assert index.idf("") == index.idf("zebra") == pytest.approx(index.idf("heat"))
+        assert (
+            index.frequent_terms(0.4)
+            == frozenset({"back", "pain"})
+            == frozenset(t for t, f in counted.items() if f >= 0.4 * len(docs))
+        )
+        assert index.frequent_terms(0.5) == frozenset()
+    saved = json.loads((tmp_path / "bm25" / "doc_freq.json").read_text(encoding="utf-8"))
+    assert saved == {"n_docs": len(docs), "doc_freq": dict(counted)}
+
+
+def test_the_document_count_is_read_from_any_layout_of_its_file(tmp_path: Path) -> None:
+    BM25Index.build(DOCS).save(tmp_path / "bm25")
+    path = tmp_path / "bm25" / "doc_freq.json"
+    # Another writer's key order: the count comes last.
+    path.write_text(json.dumps({"doc_freq": {"back": 2}, "n_docs": 4}), encoding="utf-8")
+    assert BM25Index.load(tmp_path / "bm25").n_docs == 4
+    path.write_text("{not json", encoding="utf-8")
+    with pytest.raises(KnowledgePackError, match="rebuild"):
+        BM25Index.load(tmp_path / "bm25")
+
+
+def test_a_loaded_index_reads_posting_lists_without_mapping_them(tmp_path: Path) -> None:
+    # Mapped, the matrix stayed resident in every process in blocks far
+    # larger than the few posting lists a query reads.
+    index = BM25Index.build(DOCS)
+    index.save(tmp_path / "bm25")
+    loaded = BM25Index.load(tmp_path / "bm25")
+    np.testing.assert_array_equal(
+        loaded.scores(["back", "pillow"]), index.scores(["back", "pillow"])
+    )
+    maps = Path("/proc/self/maps")
+    if maps.exists():
+        assert str(tmp_path / "bm25") not in maps.read_text()
+
+
+def test_a_cut_posting_file_is_refused_at_load(tmp_path: Path) -> None:
+    BM25Index.build(DOCS).save(tmp_path / "bm25")
+    path = tmp_path / "bm25" / "data.csc.index.npy"
+    path.write_bytes(path.read_bytes()[:-4])
+    with pytest.raises(KnowledgePackError, match="rebuild"):
+        BM25Index.load(tmp_path / "bm25")
+
+
+def test_a_loaded_index_saves_the_same_files(tmp_path: Path) -> None:
+    BM25Index.build(DOCS).save(tmp_path / "a")
+    BM25Index.load(tmp_path / "a").save(tmp_path / "b")
+    for name in ("data.csc.index.npy", "indices.csc.index.npy", "indptr.csc.index.npy"):
+        np.testing.assert_array_equal(
+            np.load(tmp_path / "a" / name), np.load(tmp_path / "b" / name)
+        )

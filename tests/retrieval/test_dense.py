@@ -631,3 +631,33 @@ def test_hashing_encoder_rejects_bad_arguments() -> None:
         HashingEncoder(dim=0)
     with pytest.raises(ConfigError):
         HashingEncoder().encode("not a list")
+
+
+def test_widen_converts_every_float16_value_exactly() -> None:
+    every = np.arange(65536, dtype=np.uint16).view(np.float16)
+    assert dense._cast_session() is not None  # onnxruntime's path, not numpy's fallback
+    widened = dense.widen(every)
+    assert widened.dtype == np.float32
+    np.testing.assert_array_equal(widened, every.astype(np.float32))  # NaNs compare equal here
+    assert np.array_equal(
+        widened.view(np.uint32)[~np.isnan(widened)],
+        every.astype(np.float32).view(np.uint32)[~np.isnan(widened)],
+    )
+
+
+def test_widened_rows_give_the_products_numpy_gives() -> None:
+    # The retriever multiplies the widened candidate rows by the query: the
+    # cosines must be the very same floats as after numpy's own conversion.
+    rng = np.random.default_rng(3)
+    for n in (3, 40, 1200):
+        rows = rng.standard_normal((n, 384)).astype(np.float16)
+        query = rng.standard_normal(384).astype(np.float32)
+        widened = dense.widen(rows)
+        assert widened.shape == rows.shape and widened.flags.c_contiguous
+        assert np.array_equal(widened @ query, rows.astype(np.float32) @ query)
+        assert np.array_equal(widened @ query, rows @ query)
+
+
+def test_widen_leaves_float32_alone() -> None:
+    array = np.ones((2, 3), dtype=np.float32)
+    assert dense.widen(array) is array

@@ -280,3 +280,19 @@ def test_mismatched_stored_vector_dtypes_are_damage(tmp_path: Path, built: Knowl
 
     with pytest.raises(KnowledgePackError, match="damaged .*float64.*rebuild it"):
         KnowledgeBase.load(tmp_path / "kb")
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32"])
+def test_vector_rows_come_out_as_float32_equal_to_the_stored_ones(dtype: str) -> None:
+    entries = [
+        FaqEntry(id=f"e{i}", question=f"question number {i} about back pain", answer=f"answer {i}")
+        for i in range(12)
+    ]
+    kb = KnowledgeBase.build("t", entries, HashingEncoder(dim=512), vector_dtype=dtype)
+    rows = np.array([0, 3, 3, 11])
+    for got, stored in (
+        (kb.question_rows(rows), kb.question_vectors),
+        (kb.answer_rows(rows), kb.answer_vectors),
+    ):
+        assert got.dtype == np.float32
+        np.testing.assert_array_equal(got, np.asarray(stored[rows], dtype=np.float32))

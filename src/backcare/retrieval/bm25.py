@@ -5,6 +5,13 @@ files (a CSC matrix of precomputed per-term scores, the vocabulary and the
 parameters) with numpy alone: importing bm25s imports scipy.sparse, which
 costs a quarter to half a second of every cold start and is not needed to add
 up a query's posting lists (the same sum as bm25s's numpy backend).
+
+A loaded index reads a query term's posting list from disk with ``os.pread``
+(two short reads a term) instead of memory-mapping the matrix, for the reason
+``entries.py`` reads entries that way: the kernel maps a mapped file's pages in
+blocks (64 KB to 2 MB around each touched page), so scattered short posting
+lists left most of the matrix resident in every process (14.4 MB at 47k
+MedQuAD entries, docs/performance.md) although a query reads a few kilobytes.
 """
 
 from __future__ import annotations
@@ -12,10 +19,12 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections import Counter
+import os
+import re
+import weakref
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Protocol
 
 import numpy as np
 
@@ -31,6 +40,74 @@ _DATA, _INDICES, _INDPTR = "data.csc.index.npy", "indices.csc.index.npy", "indpt
 _VOCAB, _PARAMS = "vocab.index.json", "params.index.json"
 
 
+class _Column(Protocol):
+    """One of the matrix's flat arrays (scores or document numbers), read by range."""
+
+    def range(self, start: int, end: int) -> np.ndarray:
+        """Items ``start`` to ``end`` (exclusive)."""
+        ...
+
+    def whole(self) -> np.ndarray:
+        """Every item."""
+        ...
+
+
+class _InMemory:
+    """A column held in memory (an index just built)."""
+
+    def __init__(self, array: np.ndarray) -> None:
+        self._array = array
+
+    def range(self, start: int, end: int) -> np.ndarray:
+        return self._array[start:end]
+
+    def whole(self) -> np.ndarray:
+        return np.asarray(self._array)
+
+
+class _OnDisk:
+    """A column of a saved index, read from its ``.npy`` file by range with ``os.pread``.
+
+    ``os.pread`` has no shared file position, so threads read at once
+    without a lock; the descriptor is closed when the object is collected.
+    """
+
+    def __init__(self, path: Path) -> None:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        self._close = weakref.finalize(self, os.close, fd)
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            version = np.lib.format.read_magic(handle)
+            read_header = (
+                np.lib.format.read_array_header_1_0
+                if version == (1, 0)
+                else np.lib.format.read_array_header_2_0
+            )
+            shape, _, dtype = read_header(handle)
+            start = handle.tell()
+        if len(shape) != 1 or dtype.hasobject:
+            raise ValueError(f"{path.name} is not a flat array of numbers")
+        self._fd = fd
+        self._path = path
+        self._dtype = np.dtype(dtype)
+        self._start = start
+        self._len = int(shape[0])
+        if os.fstat(fd).st_size < start + self._len * self._dtype.itemsize:
+            raise ValueError(f"{path.name} is shorter than its header says")
+
+    def range(self, start: int, end: int) -> np.ndarray:
+        size = self._dtype.itemsize
+        want = (end - start) * size
+        raw = os.pread(self._fd, want, self._start + start * size) if want else b""
+        if len(raw) != want:
+            raise KnowledgePackError(
+                f"{self._path}: cut short since it was loaded; rebuild the knowledge base"
+            )
+        return np.frombuffer(raw, dtype=self._dtype)
+
+    def whole(self) -> np.ndarray:
+        return self.range(0, self._len)
+
+
 class BM25Index:
     """One BM25 index (bm25s, Lucene idf) whose documents are term lists.
 
@@ -42,18 +119,22 @@ class BM25Index:
 
     def __init__(
         self,
-        matrix: tuple[np.ndarray, np.ndarray, np.ndarray],
+        matrix: tuple[_Column, _Column, np.ndarray],
         vocab: dict[str, int],
         params: dict[str, object],
-        doc_freq: dict[str, int],
         n_docs: int,
     ) -> None:
-        self._data, self._indices, self._indptr = matrix
+        self._data, self._indices, indptr = matrix
+        # Where each term's posting list starts and ends: small (one number a
+        # term) and read for every query term, so held in memory.
+        self._indptr = np.asarray(indptr, dtype=np.int64)
         self._vocab = vocab
         self._params = params
         self._k1 = float(str(params["k1"]))
-        self._doc_freq = doc_freq
         self.n_docs = n_docs
+        # A term's posting list names each document holding it once, so its
+        # length is the term's document frequency: no second dict of every term.
+        self._doc_freq = np.diff(self._indptr)
         self._max_idf = self._idf(1)
 
     @classmethod
@@ -64,7 +145,6 @@ class BM25Index:
         model = bm25s.BM25(method="lucene")
         # bm25s needs at least one term per document; "" is its own empty token.
         model.index([list(doc) or [""] for doc in docs], show_progress=False)
-        doc_freq = Counter(term for doc in docs for term in set(doc))
         scores = model.scores
         params = {
             "k1": model.k1,
@@ -78,39 +158,42 @@ class BM25Index:
             "version": bm25s.__version__,
             "backend": model.backend,
         }
-        matrix = (scores["data"], scores["indices"], scores["indptr"])
-        return cls(matrix, dict(model.vocab_dict), params, dict(doc_freq), len(docs))
+        matrix = (_InMemory(scores["data"]), _InMemory(scores["indices"]), scores["indptr"])
+        return cls(matrix, dict(model.vocab_dict), params, len(docs))
 
     def save(self, folder: Path) -> None:
         """Write the index into ``folder``: bm25s's files, plus document frequencies."""
         folder.mkdir(parents=True, exist_ok=True)
-        np.save(folder / _DATA, np.asarray(self._data))
-        np.save(folder / _INDICES, np.asarray(self._indices))
-        np.save(folder / _INDPTR, np.asarray(self._indptr))
+        np.save(folder / _DATA, self._data.whole())
+        np.save(folder / _INDICES, self._indices.whole())
+        np.save(folder / _INDPTR, self._indptr)
         (folder / _VOCAB).write_text(json.dumps(self._vocab), encoding="utf-8")
         (folder / _PARAMS).write_text(json.dumps(self._params, indent=4), encoding="utf-8")
-        payload = {"n_docs": self.n_docs, "doc_freq": self._doc_freq}
+        # Written for readers of older versions, which take the frequencies from it.
+        payload = {"n_docs": self.n_docs, "doc_freq": self.doc_freq()}
         (folder / _DF_FILE).write_text(json.dumps(payload), encoding="utf-8")
 
     @classmethod
-    def load(cls, folder: Path, *, mmap: bool = True) -> BM25Index:
-        """Load an index written by :meth:`save`, memory-mapping the matrices."""
-        mode: Literal["r"] | None = "r" if mmap else None
+    def load(cls, folder: Path) -> BM25Index:
+        """Load an index written by :meth:`save`; posting lists are read when a query needs them."""
         try:
             params = json.loads((folder / _PARAMS).read_text(encoding="utf-8"))
             vocab = json.loads((folder / _VOCAB).read_text(encoding="utf-8"))
-            # Plain ndarray views: np.memmap's per-slice wrapping costs more than
-            # the slices themselves.
             matrix = (
-                np.load(folder / _DATA, mmap_mode=mode).view(np.ndarray),
-                np.load(folder / _INDICES, mmap_mode=mode).view(np.ndarray),
-                np.load(folder / _INDPTR, mmap_mode=mode).view(np.ndarray),
+                _OnDisk(folder / _DATA),
+                _OnDisk(folder / _INDICES),
+                np.load(folder / _INDPTR),
             )
-            payload = json.loads((folder / _DF_FILE).read_text(encoding="utf-8"))
+            # Only the document count is read from doc_freq.json; the frequencies
+            # come from the matrix (see __init__). The file is found by a
+            # regular expression on its head: parsing all of it built a dict of
+            # every term only to throw it away.
+            n_docs = _read_n_docs(folder / _DF_FILE)
             if params.get("method") != "lucene":
                 raise ValueError(f"method {params.get('method')!r} is not 'lucene'")
-            index = cls(matrix, vocab, params, payload["doc_freq"], int(payload["n_docs"]))
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+            index = cls(matrix, vocab, params, n_docs)
+        # EOFError: numpy's answer to an .npy file cut to nothing.
+        except (OSError, ValueError, KeyError, TypeError, EOFError) as exc:
             raise KnowledgePackError(
                 f"{folder}: BM25 index is missing or damaged ({exc}); rebuild the knowledge base"
             ) from exc
@@ -119,19 +202,40 @@ class BM25Index:
     def _idf(self, doc_freq: int) -> float:
         return math.log(1.0 + (self.n_docs - doc_freq + 0.5) / (doc_freq + 0.5))
 
+    def _freq(self, term: str) -> int | None:
+        """How many documents hold ``term``; None when none does.
+
+        "" is bm25s's stand-in term for an empty document, not a term of any.
+        """
+        token = self._vocab.get(term) if term else None
+        freq = 0 if token is None else int(self._doc_freq[token])
+        return freq or None
+
+    def doc_freq(self) -> dict[str, int]:
+        """Every term with the number of documents that hold it."""
+        return {
+            term: int(self._doc_freq[token])
+            for term, token in self._vocab.items()
+            if term and self._doc_freq[token]
+        }
+
     def idf(self, term: str) -> float:
         """Lucene idf of ``term``; an unknown term counts as the rarest possible."""
-        freq = self._doc_freq.get(term)
+        freq = self._freq(term)
         return self._max_idf if freq is None else self._idf(freq)
 
     def frequent_terms(self, min_share: float) -> frozenset[str]:
         """Terms found in at least ``min_share`` of the documents."""
         cutoff = min_share * self.n_docs
-        return frozenset(term for term, freq in self._doc_freq.items() if term and freq >= cutoff)
+        frequent = np.flatnonzero(self._doc_freq >= cutoff)
+        if not len(frequent):
+            return frozenset()
+        wanted = set(frequent.tolist())
+        return frozenset(term for term, token in self._vocab.items() if term and token in wanted)
 
     def knows(self, term: str) -> bool:
         """Whether any document contains ``term``."""
-        return term in self._doc_freq
+        return self._freq(term) is not None
 
     def scores(self, terms: Sequence[str]) -> np.ndarray:
         """BM25 score of every document for the query ``terms`` (float32, one per doc)."""
@@ -142,10 +246,24 @@ class BM25Index:
                 continue
             start, end = int(self._indptr[token]), int(self._indptr[token + 1])
             # One posting list names each document at most once, so += is exact.
-            scores[self._indices[start:end]] += self._data[start:end]
+            scores[self._indices.range(start, end)] += self._data.range(start, end)
         return scores
 
     def upper_bound(self, terms: Sequence[str]) -> float:
         """The largest score a document could get for ``terms`` (sum of idf * (k1 + 1))."""
         k1 = self._k1
         return sum(self.idf(term) for term in set(terms)) * (k1 + 1.0)
+
+
+def _read_n_docs(path: Path) -> int:
+    """``n_docs`` from a ``doc_freq.json`` that :meth:`BM25Index.save` wrote.
+
+    It writes ``n_docs`` first, so it is found in the file's first bytes; any
+    other layout is parsed in full.
+    """
+    with path.open("rb") as handle:
+        head = handle.read(64).decode("utf-8", errors="replace")
+    found = re.match(r'\s*\{\s*"n_docs"\s*:\s*(\d+)\s*[,}]', head)
+    if found:
+        return int(found.group(1))
+    return int(json.loads(path.read_text(encoding="utf-8"))["n_docs"])

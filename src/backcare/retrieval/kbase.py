@@ -48,7 +48,7 @@ from backcare.errors import KnowledgePackError
 from backcare.model import FaqEntry
 from backcare.retrieval.ann import ANN_FILE, AnnIndex, AnnParams, use_ann
 from backcare.retrieval.bm25 import BM25Index
-from backcare.retrieval.dense import Encoder
+from backcare.retrieval.dense import Encoder, widen
 from backcare.retrieval.entries import EntryFile, write_entries
 from backcare.retrieval.tokenize import Analyzer, words
 
@@ -144,6 +144,14 @@ class KnowledgeBase:
     def index_of(self, entry_id: str) -> int | None:
         """Position of the entry with ``entry_id``, or None."""
         return self._by_id.get(entry_id)
+
+    def question_rows(self, rows: np.ndarray) -> np.ndarray:
+        """The question vectors in ``rows`` as float32 (exactly widened when stored as float16)."""
+        return widen(self.question_vectors[rows])
+
+    def answer_rows(self, rows: np.ndarray) -> np.ndarray:
+        """The answer vectors in ``rows`` as float32 (exactly widened when stored as float16)."""
+        return widen(self.answer_vectors[rows])
 
     @classmethod
     def build(

@@ -256,11 +256,11 @@ class HybridRetriever:
         lengths = self._question_ends[candidates] - starts
         offsets = np.cumsum(lengths) - lengths
         question_rows = np.repeat(starts - offsets, lengths) + np.arange(int(lengths.sum()))
-        sims = np.asarray(kb.question_vectors[question_rows], dtype=np.float32) @ query
+        sims = kb.question_rows(question_rows) @ query
         dense = np.zeros(len(kb), dtype=np.float32)
         dense[candidates] = np.maximum.reduceat(sims, offsets)
         dense_answer = np.zeros(len(kb), dtype=np.float32)
-        dense_answer[candidates] = np.asarray(kb.answer_vectors[candidates]) @ query
+        dense_answer[candidates] = kb.answer_rows(candidates) @ query
         return dense, dense_answer
 
     def fused(self, text: str) -> tuple[QuerySignals, np.ndarray]:
