@@ -24,6 +24,22 @@ SETS = sorted((REPO / "eval" / "i18n").glob("red_flags_*.jsonl"))
 # Written after the rules, first run before any fix (see docs/languages.md).
 HOLDOUT = REPO / "eval" / "i18n" / "holdout" / "red_flags_holdout.jsonl"
 LANGUAGES = ("es", "fr", "de", "pl", "pt", "ar")
+# Fresh sets written for an honest figure (docs/languages.md, "Red-flag test
+# sets"). Each was committed before its one run; red_flags_, red_flags2_ and
+# red_flags3_ were then used to fix the rules, so they are development sets
+# now and must stay at level. The newest fresh set (red_flags4_) is not
+# asserted line by line: fixing against it would turn it into a development
+# set too.
+TEST_DIR = REPO / "eval" / "i18n" / "test"
+FIXED_TEST_SETS = [
+    *sorted(TEST_DIR.glob("red_flags_*.jsonl")),
+    *sorted(TEST_DIR.glob("red_flags2_*.jsonl")),
+    *sorted(TEST_DIR.glob("red_flags3_*.jsonl")),
+]
+FRESH_TEST_SETS = sorted(TEST_DIR.glob("red_flags4_*.jsonl"))
+# Emergencies of the fresh set under-triaged at its one run (`backcare eval`
+# and the rules with the safety net alone both missed 19 of 36).
+FRESH_UNDER_TRIAGED_AT_RUN = 19
 
 
 def _lines(path: Path) -> list[dict[str, str]]:
@@ -31,6 +47,7 @@ def _lines(path: Path) -> list[dict[str, str]]:
 
 
 CASES = [(row["lang"], row) for path in (*SETS, HOLDOUT) for row in _lines(path)]
+FIXED_CASES = [(row["lang"], row) for path in FIXED_TEST_SETS for row in _lines(path)]
 
 
 def test_every_language_has_a_set_of_at_least_forty() -> None:
@@ -39,12 +56,48 @@ def test_every_language_has_a_set_of_at_least_forty() -> None:
     assert all(count >= 40 for count in counts.values()), counts
 
 
+@pytest.mark.parametrize(
+    "path", sorted(TEST_DIR.glob("red_flags*_*.jsonl")), ids=lambda path: path.name
+)
+def test_a_fresh_test_set_is_well_formed(path: Path) -> None:
+    rows = _lines(path)
+    code = path.stem.rsplit("_", 1)[1]
+    assert code in LANGUAGES
+    assert all(set(row) == {"q", "level", "lang", "kind"} for row in rows), path
+    assert all(row["lang"] == code and row["q"].strip() and row["kind"] for row in rows)
+    levels = [TriageLevel(row["level"]) for row in rows]
+    assert len({row["q"] for row in rows}) == len(rows)
+    # The first set per language is issue 17's test set of at least 40.
+    minimum = 40 if path.name.startswith("red_flags_") else 10
+    assert len(rows) >= minimum
+    assert levels.count(TriageLevel.EMERGENCY) >= len(rows) // 2
+    assert levels.count(TriageLevel.SELF_CARE) >= 2
+
+
+def test_every_language_has_a_fresh_set_of_each_round() -> None:
+    for prefix in ("red_flags_", "red_flags2_", "red_flags3_", "red_flags4_"):
+        codes = {p.stem.rsplit("_", 1)[1] for p in TEST_DIR.glob(f"{prefix}*.jsonl")}
+        assert codes == set(LANGUAGES), prefix
+
+
+def test_the_fresh_set_misses_no_more_emergencies_than_at_its_run(pack: KnowledgePack) -> None:
+    # A ratchet, not the goal: issue 17 wants 0, and this set's misses are
+    # kept as measured so that the set stays an honest test (see SETS above).
+    rows = [row for path in FRESH_TEST_SETS for row in _lines(path)]
+    emergencies = [row["q"] for row in rows if row["level"] == "emergency"]
+    missed = [q for q in emergencies if triage_text(pack, q).level is not TriageLevel.EMERGENCY]
+    assert len(emergencies) == 36
+    assert len(missed) <= FRESH_UNDER_TRIAGED_AT_RUN, missed
+
+
 def test_the_pack_has_rules_for_each_language(pack: KnowledgePack) -> None:
     assert set(pack.triage_tables) == {"en", *LANGUAGES}
 
 
 @pytest.mark.parametrize(
-    ("lang", "row"), CASES, ids=[f"{lang}-{i}" for i, (lang, _) in enumerate(CASES)]
+    ("lang", "row"),
+    CASES + FIXED_CASES,
+    ids=[f"{lang}-{i}" for i, (lang, _) in enumerate(CASES + FIXED_CASES)],
 )
 def test_set_line(pack: KnowledgePack, lang: str, row: dict[str, str]) -> None:
     result = triage_text(pack, row["q"])

@@ -173,18 +173,19 @@ def test_no_message_in_another_language_holds_an_english_marker_word() -> None:
         for row in read_jsonl(path)
         if row.get("lang") not in (None, "en")
     ]
-    words = {
-        w for line in lines for w in re.findall(r"[a-z']+", line.lower().replace("\u2019", "'"))
-    }
+    # Letters with marks belong to the word: "força" must not read as "for".
+    word = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
+    words = {w for line in lines for w in word.findall(line.lower().replace("\u2019", "'"))}
     assert len(lines) >= 700 and not ENGLISH_MARKERS & words, ENGLISH_MARKERS & words
 
 
 def test_few_messages_in_a_served_language_are_told_they_were_not_checked() -> None:
     """Low-accuracy mode reads a few short served-language lines as a neighbour
-    without rules (Spanish as Catalan, Polish as Turkish): 5 of 300 measured."""
-    rows = [row for path in sorted(I18N.rglob("red_flags_*.jsonl")) for row in read_jsonl(path)]
+    without rules (Spanish as Catalan, Polish as Turkish): 5 of the first 300
+    measured, 10 of 720 with the fresh test sets of eval/i18n/test."""
+    rows = [row for path in sorted(I18N.rglob("red_flags*_*.jsonl")) for row in read_jsonl(path)]
     wrong = [row["q"] for row in rows if _notice(detect_language(str(row["q"])))]
-    assert len(rows) >= 300 and len(wrong) <= 6, wrong
+    assert len(rows) >= 600 and len(wrong) <= 0.02 * len(rows), wrong
 
 
 def test_unsupported_languages_get_the_notice() -> None:
