@@ -241,3 +241,20 @@ def test_flags_never_depend_on_which_language_is_named(pack: KnowledgePack, chos
     result = triage_text(pack, "Je n'arrive pas à relever la pointe du pied droit", lang=chosen)
     assert result.level is TriageLevel.EMERGENCY and result.lang == chosen
     assert "leg_weakness" in [flag.id for flag in result.flags]
+
+
+@pytest.mark.parametrize(
+    ("arabic_digits", "ascii_digits"),
+    [
+        ("٣٨٫٥ درجة من امبارح وظهري يؤلمني", "38.5 درجة من امبارح وظهري يؤلمني"),
+        ("عندي ۳۹ درجه مع ألم أسفل الظهر", "عندي 39 درجه مع ألم أسفل الظهر"),
+    ],
+)
+def test_arabic_indic_digits_read_as_ascii_digits(
+    pack: KnowledgePack, arabic_digits: str, ascii_digits: str
+) -> None:
+    # People type either script; a temperature must not depend on which.
+    native = triage_text(pack, arabic_digits)
+    ascii_ = triage_text(pack, ascii_digits)
+    assert native.level is TriageLevel.URGENT
+    assert [flag.id for flag in native.flags] == [flag.id for flag in ascii_.flags]

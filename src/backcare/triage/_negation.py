@@ -115,7 +115,19 @@ def fold_char(char: str) -> str:
 # Letters that are variants of one another in everyday typing but do not
 # decompose: Arabic final "ى"/"ي" and "ة"/"ه" (the usual light Arabic
 # normalisation), and Polish "ł", German "ß", written "l" and "ss" by many.
-_LETTER_FOLDS = str.maketrans({"\u0649": "\u064a", "\u0629": "\u0647", "ł": "l", "ß": "ss"})
+# Arabic-Indic and Persian digits (and the Arabic decimal comma) become ASCII
+# so that ages, temperatures and durations read the same in either script.
+_LETTER_FOLDS = str.maketrans(
+    {
+        "\u0649": "\u064a",
+        "\u0629": "\u0647",
+        "ł": "l",
+        "ß": "ss",
+        "\u066b": ".",
+        **{chr(0x0660 + digit): str(digit) for digit in range(10)},
+        **{chr(0x06F0 + digit): str(digit) for digit in range(10)},
+    }
+)
 
 
 def _normalise_ascii(original: str) -> Normalised:
