@@ -703,3 +703,22 @@ def test_a_reported_symptom_beside_a_question_still_counts(
     pack: KnowledgePack, real_encoder: Encoder, text: str
 ) -> None:
     assert triage_text(pack, text, encoder=real_encoder).level is TriageLevel.EMERGENCY
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["I can' control my bladder", "I don\u2019 know when I need to pee", "I CAN' feel my legs"],
+)
+def test_a_contraction_missing_its_t_still_reads_as_not(text: str) -> None:
+    # "can' control" read as "can control" would turn an emergency into reassurance.
+    pack, real_encoder = _shared()
+    assert triage_text(pack, text, encoder=real_encoder).level is TriageLevel.EMERGENCY
+
+
+def test_putting_back_a_clipped_t_leaves_possessives_alone() -> None:
+    from backcare.triage.spelling import _CLIPPED_NOT
+
+    assert _CLIPPED_NOT.sub(r"\1\2t", "the cans' labels; I can't; we can") == (
+        "the cans' labels; I can't; we can"
+    )
+    assert _CLIPPED_NOT.sub(r"\1\2t", "I didn' notice") == "I didn't notice"

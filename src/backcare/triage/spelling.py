@@ -28,6 +28,13 @@ _MIN_CHANGED = 6  # a changed letter only in long words ("bowel"/"towel", "fever
 
 
 _WORD = re.compile(r"[a-z]+(?:['\u2019][a-z]+)*")
+# "can' control", "don' feel": a negative contraction that lost its "t" would
+# otherwise read as the opposite ("can control"), so the "t" is put back.
+_CLIPPED_NOT = re.compile(
+    r"\b(can|don|won|didn|doesn|couldn|wouldn|shouldn|isn|wasn|aren|haven|hasn|hadn)"
+    r"(['\u2019])(?![a-z])",
+    re.IGNORECASE,
+)
 # "noticed" is "notice" known, "injects" is "inject": inflections are real words.
 _ENDINGS = ("s", "es", "d", "ed", "ing", "ly", "er", "ers")
 
@@ -58,7 +65,7 @@ class SlipCorrector:
 
     def repair(self, text: str) -> str:
         """``text`` with its slipped red-flag words repaired; itself when none was."""
-        return _WORD.sub(self._word, text)
+        return _WORD.sub(self._word, _CLIPPED_NOT.sub(r"\1\2t", text))
 
     def _word(self, match: re.Match[str]) -> str:
         token = match.group()
