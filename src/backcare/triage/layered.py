@@ -23,9 +23,9 @@ from backcare.model import (
     TriageResult,
     TriageTopics,
 )
-from backcare.triage import scope_reader, triage
 from backcare.triage._memo import IdentityMemo
 from backcare.triage._negation import normalise
+from backcare.triage.rules import scope_reader, triage
 from backcare.triage.safety_net import safety_net, topic_line
 from backcare.triage.semantic import ClauseEncoder, SemanticDetector
 from backcare.triage.spelling import SlipCorrector
