@@ -52,7 +52,8 @@ from backcare.service import pack_index
 from backcare.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
+# ../shared beside the checkout; BACKCARE_SHARED_DIR names it elsewhere (a git worktree).
+SHARED = Path(os.environ.get("BACKCARE_SHARED_DIR", ROOT.parent / "shared"))
 TUNING = ROOT / "tuning"
 WORK = Path(os.environ.get("BACKCARE_QUALITY_DIR", ROOT / "benchmarks" / "results" / "quality"))
 SEED_PAGE = SHARED / "seeds" / "back-spasms-faq.txt"
