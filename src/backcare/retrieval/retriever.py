@@ -47,7 +47,7 @@ LEXICAL_CANDIDATES = 1000
 # The query's relevance to a knowledge base is the mean dense similarity of
 # this many nearest entries: one near entry can be luck, a near neighbourhood
 # is a topic (chosen by cross-validation in tuning/fit.py).
-RELEVANCE_K = 5
+RELEVANCE_K = 3
 
 
 @functools.cache
