@@ -17,7 +17,10 @@ scored without its own vector (leave one out): asked verbatim it would match
 itself at cosine 1, a level no translated question reaches. The lexical
 features (vocabulary coverage, anchor term) do not apply across languages
 and are set to 1; an off-topic question still scores near the background
-level and gets a low confidence from the score and margin terms.
+level and gets a low confidence from the score and margin terms. The
+relevance feature (``retriever.relevance_of``: the mean best-question cosine
+of the nearest entries) is measured here like the score, on this encoder's
+vectors and calibrated on the same two groups of questions.
 
 The vectors are stored beside the pack's index, in a folder named by the
 pack's content hash and the encoder's model id, and rebuilt when either changes.
@@ -42,7 +45,7 @@ from backcare.retrieval.abstain import confidences, should_answer
 from backcare.retrieval.background import BACKGROUND
 from backcare.retrieval.calibration import Calibration, from_scores, own_sample
 from backcare.retrieval.multilingual import MultilingualEncoder
-from backcare.retrieval.retriever import SearchResult
+from backcare.retrieval.retriever import SearchResult, relevance_of
 
 __all__ = ["ANSWER_SHARE", "CrossLingualRetriever", "crosslingual_dir"]
 
@@ -119,15 +122,25 @@ class CrossLingualRetriever:
             Calibration(),
         )
         own = [(i, entries[i].question) for i in own_sample(len(entries))]
+        background = [built._measure(q) for q in BACKGROUND]
+        mine = [built._left_out(i, int(built.starts[i]), q) for i, q in own]
         built.calibration = from_scores(
-            [float(built.scores(q).max()) for q in BACKGROUND],
+            [score for score, _ in background],
             params,
-            [built._left_out(i, int(built.starts[i]), q) for i, q in own],
+            [score for score, _ in mine],
+            background_relevance=[relevance for _, relevance in background],
+            own_relevance=[relevance for _, relevance in mine],
         )
         return built
 
-    def _left_out(self, entry: int, row: int, text: str) -> float:
-        """Best score of ``text`` (row ``row`` of entry ``entry``) with that row left out."""
+    def _measure(self, text: str) -> tuple[float, float]:
+        """Best score of ``text`` and its relevance (what calibration asks)."""
+        best, scores = self._scores(text)
+        return float(scores.max()), relevance_of(best)
+
+    def _left_out(self, entry: int, row: int, text: str) -> tuple[float, float]:
+        """Best score and relevance of ``text`` (row ``row`` of entry ``entry``) with that
+        row left out."""
         query = self.encoder.encode_query(text)
         sims = self.questions @ query
         sims[row] = -1.0
@@ -135,7 +148,7 @@ class CrossLingualRetriever:
         if best[entry] < 0:  # the entry has no other phrasing: its answer alone speaks for it
             best[entry] = 0.0
         scores = (1.0 - ANSWER_SHARE) * best + ANSWER_SHARE * (self.answers @ query)
-        return float(scores.max())
+        return float(scores.max()), relevance_of(best)
 
     @classmethod
     def open(
@@ -193,7 +206,7 @@ class CrossLingualRetriever:
         calibration = Calibration.from_manifest(
             manifest.get("calibrations", {}).get(encoder.model_id, {}), params
         )
-        if calibration is None:
+        if calibration is None or calibration.relevance_mean is None:
             return None
         return cls(ids, starts, questions, answers, encoder, params, calibration)
 
@@ -232,15 +245,22 @@ class CrossLingualRetriever:
 
     def scores(self, text: str) -> _F32:
         """Each entry's score for ``text``: its best question cosine and its answer's, blended."""
+        return self._scores(text)[1]
+
+    def _scores(self, text: str) -> tuple[_F32, _F32]:
+        """Each entry's best question cosine, and its score (see `scores`)."""
         query = self.encoder.encode_query(text)
         best = np.maximum.reduceat(self.questions @ query, self.starts)
         result: _F32 = (1.0 - ANSWER_SHARE) * best + ANSWER_SHARE * (self.answers @ query)
-        return result
+        return best, result
 
     def search(self, text: str, *, top_k: int = 3) -> SearchResult:
         """Rank the entries for ``text`` and decide whether to answer (as `HybridRetriever`)."""
-        fused = self.scores(text).astype(np.float64)
-        conf = confidences(self.params, fused, 1.0, 1.0, self.calibration)
+        best, scores = self._scores(text)
+        fused = scores.astype(np.float64)
+        conf = confidences(
+            self.params, fused, 1.0, 1.0, self.calibration, relevance=relevance_of(best)
+        )
         k = max(1, min(top_k, len(fused)))
         top = np.argsort(-fused, kind="stable")[:k]
         hits = tuple(
