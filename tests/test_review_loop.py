@@ -169,7 +169,7 @@ def test_review_accept_makes_the_question_answerable(database: str, tmp_path: Pa
     kb = tmp_path / "seed-kb"
     code, _, err = _run("ingest", str(SEED), "--kb", str(kb))
     assert code == 0, err
-    question = "is it fine to go swimming while my lower back keeps cramping up"
+    question = "is it fine to go swimming while my lumbago keeps flaring up"
     code, out, _ = _run("ask", "--json", "--kb", str(kb), question)
     assert json.loads(out)["status"] == "abstained"
     code, out, _ = _run("ask", "--json", "--kb", str(kb), "what is the capital of France?")

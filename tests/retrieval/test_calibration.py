@@ -22,7 +22,7 @@ from backcare.retrieval.calibration import (
     fusion_key,
     own_sample,
 )
-from backcare.retrieval.retriever import HybridRetriever
+from backcare.retrieval.retriever import HybridRetriever, relevance_of
 
 PARAMS = RetrievalParams(intercept=-2.0, coef_score=1.5, coef_margin=0.7, threshold=0.5)
 ENTRIES = (
@@ -139,7 +139,14 @@ def test_a_retriever_calibrates_a_knowledge_base_that_was_not() -> None:
 
 def test_a_stored_calibration_is_used_and_a_stale_one_replaced() -> None:
     kb = _kb()
-    stored = Calibration(mean=0.123, spread=0.045, fusion=fusion_key(PARAMS), questions=1)
+    stored = Calibration(
+        mean=0.123,
+        spread=0.045,
+        fusion=fusion_key(PARAMS),
+        questions=1,
+        relevance_mean=0.2,
+        relevance_spread=0.3,
+    )
     kb.manifest[MANIFEST_KEY] = stored.as_dict()
     retriever = HybridRetriever(kb, HashingEncoder(dim=32), PARAMS)
     assert retriever.calibration() == stored
@@ -148,11 +155,78 @@ def test_a_stored_calibration_is_used_and_a_stale_one_replaced() -> None:
     assert retriever.calibration() != stored
 
 
+def test_a_stored_calibration_without_relevance_is_redone() -> None:
+    kb = _kb()
+    old = Calibration(mean=0.123, spread=0.045, fusion=fusion_key(PARAMS), questions=1)
+    kb.manifest[MANIFEST_KEY] = old.as_dict()
+    cal = HybridRetriever(kb, HashingEncoder(dim=32), PARAMS).calibration()
+    assert cal.relevance_mean is not None
+    assert cal.mean != pytest.approx(0.123)
+
+
+def test_relevance_is_calibrated_between_background_and_own_questions() -> None:
+    kb = _kb()
+    retriever = HybridRetriever(kb, HashingEncoder(dim=32), PARAMS)
+    cal = retriever.calibration()
+    background = [retriever.fused(q)[0].relevance for q in BACKGROUND]
+    own = [retriever.fused(e.question)[0].relevance for e in ENTRIES]
+    assert cal.relevance_mean == pytest.approx(np.mean(background))
+    assert cal.relevance_spread == pytest.approx(
+        max(np.mean(own) - np.mean(background), MIN_SPREAD)
+    )
+    assert cal.scaled_relevance(float(np.mean(background))) == pytest.approx(0.0)
+    assert cal.scaled_relevance(float(np.mean(own))) == pytest.approx(
+        (np.mean(own) - np.mean(background)) / cal.relevance_spread
+    )
+
+
+def test_relevance_reads_as_neutral_when_either_side_is_unmeasured() -> None:
+    assert Calibration().scaled_relevance(0.05) == 1.0
+    measured = Calibration(relevance_mean=0.3, relevance_spread=0.5)
+    assert measured.scaled_relevance(None) == 1.0
+    assert measured.scaled_relevance(0.55) == pytest.approx(0.5)
+
+
+def test_relevance_round_trips_through_the_manifest() -> None:
+    cal = from_scores(
+        [0.1, 0.2], PARAMS, [0.9], background_relevance=[0.2, 0.4], own_relevance=[0.8]
+    )
+    assert (cal.relevance_mean, cal.relevance_spread) == (
+        pytest.approx(0.3),
+        pytest.approx(0.5),
+    )
+    back = Calibration.from_manifest({MANIFEST_KEY: cal.as_dict()}, PARAMS)
+    assert back is not None
+    assert back.relevance_mean == pytest.approx(0.3)
+    assert back.relevance_spread == pytest.approx(0.5)
+    without = from_scores([0.1], PARAMS, [0.9])
+    assert "relevance_mean" not in without.as_dict()
+    assert Calibration.from_manifest({MANIFEST_KEY: without.as_dict()}, PARAMS) == without
+
+
+def test_a_higher_relevance_never_lowers_the_confidence() -> None:
+    params = PARAMS.model_copy(update={"coef_relevance": 2.0})
+    cal = Calibration(relevance_mean=0.2, relevance_spread=0.4)
+    fused = np.array([0.6, 0.3])
+    low = confidences(params, fused, 0.8, 1.0, cal, relevance=0.1)
+    high = confidences(params, fused, 0.8, 1.0, cal, relevance=0.7)
+    assert np.all(high > low)
+    # Without a coefficient the feature changes nothing.
+    assert np.allclose(
+        confidences(PARAMS, fused, 0.8, 1.0, cal, relevance=0.1),
+        confidences(PARAMS, fused, 0.8, 1.0, cal, relevance=0.7),
+    )
+
+
 def test_search_confidences_use_the_calibration() -> None:
     kb = _kb()
     encoder = HashingEncoder(dim=32)
-    low = Calibration(mean=0.0, spread=1.0, fusion=fusion_key(PARAMS))
-    high = Calibration(mean=0.9, spread=1.0, fusion=fusion_key(PARAMS))
+    low = Calibration(
+        mean=0.0, spread=1.0, fusion=fusion_key(PARAMS), relevance_mean=0.0, relevance_spread=1.0
+    )
+    high = Calibration(
+        mean=0.9, spread=1.0, fusion=fusion_key(PARAMS), relevance_mean=0.0, relevance_spread=1.0
+    )
     scores = []
     for cal in (low, high):
         kb.manifest[MANIFEST_KEY] = cal.as_dict()
@@ -161,3 +235,10 @@ def test_search_confidences_use_the_calibration() -> None:
     # score high trusts the same score less.
     assert scores[0].entry_id == scores[1].entry_id == "heat"
     assert scores[0].score > scores[1].score
+
+
+def test_relevance_is_the_mean_of_the_nearest_entries() -> None:
+    dense = np.array([0.1, 0.9, 0.3, 0.7, 0.5, 0.2, 0.8])
+    assert relevance_of(dense, 3) == pytest.approx((0.9 + 0.8 + 0.7) / 3)
+    assert relevance_of(dense[:2], 5) == pytest.approx(0.5)
+    assert relevance_of(np.zeros(0)) == 0.0

@@ -66,7 +66,9 @@ class RetrievalParams(Frozen):
     other entry (both scaled by the knowledge base's calibration, see
     ``backcare.retrieval.calibration``), the query's vocabulary coverage, and
     whether the query names one of the knowledge base's anchor terms (words
-    most of its questions share, such as "back" and "spasm" in the pack). The
+    most of its questions share, such as "back" and "spasm" in the pack), and
+    the query's relevance to the knowledge base as a whole (how close its
+    nearest entries are, on the calibration's scale). The
     values are fitted on three kinds of knowledge base (``tuning/fit.py``);
     below ``threshold`` the reply abstains.
     """
@@ -80,4 +82,5 @@ class RetrievalParams(Frozen):
     coef_margin: float = 4.0
     coef_coverage: float = 1.0
     coef_anchor: float = 0.0
+    coef_relevance: float = 0.0
     threshold: float = Field(default=0.5, ge=0.0, le=1.0)

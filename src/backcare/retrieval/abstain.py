@@ -1,11 +1,13 @@
 """Pure: turn retrieval scores into a calibrated confidence and decide to abstain.
 
-The confidence is a logistic regression over four features (``tuning/fit.py``):
+The confidence is a logistic regression over five features (``tuning/fit.py``):
 the fused score of the entry and its margin over the best other entry, both
 in units of the knowledge base's own off-topic spread (``calibration.py``),
-how much of the query's vocabulary the knowledge base knows at all, and
-whether the query names an anchor term of the knowledge base (a word most of
-its questions share). The fit keeps every weight non-negative, so the
+how much of the query's vocabulary the knowledge base knows at all, whether
+the query names an anchor term of the knowledge base (a word most of its
+questions share), and how relevant the query is to the knowledge base as a
+whole (its nearest entries' mean dense similarity, on the calibration's
+scale). The fit keeps every weight non-negative, so the
 confidences keep the ranking's order. Logistic outputs are probabilities by
 construction, so the threshold reads as "answer only when at least this
 likely to be right".
@@ -32,6 +34,7 @@ class Features:
     margin: float
     coverage: float
     anchor: float = 1.0
+    relevance: float | None = None  # raw; None reads as neutral (Calibration.scaled_relevance)
 
 
 _IDENTITY = Calibration()
@@ -44,6 +47,7 @@ def _logit(params: RetrievalParams, features: Features, calibration: Calibration
         + params.coef_margin * features.margin / calibration.spread
         + params.coef_coverage * features.coverage
         + params.coef_anchor * features.anchor
+        + params.coef_relevance * calibration.scaled_relevance(features.relevance)
     )
 
 
@@ -65,11 +69,14 @@ def confidences(
     coverage: float,
     anchor: float = 1.0,
     calibration: Calibration = _IDENTITY,
+    relevance: float | None = None,
 ) -> np.ndarray:
     """Confidence of every entry at once; the margin is taken over the best *other* entry.
 
     ``calibration`` is the knowledge base's (``calibration.py``); the identity
-    default reads scores as they are.
+    default reads scores as they are. ``relevance`` is the query's raw
+    relevance (``retriever.relevance_of``); None, or a calibration without a
+    relevance scale, reads it as neutral.
     """
     if fused.size == 0:
         return np.zeros(0)
@@ -89,6 +96,7 @@ def confidences(
         + params.coef_margin * (fused - others_best) / calibration.spread
         + params.coef_coverage * coverage
         + params.coef_anchor * anchor
+        + params.coef_relevance * calibration.scaled_relevance(relevance)
     )
     result: np.ndarray = 0.5 * (1.0 + np.tanh(0.5 * z))  # logistic, overflow-free
     return result

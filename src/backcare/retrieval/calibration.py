@@ -17,6 +17,14 @@ asking one of its own questions verbatim". Its coefficients were fitted on
 that scale, pooled over three kinds of knowledge base (``tuning/fit.py``).
 The result depends on the fusion weights, so it records them; a knowledge
 base calibrated under other weights is recalibrated when opened.
+
+The same two groups also place the query's *relevance* to the knowledge base
+as a whole (the mean dense similarity of its nearest entries, see
+``retriever.relevance_of``): ``relevance_mean`` is where off-topic questions
+land, ``relevance_spread`` the distance to where its own questions land. A
+right answer and an off-topic question can have the same best score on a
+knowledge base with no alternate phrasings; they rarely have the same
+neighbourhood, so this separates "off-topic" from "hard" (issue 15).
 """
 
 from __future__ import annotations
@@ -70,19 +78,46 @@ class Calibration:
     spread: float = 1.0
     fusion: str = ""
     questions: int = 0
+    # None: not measured (a calibration stored before the relevance feature, or
+    # one built from best scores alone); the confidence then reads every query
+    # as relevant as the knowledge base's own questions.
+    relevance_mean: float | None = None
+    relevance_spread: float = 1.0
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.mean) and math.isfinite(self.spread)) or self.spread <= 0:
             raise ValueError(f"calibration needs a finite mean and a positive spread, got {self}")
+        if self.relevance_mean is not None and not (
+            math.isfinite(self.relevance_mean)
+            and math.isfinite(self.relevance_spread)
+            and self.relevance_spread > 0
+        ):
+            raise ValueError(
+                f"calibration needs a finite relevance level and a positive spread, got {self}"
+            )
+
+    def scaled_relevance(self, relevance: float | None) -> float:
+        """``relevance`` on this knowledge base's scale: 0 off-topic, 1 its own questions.
+
+        Without a measured relevance (either side) it is 1.0, the neutral
+        reading: the other features decide alone, as before the feature existed.
+        """
+        if relevance is None or self.relevance_mean is None:
+            return 1.0
+        return (relevance - self.relevance_mean) / self.relevance_spread
 
     def as_dict(self) -> dict[str, object]:
         """The manifest form."""
-        return {
+        form: dict[str, object] = {
             "mean": round(self.mean, 6),
             "spread": round(self.spread, 6),
             "fusion": self.fusion,
             "questions": self.questions,
         }
+        if self.relevance_mean is not None:
+            form["relevance_mean"] = round(self.relevance_mean, 6)
+            form["relevance_spread"] = round(self.relevance_spread, 6)
+        return form
 
     @classmethod
     def from_manifest(
@@ -96,11 +131,14 @@ class Calibration:
         if not isinstance(raw, dict) or raw.get("fusion") != fusion_key(params):
             return None
         try:
+            level = raw.get("relevance_mean")
             return cls(
                 mean=float(raw["mean"]),
                 spread=float(raw["spread"]),
                 fusion=str(raw["fusion"]),
                 questions=int(raw.get("questions", 0)),
+                relevance_mean=None if level is None else float(level),
+                relevance_spread=float(raw.get("relevance_spread", 1.0)),
             )
         except (KeyError, TypeError, ValueError):
             return None
@@ -119,7 +157,7 @@ def own_sample(entries: int, limit: int = OWN_QUESTIONS) -> list[int]:
 
 
 def calibrate(
-    best_score: Callable[[str], float],
+    measure: Callable[[str], float | tuple[float, float]],
     params: RetrievalParams,
     own: Sequence[str],
     questions: Sequence[str] = BACKGROUND,
@@ -127,28 +165,64 @@ def calibrate(
     """Ask the background ``questions`` and some of the KB's ``own`` questions.
 
     Args:
-        best_score: the best fused score of any entry for a question (the
-            retriever's, with ``params``' fusion).
-        params: the retrieval parameters whose fusion ``best_score`` uses.
+        measure: for a question, the best fused score of any entry (the
+            retriever's, with ``params``' fusion), or that score and the
+            query's relevance to the knowledge base.
+        params: the retrieval parameters whose fusion ``measure`` uses.
         own: questions of the knowledge base itself (see ``own_sample``).
         questions: the off-topic background.
     """
     if not questions or not own:
         raise ValueError("calibration needs at least one background and one own question")
-    return from_scores([best_score(q) for q in questions], params, [best_score(q) for q in own])
+    low = [measure(q) for q in questions]
+    high = [measure(q) for q in own]
+    if all(isinstance(m, tuple) for m in (*low, *high)):
+        pairs_low = [m for m in low if isinstance(m, tuple)]
+        pairs_high = [m for m in high if isinstance(m, tuple)]
+        return from_scores(
+            [m[0] for m in pairs_low],
+            params,
+            [m[0] for m in pairs_high],
+            background_relevance=[m[1] for m in pairs_low],
+            own_relevance=[m[1] for m in pairs_high],
+        )
+    return from_scores(
+        [m[0] if isinstance(m, tuple) else m for m in low],
+        params,
+        [m[0] if isinstance(m, tuple) else m for m in high],
+    )
 
 
 def from_scores(
-    background: Sequence[float], params: RetrievalParams, own: Sequence[float]
+    background: Sequence[float],
+    params: RetrievalParams,
+    own: Sequence[float],
+    *,
+    background_relevance: Sequence[float] | None = None,
+    own_relevance: Sequence[float] | None = None,
 ) -> Calibration:
-    """The calibration from the best fused scores of background and own questions."""
+    """The calibration from the best fused scores of background and own questions.
+
+    With both relevance sequences (one value per question, as
+    ``retriever.relevance_of`` gives) the relevance scale is measured too.
+    """
     if not len(background) or not len(own):
         raise ValueError("calibration needs at least one background and one own score")
     low = float(np.mean(np.asarray(background, dtype=np.float64)))
     high = float(np.mean(np.asarray(own, dtype=np.float64)))
+    relevance_mean: float | None = None
+    relevance_spread = 1.0
+    if background_relevance is not None and own_relevance is not None:
+        if not len(background_relevance) or not len(own_relevance):
+            raise ValueError("calibration needs at least one background and one own relevance")
+        relevance_mean = float(np.mean(np.asarray(background_relevance, dtype=np.float64)))
+        top = float(np.mean(np.asarray(own_relevance, dtype=np.float64)))
+        relevance_spread = max(top - relevance_mean, MIN_SPREAD)
     return Calibration(
         mean=low,
         spread=max(high - low, MIN_SPREAD),
         fusion=fusion_key(params),
         questions=len(background) + len(own),
+        relevance_mean=relevance_mean,
+        relevance_spread=relevance_spread,
     )

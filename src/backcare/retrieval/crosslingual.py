@@ -28,7 +28,10 @@ calibration: the English background and the entries' own English questions
 (left out likewise: asked verbatim a question would match itself at cosine 1,
 a level no translated question reaches). The lexical features (vocabulary
 coverage, anchor term) are read against the language's phrasings and anchors
-(``lexicon.py``); for languages without them they are set to 1.
+(``lexicon.py``); for languages without them they are set to 1. The
+relevance feature (``retriever.relevance_of``: the mean best English-question
+cosine of the nearest entries) is measured here like the score, on this
+encoder's vectors, and calibrated on the same two groups of questions.
 
 The vectors are stored beside the pack's index, in a folder named by the
 pack's content hash and the encoder's model id, and rebuilt when either changes.
@@ -36,6 +39,7 @@ pack's content hash and the encoder's model id, and rebuilt when either changes.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import json
@@ -56,7 +60,7 @@ from backcare.retrieval.background_i18n import BACKGROUND_BY_LANGUAGE
 from backcare.retrieval.calibration import Calibration, from_scores, own_sample
 from backcare.retrieval.lexicon import Lexicon
 from backcare.retrieval.multilingual import MultilingualEncoder
-from backcare.retrieval.retriever import SearchResult
+from backcare.retrieval.retriever import SearchResult, relevance_of
 
 __all__ = [
     "ANSWER_SHARE",
@@ -249,8 +253,8 @@ class CrossLingualRetriever:
         )
         built.lexicons = _lexicons(built, translated or {}, anchors or {})
         own = [(i, entries[i].question) for i in own_sample(len(entries))]
-        built.calibration = from_scores(
-            [float(built.scores(q).max()) for q in BACKGROUND],
+        built.calibration = _calibration(
+            [built._measure(q) for q in BACKGROUND],
             params,
             [built._left_out(i, int(built.starts[i]), q) for i, q in own],
         )
@@ -271,28 +275,32 @@ class CrossLingualRetriever:
             )
             for n in own_sample(len(phrasings))
         ]
-        background = [float(self.scores(q, code).max()) for q in BACKGROUND_BY_LANGUAGE[code]]
-        calibration = from_scores(background, self.params, own)
+        background = [self._measure(q, code) for q in BACKGROUND_BY_LANGUAGE[code]]
+        calibration = _calibration(background, self.params, own)
         # Left out, a phrasing still has four siblings in its language but a
         # question does not: measured, the languages' spreads came out at
         # 0.050 to 0.060 against the pooled 0.107, which answered 19 of 60
         # off-topic dev questions; at least 0.06 was chosen on eval/i18n/dev.
-        return Calibration(
-            mean=calibration.mean,
-            spread=max(calibration.spread, LANGUAGE_MIN_SPREAD),
-            fusion=calibration.fusion,
-            questions=calibration.questions,
-        )
+        return dataclasses.replace(calibration, spread=max(calibration.spread, LANGUAGE_MIN_SPREAD))
 
-    def _left_out(self, entry: int, row: int, text: str, lang: str | None = None) -> float:
-        """Best score of ``text`` with its own vector left out.
+    def _measure(self, text: str, lang: str | None = None) -> tuple[float, float]:
+        """Best score of ``text`` and its relevance (what calibration asks)."""
+        best, scores = self._blend(self.encoder.encode_query(text), lang, text)
+        return float(scores.max()), relevance_of(best)
+
+    def _left_out(
+        self, entry: int, row: int, text: str, lang: str | None = None
+    ) -> tuple[float, float]:
+        """Best score and relevance of ``text`` with its own vector left out.
 
         ``row`` is its row in ``questions``, or ``-1 - r`` for row ``r`` of ``translated``.
         """
         query = self.encoder.encode_query(text)
         if row >= 0:
-            return float(self._blend(query, lang, text, english_out=row, entry=entry).max())
-        return float(self._blend(query, lang, text, foreign_out=-1 - row, entry=entry).max())
+            best, scores = self._blend(query, lang, text, english_out=row, entry=entry)
+        else:
+            best, scores = self._blend(query, lang, text, foreign_out=-1 - row, entry=entry)
+        return float(scores.max()), relevance_of(best)
 
     @classmethod
     def open(
@@ -371,12 +379,13 @@ class CrossLingualRetriever:
         # The calibration depends on the query variant too, so it is kept per variant.
         stored = manifest.get("calibrations", {}).get(encoder.model_id, {})
         calibration = Calibration.from_manifest(stored, params)
-        if calibration is None:
+        # Stored before the relevance feature: rebuilt, so it is measured.
+        if calibration is None or calibration.relevance_mean is None:
             return None
         calibrations: dict[str, Calibration] = {}
         for code, raw in stored.get("languages", {}).items():
             one = Calibration.from_manifest({"calibration": raw}, params)
-            if one is None:
+            if one is None or one.relevance_mean is None:
                 return None
             calibrations[str(code)] = one
         return cls(
@@ -444,7 +453,7 @@ class CrossLingualRetriever:
         With ``lang`` among `languages`, an entry's best question cosine is taken
         over its English questions and its phrasings in ``lang``.
         """
-        return self._blend(self.encoder.encode_query(text), lang, text)
+        return self._blend(self.encoder.encode_query(text), lang, text)[1]
 
     def _blend(
         self,
@@ -455,9 +464,10 @@ class CrossLingualRetriever:
         english_out: int = -1,
         foreign_out: int = -1,
         entry: int = -1,
-    ) -> _F32:
-        """The entries' scores for ``text`` and its ``query:`` vector; ``*_out`` rows
-        are left out (calibration), and ``entry`` is the one they belong to."""
+    ) -> tuple[_F32, _F32]:
+        """Each entry's best English-question cosine, and the entries' scores, for
+        ``text`` and its ``query:`` vector; ``*_out`` rows are left out
+        (calibration), and ``entry`` is the one they belong to."""
         sims = self.questions @ query
         if english_out >= 0:
             sims[english_out] = -1.0
@@ -467,7 +477,7 @@ class CrossLingualRetriever:
         answer = ANSWER_SHARE * (self.answers @ query)
         if lang is None or lang not in self.spans:
             english: _F32 = (1.0 - ANSWER_SHARE) * best + answer
-            return english
+            return best, english
         start, stop = self.spans[lang]
         foreign = self.translated[start:stop] @ query
         if foreign_out >= 0:
@@ -485,7 +495,7 @@ class CrossLingualRetriever:
             without = None if foreign_out < 0 else (entry, text)
             blended = blended + BM25_SHARE * lexicon.bm25(text, without=without)
         result: _F32 = blended.astype(np.float32)
-        return result
+        return best, result
 
     def calibration_for(self, lang: str | None) -> Calibration:
         """``lang``'s own calibration, else the pooled one."""
@@ -499,12 +509,20 @@ class CrossLingualRetriever:
         otherwise (None, English or another language) the English phrasings,
         the pooled calibration, and lexical features of 1 (they do not apply).
         """
-        fused = self.scores(text, lang).astype(np.float64)
+        best, scores = self._blend(self.encoder.encode_query(text), lang, text)
+        fused = scores.astype(np.float64)
         lexicon = self.lexicons.get(lang or "")
         coverage, anchor = (
             (1.0, 1.0) if lexicon is None else (lexicon.coverage(text), lexicon.anchor(text))
         )
-        conf = confidences(self.params, fused, coverage, anchor, self.calibration_for(lang))
+        conf = confidences(
+            self.params,
+            fused,
+            coverage,
+            anchor,
+            self.calibration_for(lang),
+            relevance=relevance_of(best),
+        )
         k = max(1, min(top_k, len(fused)))
         top = np.argsort(-fused, kind="stable")[:k]
         hits = tuple(
@@ -513,3 +531,18 @@ class CrossLingualRetriever:
         )
         answered = bool(hits) and should_answer(self.params, hits[0].score)
         return SearchResult(hits=hits, answered=answered, corrected_query=text)
+
+
+def _calibration(
+    background: Sequence[tuple[float, float]],
+    params: RetrievalParams,
+    own: Sequence[tuple[float, float]],
+) -> Calibration:
+    """`from_scores` over (best score, relevance) pairs of background and own questions."""
+    return from_scores(
+        [score for score, _ in background],
+        params,
+        [score for score, _ in own],
+        background_relevance=[relevance for _, relevance in background],
+        own_relevance=[relevance for _, relevance in own],
+    )

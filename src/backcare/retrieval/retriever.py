@@ -44,6 +44,10 @@ _ANCHOR_SHARE = 0.6
 # sweep on a float32 index gave 0.982-0.988 (ef 256-512).
 ANN_CANDIDATES = 200
 LEXICAL_CANDIDATES = 1000
+# The query's relevance to a knowledge base is the mean dense similarity of
+# this many nearest entries: one near entry can be luck, a near neighbourhood
+# is a topic (chosen by cross-validation in tuning/fit.py).
+RELEVANCE_K = 3
 
 
 @functools.cache
@@ -69,6 +73,15 @@ def focus_sentence(text: str) -> str | None:
     return " ".join(questions) if questions else sentences[-1]
 
 
+def relevance_of(dense: np.ndarray, k: int = RELEVANCE_K) -> float:
+    """How relevant a query is to the knowledge base as a whole: the mean of its ``k`` best
+    per-entry dense similarities (all of them when there are fewer)."""
+    if dense.size == 0:
+        return 0.0
+    k = min(k, dense.size)
+    return float(np.mean(np.partition(dense, dense.size - k)[dense.size - k :]))
+
+
 @dataclass(frozen=True)
 class QuerySignals:
     """What one query yields before fusion: per-entry signals and query-level features.
@@ -82,6 +95,11 @@ class QuerySignals:
     coverage: float
     anchor: float
     repaired: str
+
+    @property
+    def relevance(self) -> float:
+        """The query's relevance to the whole knowledge base (``relevance_of``)."""
+        return relevance_of(self.signals["dense"])
 
 
 @dataclass(frozen=True)
@@ -134,7 +152,8 @@ class HybridRetriever:
         if current is not None and current.fusion == fusion_key(self.params):
             return current
         found = Calibration.from_manifest(self.kb.manifest, self.params)
-        if found is None:
+        # One stored before the relevance feature is redone too (160 searches).
+        if found is None or found.relevance_mean is None:
             logger.info(
                 "calibrating knowledge base %s for %s", self.kb.name, fusion_key(self.params)
             )
@@ -150,11 +169,16 @@ class HybridRetriever:
                     np.asarray(self.kb.answer_vectors, dtype=np.float32),
                 )
             try:
-                found = calibrate(lambda text: float(self.fused(text)[1].max()), self.params, own)
+                found = calibrate(self._measure, self.params, own)
             finally:
                 self._exact = None
         self._calibration = found
         return found
+
+    def _measure(self, text: str) -> tuple[float, float]:
+        """The best fused score for ``text`` and its relevance: what calibration asks."""
+        query, fused = self.fused(text)
+        return float(fused.max()), query.relevance
 
     def calibrated(self) -> dict[str, object]:
         """The knowledge base's manifest with this retriever's calibration in it (for saving)."""
@@ -278,7 +302,9 @@ class HybridRetriever:
         query, fused = self.fused(text)
         signals, coverage, repaired = query.signals, query.coverage, query.repaired
         p = self.params
-        conf = confidences(p, fused, coverage, query.anchor, self.calibration())
+        conf = confidences(
+            p, fused, coverage, query.anchor, self.calibration(), relevance=query.relevance
+        )
         k = max(1, min(top_k, len(fused)))
         top = np.argpartition(-fused, k - 1)[:k] if k < len(fused) else np.arange(len(fused))
         top = top[np.argsort(-fused[top], kind="stable")]
