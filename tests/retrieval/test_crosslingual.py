@@ -147,7 +147,7 @@ def test_calibration_leaves_a_phrasing_out_of_its_own_score(xl: CrossLingualRetr
     entry = int(xl.translated_entries[start])
     text = "plecy bolą mnie tak bardzo, że nie mogę się ruszyć"
     with_itself = float(xl.scores(text, "pl").max())
-    left_out = xl._left_out(entry, -1 - start, text, "pl")
+    left_out, _ = xl._left_out(entry, -1 - start, text, "pl")
     assert left_out < with_itself - 0.005
 
 
@@ -196,8 +196,9 @@ def _dev(name: str) -> list[dict[str, object]]:
 
 
 def test_dev_sets_stay_at_their_measured_level(xl: CrossLingualRetriever) -> None:
-    # Measured when the weights were chosen: top-1 102 of 108, answered right 91,
-    # off-topic abstained 54 of 60 (docs/languages.md). Floors a little below.
+    # Measured when the relevance spread floor was chosen: top-1 102 of 108,
+    # answered right 84, off-topic abstained 57 of 60 (docs/languages.md).
+    # Floors a little below.
     on = _dev("questions_dev.jsonl") + _dev("questions_dev2.jsonl")
     off = _dev("offtopic_dev.jsonl")
     top1 = right = 0
@@ -208,4 +209,4 @@ def test_dev_sets_stay_at_their_measured_level(xl: CrossLingualRetriever) -> Non
         right += hit and result.answered
     abstained = sum(not xl.search(str(r["q"]), lang=str(r["lang"])).answered for r in off)
     assert (len(on), len(off)) == (108, 60)
-    assert top1 >= 99 and right >= 85 and abstained >= 52, (top1, right, abstained)
+    assert top1 >= 99 and right >= 80 and abstained >= 54, (top1, right, abstained)
