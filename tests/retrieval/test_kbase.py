@@ -249,13 +249,13 @@ def test_empty_knowledge_base_cannot_be_built() -> None:
     ("ann", "dtype", "expected"),
     [
         (False, None, "float32"),
-        (True, None, "float16"),
+        (True, None, "int8"),
         (False, "float16", "float16"),
-        (True, "int8", "int8"),
+        (True, "float16", "float16"),
         (False, "int8", "int8"),
     ],
 )
-def test_vectors_are_float16_with_an_ann_index_and_survive_a_round_trip(
+def test_vectors_are_int8_with_an_ann_index_and_survive_a_round_trip(
     tmp_path: Path, ann: bool, dtype: str | None, expected: str
 ) -> None:
     encoder = HashingEncoder()

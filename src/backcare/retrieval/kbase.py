@@ -86,15 +86,17 @@ VECTOR_DTYPES = ("float32", "float16", "int8")
 """How the question and answer vectors can be stored (the ``.npy`` header says which).
 
 float16 halves the two matrices (47k MedQuAD entries: 69 MB each as float32) and
-moves a cosine by about 1e-4, far below what separates answers. It is the default
-only with an ANN index, where a query scores a few hundred candidate rows and
-converts just those; exact search multiplies the whole matrix, which BLAS does
-only in float32, so converting it every query would cost more than it saves.
-The format is unchanged: numpy reads either dtype, and older folders stay float32.
-
-int8 (:class:`~backcare.retrieval.quantized.Int8Rows`: codes plus one float32
-scale per row, in ``question_scales.npy`` and ``answer_scales.npy``) halves
-float16 again; like float16 it is meant for a knowledge base with an ANN index.
+moves a cosine by about 1e-4. int8 (:class:`~backcare.retrieval.quantized.Int8Rows`:
+codes plus one float32 scale per row, in ``question_scales.npy`` and
+``answer_scales.npy``) halves them again and moves a cosine by at most 0.0021
+on MedQuAD 47k; it changed no answer, status or triage of 300 queries there
+(docs/performance.md, 2026-12-07), and took the 47k process under 300 MB RSS.
+int8 is the default only with an ANN index, where a query scores a few hundred
+candidate rows and converts just those; exact search multiplies the whole
+matrix, which BLAS does only in float32, so converting it every query would
+cost more than it saves, and small knowledge bases (the pack) stay float32.
+The format version is unchanged: the ``.npy`` header says which dtype a folder
+holds, so float32 and float16 folders still open as they are.
 """
 
 Vectors = np.ndarray | Int8Rows
@@ -190,7 +192,7 @@ class KnowledgeBase:
                 default) builds one above ``ANN_THRESHOLD`` questions.
             ann_params: HNSW settings for that index.
             vector_dtype: one of `VECTOR_DTYPES`; None (the default) stores
-                float16 when there is an ANN index, else float32.
+                int8 when there is an ANN index, else float32.
 
         Raises:
             KnowledgePackError: no entries, or an unknown ``vector_dtype``.
@@ -243,7 +245,7 @@ class KnowledgeBase:
             # From the float32 vectors, before any rounding to float16.
             index = AnnIndex.build(question_vectors, ann_params)
             manifest["ann"] = index.params.as_dict()
-        dtype = np.dtype(vector_dtype or ("float16" if index is not None else "float32"))
+        dtype = np.dtype(vector_dtype or ("int8" if index is not None else "float32"))
         manifest["vector_dtype"] = dtype.name
         return cls(
             name=name,
