@@ -165,14 +165,7 @@ def pack(encoder: Encoder, cache_dir: Path) -> dict[str, Any]:
     kept = ("top1", "top3", "answered_correct", "abstention_rate")
     for name, which in (("float32", kb), ("int8", coded)):
         sets = pack_sets(Backcare(app.pack, which, encoder))
-        out[name] = {
-            k: {
-                m: v.get(m)
-                for m in ("top1", "top3", "answered_correct", "abstention_rate")
-                if m in v
-            }
-            for k, v in sets.items()
-        }
+        out[name] = {k: {m: v[m] for m in kept if m in v} for k, v in sets.items()}
     return out
 
 
