@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,7 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-SHARED = ROOT.parent / "shared"
+SHARED = Path(os.environ.get("BACKCARE_SHARED_DIR", ROOT.parent / "shared"))
 sys.path.insert(0, str(HERE))
 
 from seed_kb_eval import score as seed_scores  # noqa: E402

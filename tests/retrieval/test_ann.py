@@ -139,9 +139,9 @@ def test_knowledge_base_builds_saves_and_loads_its_ann_index(tmp_path: Path) -> 
         for i, word in enumerate(["back", "spasm", "heat", "ice", "walking", "sleep"] * 5)
     ]
     encoder = HashingEncoder(dim=32)
-    # An ANN knowledge base stores float16 vectors; so does its exact twin, so
+    # An ANN knowledge base stores int8 vectors; so does its exact twin, so
     # that only the search differs.
-    exact = KnowledgeBase.build("t", entries, encoder, vector_dtype="float16")
+    exact = KnowledgeBase.build("t", entries, encoder, vector_dtype="int8")
     assert exact.ann is None and "ann" not in exact.manifest
     built = KnowledgeBase.build("t", entries, encoder, ann=True)
     assert built.ann is not None and built.manifest["ann"] == AnnParams().as_dict()
@@ -169,7 +169,7 @@ def test_ann_candidates_keep_the_exact_ranking_at_the_top() -> None:
         for i in range(300)
     ]
     encoder = HashingEncoder(dim=64)
-    exact = KnowledgeBase.build("t", entries, encoder, ann=False, vector_dtype="float16")
+    exact = KnowledgeBase.build("t", entries, encoder, ann=False, vector_dtype="int8")
     approx = KnowledgeBase.build("t", entries, encoder, ann=True)
     params = RetrievalParams()
     for entry in entries[::17]:
@@ -189,7 +189,7 @@ def test_calibration_scores_exactly_even_with_an_ann_index() -> None:
         for i, word in enumerate(["back", "spasm", "heat", "ice", "walking", "sleep"] * 5)
     ]
     encoder = HashingEncoder(dim=32)
-    exact = KnowledgeBase.build("t", entries, encoder, vector_dtype="float16")
+    exact = KnowledgeBase.build("t", entries, encoder, vector_dtype="int8")
     approx = KnowledgeBase.build("t", entries, encoder, ann=True)
     assert approx.ann is not None
 

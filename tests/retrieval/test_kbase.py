@@ -247,9 +247,15 @@ def test_empty_knowledge_base_cannot_be_built() -> None:
 
 @pytest.mark.parametrize(
     ("ann", "dtype", "expected"),
-    [(False, None, "float32"), (True, None, "float16"), (False, "float16", "float16")],
+    [
+        (False, None, "float32"),
+        (True, None, "int8"),
+        (False, "float16", "float16"),
+        (True, "float16", "float16"),
+        (False, "int8", "int8"),
+    ],
 )
-def test_vectors_are_float16_with_an_ann_index_and_survive_a_round_trip(
+def test_vectors_are_int8_with_an_ann_index_and_survive_a_round_trip(
     tmp_path: Path, ann: bool, dtype: str | None, expected: str
 ) -> None:
     encoder = HashingEncoder()
@@ -261,14 +267,15 @@ def test_vectors_are_float16_with_an_ann_index_and_survive_a_round_trip(
     for kb in (built, loaded):
         assert kb.question_vectors.dtype == kb.answer_vectors.dtype == np.dtype(expected)
         assert kb.manifest["vector_dtype"] == expected
-        # float16 keeps a unit vector's cosines to about 1e-3 of float32's.
+        # float16 keeps a unit vector's cosines to about 1e-3 of float32's,
+        # int8 with a scale per row to a few thousandths.
         cosines = np.sum(np.asarray(kb.question_vectors, dtype=np.float32) * exact, axis=1)
-        assert np.abs(cosines - 1.0).max() < 1e-3
+        assert np.abs(cosines - 1.0).max() < (1e-2 if expected == "int8" else 1e-3)
     assert (loaded.ann is not None) == ann
 
 
 def test_an_unknown_vector_dtype_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(KnowledgePackError, match="'int4' is not one of float32, float16"):
+    with pytest.raises(KnowledgePackError, match="'int4' is not one of float32, float16, int8"):
         KnowledgeBase.build("test@1", ENTRIES, HashingEncoder(), vector_dtype="int4")
 
 
@@ -282,7 +289,7 @@ def test_mismatched_stored_vector_dtypes_are_damage(tmp_path: Path, built: Knowl
         KnowledgeBase.load(tmp_path / "kb")
 
 
-@pytest.mark.parametrize("dtype", ["float16", "float32"])
+@pytest.mark.parametrize("dtype", ["float16", "float32", "int8"])
 def test_vector_rows_come_out_as_float32_equal_to_the_stored_ones(dtype: str) -> None:
     entries = [
         FaqEntry(id=f"e{i}", question=f"question number {i} about back pain", answer=f"answer {i}")
@@ -296,3 +303,44 @@ def test_vector_rows_come_out_as_float32_equal_to_the_stored_ones(dtype: str) ->
     ):
         assert got.dtype == np.float32
         np.testing.assert_array_equal(got, np.asarray(stored[rows], dtype=np.float32))
+
+
+@pytest.mark.parametrize("kind", ["question", "answer"])
+def test_int8_vectors_without_their_scales_are_damage(tmp_path: Path, kind: str) -> None:
+    KnowledgeBase.build("test@1", ENTRIES, HashingEncoder(), vector_dtype="int8").save(
+        tmp_path / "kb"
+    )
+    saved = kbase.live_version(tmp_path / "kb")
+    (saved / f"{kind}_scales.npy").unlink()
+
+    with pytest.raises(KnowledgePackError, match=f"damaged .*{kind}_scales.npy.*rebuild it"):
+        KnowledgeBase.load(tmp_path / "kb")
+
+
+def test_int8_scales_that_do_not_fit_the_rows_are_damage(tmp_path: Path) -> None:
+    KnowledgeBase.build("test@1", ENTRIES, HashingEncoder(), vector_dtype="int8").save(
+        tmp_path / "kb"
+    )
+    scales = kbase.live_version(tmp_path / "kb") / "answer_scales.npy"
+    np.save(scales, np.load(scales)[:-1])
+
+    with pytest.raises(KnowledgePackError, match="damaged .*one float32 scale per row"):
+        KnowledgeBase.load(tmp_path / "kb")
+
+
+def test_float16_folders_still_open_beside_int8_ones(tmp_path: Path) -> None:
+    """No format change: the stored dtype is read from each .npy header."""
+    for dtype in ("float16", "int8"):
+        KnowledgeBase.build("test@1", ENTRIES, HashingEncoder(), vector_dtype=dtype).save(
+            tmp_path / dtype
+        )
+    half = KnowledgeBase.load(tmp_path / "float16")
+    coded = KnowledgeBase.load(tmp_path / "int8")
+    assert not (kbase.live_version(tmp_path / "float16") / "question_scales.npy").exists()
+    assert half.question_vectors.dtype == np.float16
+    assert coded.question_vectors.dtype == np.int8
+    np.testing.assert_allclose(
+        np.asarray(coded.answer_vectors, dtype=np.float32),
+        np.asarray(half.answer_vectors, dtype=np.float32),
+        atol=5e-3,
+    )

@@ -13,7 +13,7 @@ metric): a quarter of float32's size, and on MedQuAD's 47k questions faster to
 build (9 s vs 24 s), faster to search and slightly better in recall than
 float32 (benchmarks/run.py). The cosines it returns are therefore approximate
 (within about 0.01); the retriever uses it only to pick candidates and scores
-those from the stored matrix (float16 for a knowledge base with an index:
+those from the stored matrix (int8 for a knowledge base with an index:
 see ``kbase.VECTOR_DTYPES``). This is the only backcare module that
 imports usearch.
 """

@@ -11,10 +11,12 @@ version, and one subfolder per version::
     bm25_questions/      BM25 over each entry's question and alternates
     bm25_answers/        BM25 over each entry's answer
     question_vectors.npy one unit vector per question or alternate, grouped by entry
-                         (float32, or float16 with an ANN index: see VECTOR_DTYPES)
+                         (float32, float16 or int8 codes: see VECTOR_DTYPES)
+    question_scales.npy  int8 only: each question vector's float32 scale
     question_starts.npy  where each entry's group starts in question_vectors
     answer_vectors.npy   one unit vector per entry's passage: its question, then its
                          answer (as much as the encoder reads); same dtype
+    answer_scales.npy    int8 only: each answer vector's float32 scale
     words.json           the surface vocabulary with counts, for spelling repair
     question_ann.usearch HNSW index over question_vectors (only above ANN_THRESHOLD
                          questions, or when asked for; its settings are in the manifest)
@@ -50,6 +52,7 @@ from backcare.retrieval.ann import ANN_FILE, AnnIndex, AnnParams, use_ann
 from backcare.retrieval.bm25 import BM25Index
 from backcare.retrieval.dense import Encoder, widen
 from backcare.retrieval.entries import EntryFile, write_entries
+from backcare.retrieval.quantized import Int8Rows
 from backcare.retrieval.tokenize import Analyzer, words
 
 __all__ = [
@@ -79,16 +82,25 @@ _CURRENT = "CURRENT"
 ANSWER_CHARS = 1500
 
 
-VECTOR_DTYPES = ("float32", "float16")
+VECTOR_DTYPES = ("float32", "float16", "int8")
 """How the question and answer vectors can be stored (the ``.npy`` header says which).
 
 float16 halves the two matrices (47k MedQuAD entries: 69 MB each as float32) and
-moves a cosine by about 1e-4, far below what separates answers. It is the default
-only with an ANN index, where a query scores a few hundred candidate rows and
-converts just those; exact search multiplies the whole matrix, which BLAS does
-only in float32, so converting it every query would cost more than it saves.
-The format is unchanged: numpy reads either dtype, and older folders stay float32.
+moves a cosine by about 1e-4. int8 (:class:`~backcare.retrieval.quantized.Int8Rows`:
+codes plus one float32 scale per row, in ``question_scales.npy`` and
+``answer_scales.npy``) halves them again and moves a cosine by at most 0.0021
+on MedQuAD 47k; it changed no answer, status or triage of 300 queries there
+(docs/performance.md, 2026-12-07), and took the 47k process under 300 MB RSS.
+int8 is the default only with an ANN index, where a query scores a few hundred
+candidate rows and converts just those; exact search multiplies the whole
+matrix, which BLAS does only in float32, so converting it every query would
+cost more than it saves, and small knowledge bases (the pack) stay float32.
+The format version is unchanged: the ``.npy`` header says which dtype a folder
+holds, so float32 and float16 folders still open as they are.
 """
+
+Vectors = np.ndarray | Int8Rows
+"""A stored vector matrix: a (memory-mapped) float array, or int8 codes with scales."""
 
 
 def answer_for_vector(entry: FaqEntry) -> str:
@@ -122,9 +134,9 @@ class KnowledgeBase:
     entries: Sequence[FaqEntry]
     bm25_questions: BM25Index
     bm25_answers: BM25Index
-    question_vectors: np.ndarray
+    question_vectors: Vectors
     question_starts: np.ndarray
-    answer_vectors: np.ndarray
+    answer_vectors: Vectors
     vocabulary: Counter[str]
     manifest: dict[str, object] = field(default_factory=dict)
     ann: AnnIndex | None = None
@@ -147,11 +159,11 @@ class KnowledgeBase:
 
     def question_rows(self, rows: np.ndarray) -> np.ndarray:
         """The question vectors in ``rows`` as float32 (exactly widened when stored as float16)."""
-        return widen(self.question_vectors[rows])
+        return _rows(self.question_vectors, rows)
 
     def answer_rows(self, rows: np.ndarray) -> np.ndarray:
         """The answer vectors in ``rows`` as float32 (exactly widened when stored as float16)."""
-        return widen(self.answer_vectors[rows])
+        return _rows(self.answer_vectors, rows)
 
     @classmethod
     def build(
@@ -180,7 +192,7 @@ class KnowledgeBase:
                 default) builds one above ``ANN_THRESHOLD`` questions.
             ann_params: HNSW settings for that index.
             vector_dtype: one of `VECTOR_DTYPES`; None (the default) stores
-                float16 when there is an ANN index, else float32.
+                int8 when there is an ANN index, else float32.
 
         Raises:
             KnowledgePackError: no entries, or an unknown ``vector_dtype``.
@@ -233,16 +245,16 @@ class KnowledgeBase:
             # From the float32 vectors, before any rounding to float16.
             index = AnnIndex.build(question_vectors, ann_params)
             manifest["ann"] = index.params.as_dict()
-        dtype = np.dtype(vector_dtype or ("float16" if index is not None else "float32"))
+        dtype = np.dtype(vector_dtype or ("int8" if index is not None else "float32"))
         manifest["vector_dtype"] = dtype.name
         return cls(
             name=name,
             entries=tuple(entries),
             bm25_questions=BM25Index.build(question_terms),
             bm25_answers=BM25Index.build(answer_terms),
-            question_vectors=question_vectors.astype(dtype, copy=False),
+            question_vectors=_stored(question_vectors, dtype),
             question_starts=starts,
-            answer_vectors=np.ascontiguousarray(answer_vectors, dtype=dtype),
+            answer_vectors=_stored(answer_vectors, dtype),
             vocabulary=vocabulary,
             manifest=manifest,
             ann=index,
@@ -257,9 +269,9 @@ class KnowledgeBase:
             write_entries(tmp, self.entries)
             self.bm25_questions.save(tmp / "bm25_questions")
             self.bm25_answers.save(tmp / "bm25_answers")
-            np.save(tmp / "question_vectors.npy", self.question_vectors)
+            _save_vectors(tmp, "question", self.question_vectors)
             np.save(tmp / "question_starts.npy", self.question_starts)
-            np.save(tmp / "answer_vectors.npy", self.answer_vectors)
+            _save_vectors(tmp, "answer", self.answer_vectors)
             if self.ann is not None:
                 self.ann.save(tmp / ANN_FILE)
             (tmp / "words.json").write_text(json.dumps(dict(self.vocabulary)), encoding="utf-8")
@@ -306,15 +318,15 @@ class KnowledgeBase:
             )
         entries = EntryFile.open(folder)
         try:
-            vectors = _mapped(folder / "question_vectors.npy")
+            vectors = _load_vectors(folder, "question")
             starts = np.load(folder / "question_starts.npy")
-            answers = _mapped(folder / "answer_vectors.npy")
+            answers = _load_vectors(folder, "answer")
             vocabulary = _read_vocabulary(folder / "words.json")
             ann = None
             if "ann" in manifest:
                 ann = AnnIndex.load(folder / ANN_FILE, AnnParams.from_dict(manifest["ann"]))
         # EOFError: numpy's answer to an .npy file cut to nothing.
-        except (OSError, ValueError, EOFError) as exc:
+        except (OSError, ValueError, EOFError, KnowledgePackError) as exc:
             entries.close()
             raise KnowledgePackError(
                 f"{folder}: knowledge base is damaged ({exc}); rebuild it"
@@ -343,6 +355,41 @@ class KnowledgeBase:
             manifest=manifest,
             ann=ann,
         )
+
+
+def _stored(vectors: np.ndarray, dtype: np.dtype[np.generic]) -> Vectors:
+    """``vectors`` (float32) as they will be stored in ``dtype``."""
+    if dtype == np.int8:
+        return Int8Rows.quantize(vectors)
+    return np.ascontiguousarray(vectors, dtype=dtype)
+
+
+def _rows(vectors: Vectors, rows: np.ndarray) -> np.ndarray:
+    """Rows of a stored matrix as float32."""
+    if isinstance(vectors, Int8Rows):
+        return vectors[rows]
+    return widen(vectors[rows])
+
+
+def _save_vectors(folder: Path, kind: str, vectors: Vectors) -> None:
+    """Write ``{kind}_vectors.npy`` (and ``{kind}_scales.npy`` for int8)."""
+    if isinstance(vectors, Int8Rows):
+        vectors.save(folder / f"{kind}_vectors.npy", folder / f"{kind}_scales.npy")
+    else:
+        np.save(folder / f"{kind}_vectors.npy", vectors)
+
+
+def _load_vectors(folder: Path, kind: str) -> Vectors:
+    """Map ``{kind}_vectors.npy``, with its scales when it holds int8 codes.
+
+    Raises:
+        OSError: a file is missing or unreadable.
+        KnowledgePackError: int8 codes whose scales do not fit them.
+    """
+    codes = _mapped(folder / f"{kind}_vectors.npy")
+    if codes.dtype != np.int8:
+        return codes
+    return Int8Rows(codes, _mapped(folder / f"{kind}_scales.npy"))
 
 
 def _mapped(path: Path) -> np.ndarray:
