@@ -53,6 +53,9 @@ class SlipCorrector:
         # A target not otherwise known is a deliberate misspelling of an example
         # ("blader"): known enough to stay, repaired when a known word is one slip away.
         self._known = frozenset(known)
+        # Read for every unknown word, so built once (the union of two
+        # encoder-vocabulary-sized sets took 0.16 ms a word).
+        self._known_or_target = self._known | self._targets
         # deletion variant -> targets it comes from (SymSpell-style, one letter)
         self._by_deletion: dict[str, set[str]] = {}
         for word in self._targets:
@@ -92,7 +95,7 @@ class SlipCorrector:
         """Whether ``token`` is known, or a known word with a common ending added or taken off."""
         if token in self._known:
             return True
-        words = self._known | self._targets
+        words = self._known_or_target
         for ending in _ENDINGS:
             stem = token.removesuffix(ending)
             # "noticed" from "notice"; not "blader" from "blade"
