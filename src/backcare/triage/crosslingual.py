@@ -91,6 +91,7 @@ class LanguageExamples:
     negative: tuple[str, ...]
     symptom_negations: re.Pattern[str] | None
     reassured: re.Pattern[str] | None = None
+    nothing_odd: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -187,6 +188,7 @@ class CrossLingualTriage:
                     language,
                     own.symptom_negations if own is not None else None,
                     own.reassured if own is not None else None,
+                    own.nothing_odd if own is not None else None,
                 )
                 self._denials[code] = reader
             return reader
@@ -351,11 +353,13 @@ class Denials:
         language: TriageLanguage,
         symptom: re.Pattern[str] | None,
         reassured: re.Pattern[str] | None = None,
+        nothing_odd: re.Pattern[str] | None = None,
     ) -> None:
         """Compile ``language``'s lists.
 
         ``symptom`` are negated verbs that report a symptom; ``reassured``
-        words say a part is fine ("normalmente", "w porządku").
+        words say a part is fine ("normalmente", "w porządku"); ``nothing_odd``
+        ("nada raro") denies even after a symptom negation ("no noto nada raro").
         """
         self.cues = re.compile("|".join(f"(?:{cue})" for cue in language.negation_cues))
         self.exceptions = re.compile(language.cue_exceptions) if language.cue_exceptions else None
@@ -363,6 +367,7 @@ class Denials:
         self.post = re.compile(language.post_negation)
         self.symptom = symptom
         self.reassured = reassured
+        self.nothing_odd = nothing_odd
 
     def denied(self, text: str, start: int, end: int) -> bool:
         """Whether every part of the clause ``text[start:end]`` is a denial or says "fine".
@@ -385,6 +390,8 @@ class Denials:
         return all(self._part_denied(text, s, e) for s, e in parts)
 
     def _part_denied(self, text: str, start: int, end: int) -> bool:
+        if self.nothing_odd is not None and self.nothing_odd.search(text, start, end):
+            return True
         if self.symptom is not None and self.symptom.search(text, start, end):
             return False
         if self.reassured is not None and self.reassured.search(text, start, end):
@@ -420,11 +427,13 @@ def load_crosslingual(
         positive = {rid: tuple(data["positive"][rid]) for rid in known}
         pattern = data.get("symptom_negations")
         reassured = data.get("reassured")
+        odd = data.get("nothing_odd")
         languages[code] = LanguageExamples(
             positive=positive,
             negative=tuple(data.get("negative") or ()),
             symptom_negations=re.compile(pattern) if pattern else None,
             reassured=re.compile(reassured) if reassured else None,
+            nothing_odd=re.compile(odd) if odd else None,
         )
     params = None
     fitted = content_dir / "i18n" / "triage_crosslingual.yaml"
