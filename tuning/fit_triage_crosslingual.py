@@ -9,9 +9,10 @@ the level the other layers give them. Never the fourth or fifth fresh sets.
 
 The rules were fixed against these lines, so hardly any is left below its
 level for the layer to fix: each rule is fitted as if the layer stood alone.
-A line counts as a hit when it fires the rule and its level is the rule's
-(an urgent rule on an emergency line helps nothing); as over-triaged when it fires the rule and its level is below the
-rule's (a question: below the level the other layers give it). Score = hits - 3 x over-triaged; the
+A line counts as a hit when it fires the rule and its level is the rule's (an
+urgent rule on an emergency line helps nothing); as over-triaged when it fires
+the rule and its level is below the rule's (a question: below the level the
+other layers give it). Score = hits - 10 x over-triaged; the
 highest threshold reaching the best score wins (ties: the larger margin).
 
     PYTHONPATH=src python tuning/fit_triage_crosslingual.py [--dump scores.json]
@@ -103,8 +104,8 @@ def main() -> int:
         args.dump.write_text(
             json.dumps(
                 [
-                    [l.text, l.code, l.target and l.target.value, l.base.value, l.clauses]
-                    for l in lines
+                    [ln.text, ln.code, ln.target and ln.target.value, ln.base.value, ln.clauses]
+                    for ln in lines
                 ],
                 ensure_ascii=False,
             ),
