@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parents[1]
 FIFTH = sorted((REPO / "eval" / "i18n" / "test").glob("red_flags5_*.jsonl"))
 # Emergencies of the fifth fresh set under-triaged at its one run, with every
 # layer (docs/languages.md, "Fifth set"). A ratchet, not the goal (0).
-FIFTH_UNDER_TRIAGED_AT_RUN = 36
+FIFTH_UNDER_TRIAGED_AT_RUN = 2
 
 
 @pytest.fixture(scope="session")
