@@ -148,6 +148,7 @@ def triage_text(
     lang: str | None = None,
     answers: Mapping[str, bool] | None = None,
     encoder: Encoder | None = None,
+    multilingual: MultilingualEncoder | None = None,
 ) -> TriageResult:
     """Red-flag triage of one message with every layer the pack has (docs/triage.md).
 
@@ -159,13 +160,18 @@ def triage_text(
             result is then the final one (``backcare.triage.interview``).
         encoder: the sentence encoder already loaded, for the semantic layer;
             None runs the rules and the safety net only (no model needed).
+        multilingual: the multilingual encoder, for the cross-language layer
+            on a message in es, fr, de, pl, pt or ar (None skips it).
 
     Raises:
         QueryError: the message is empty, too long or not text, ``lang``
             is a language the pack has no rules for (code ``unknown_lang``),
             or an answer's id is not a question (code ``unknown_question``).
     """
-    return triage_message(pack, prepare_query(text), lang=lang, answers=answers, encoder=encoder)[1]
+    query = prepare_query(text)
+    return triage_message(
+        pack, query, lang=lang, answers=answers, encoder=encoder, multilingual=multilingual
+    )[1]
 
 
 def triage_answers(
