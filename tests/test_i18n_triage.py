@@ -75,7 +75,7 @@ def test_a_fresh_test_set_is_well_formed(path: Path) -> None:
 
 
 def test_every_language_has_a_fresh_set_of_each_round() -> None:
-    for prefix in ("red_flags_", "red_flags2_", "red_flags3_", "red_flags4_"):
+    for prefix in ("red_flags_", "red_flags2_", "red_flags3_", "red_flags4_", "red_flags5_"):
         codes = {p.stem.rsplit("_", 1)[1] for p in TEST_DIR.glob(f"{prefix}*.jsonl")}
         assert codes == set(LANGUAGES), prefix
 

@@ -38,6 +38,7 @@ from backcare.retrieval.onnx_export import DEFAULT_VARIANT, Variant
 from backcare.retrieval.retriever import HybridRetriever
 from backcare.retrieval.tokenize import normalise_text
 from backcare.triage._memo import IdentityMemo
+from backcare.triage.crosslingual import load_crosslingual
 from backcare.triage.interview import apply_answers, checklist, with_follow_up
 from backcare.triage.layered import ExtraLayers, triage_layered
 from backcare.triage.semantic import SemanticDetector
@@ -147,6 +148,7 @@ def triage_text(
     lang: str | None = None,
     answers: Mapping[str, bool] | None = None,
     encoder: Encoder | None = None,
+    multilingual: MultilingualEncoder | None = None,
 ) -> TriageResult:
     """Red-flag triage of one message with every layer the pack has (docs/triage.md).
 
@@ -158,13 +160,18 @@ def triage_text(
             result is then the final one (``backcare.triage.interview``).
         encoder: the sentence encoder already loaded, for the semantic layer;
             None runs the rules and the safety net only (no model needed).
+        multilingual: the multilingual encoder, for the cross-language layer
+            on a message in es, fr, de, pl, pt or ar (None skips it).
 
     Raises:
         QueryError: the message is empty, too long or not text, ``lang``
             is a language the pack has no rules for (code ``unknown_lang``),
             or an answer's id is not a question (code ``unknown_question``).
     """
-    return triage_message(pack, prepare_query(text), lang=lang, answers=answers, encoder=encoder)[1]
+    query = prepare_query(text)
+    return triage_message(
+        pack, query, lang=lang, answers=answers, encoder=encoder, multilingual=multilingual
+    )[1]
 
 
 def triage_answers(
@@ -210,12 +217,14 @@ def triage_message(
     lang: str | None = None,
     answers: Mapping[str, bool] | None = None,
     encoder: Encoder | None = None,
+    multilingual: MultilingualEncoder | None = None,
 ) -> tuple[DetectedLanguage, TriageResult]:
     """Detect the language of a prepared ``query`` and triage it (see ``triage_plan``).
 
     The result carries its follow-up questions; with ``answers`` it is the
     final result after them. ``encoder`` adds the semantic layer to the rules
-    and the safety net.
+    and the safety net; ``multilingual`` the cross-language layer for a
+    message in a served language other than English.
 
     Raises:
         QueryError: ``lang`` is not a language the pack has rules for, or an
@@ -240,6 +249,7 @@ def triage_message(
         unchecked_notice=notice,
         layers=triage_layers(pack),
         encoder=encoder,
+        multilingual=multilingual,
         # Every layer runs whatever language was detected: identification calls
         # short English with a slip Dutch or Afrikaans ("I can't conttrol my
         # bladder": nl, "reliable"), and the English layers must still see it.
@@ -270,7 +280,20 @@ def _build_layers(pack: KnowledgePack) -> ExtraLayers:
         spelling = slip_corrector(
             pack.semantic_examples, pack.triage_tables.values(), pack.triage_topics, texts
         )
-    return ExtraLayers(semantic=semantic, topics=pack.triage_topics, spelling=spelling)
+    crosslingual = None
+    if pack.semantic_examples is not None:
+        crosslingual = load_crosslingual(
+            pack.root,
+            pack.red_flags,
+            pack.semantic_examples.positive,
+            pack.semantic_examples.negative,
+        )
+    return ExtraLayers(
+        semantic=semantic,
+        topics=pack.triage_topics,
+        spelling=spelling,
+        crosslingual=crosslingual,
+    )
 
 
 def plan_care(
@@ -349,6 +372,12 @@ class Backcare:
         crosslingual = None
         if multilingual is not None and kb_dir is None:
             crosslingual = pack_crosslingual(pack, multilingual, cache_dir)
+            layer = triage_layers(pack).crosslingual
+            if layer is not None and cache_dir is not None:
+                # Its example vectors are kept beside the pack's xlang vectors;
+                # embedded on the first message that needs them, not here, so
+                # a process that only sees English never opens the encoder.
+                layer.use_cache(cache_dir)
         return cls(pack, kb, encoder, crosslingual)
 
     @property
@@ -413,9 +442,19 @@ class Backcare:
         """
         if text is None:
             return triage_answers(self.pack, answers or {}, lang=lang or "en")
-        return triage_text(
-            self.pack, text, lang=lang, answers=answers, encoder=self.retriever.encoder
-        )
+        return triage_message(
+            self.pack,
+            prepare_query(text),
+            lang=lang,
+            answers=answers,
+            encoder=self.retriever.encoder,
+            multilingual=self._multilingual,
+        )[1]
+
+    @property
+    def _multilingual(self) -> MultilingualEncoder | None:
+        """The multilingual encoder, when cross-language retrieval has one."""
+        return None if self.crosslingual is None else self.crosslingual.encoder
 
     def warning_signs(self, lang: str = "en") -> tuple[FollowUp, ...]:
         """The whole warning-sign checklist in ``lang`` (see ``warning_signs``)."""
@@ -450,7 +489,12 @@ class Backcare:
         query = prepare_query(text)
         # Triage first and independently: it must never depend on retrieval.
         detected, triage = triage_message(
-            self.pack, query, lang=lang, answers=answers, encoder=self.retriever.encoder
+            self.pack,
+            query,
+            lang=lang,
+            answers=answers,
+            encoder=self.retriever.encoder,
+            multilingual=self._multilingual,
         )
         if self.crosslingual is not None and _other_language(detected, lang):
             result = self.crosslingual.search(

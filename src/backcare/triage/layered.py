@@ -5,6 +5,9 @@
    that read like a rule's example phrasings raise that rule's flag.
 3. **Safety net** (``backcare.triage.safety_net``): a clause about a red-flag
    topic that neither layer settled raises ``check_<topic>`` at urgent.
+4. **Cross-language** (``backcare.triage.crosslingual``, only for a message in
+   a served language other than English and with the multilingual encoder):
+   clauses that read like a rule's examples in meaning, whatever the words.
 
 Each flag names its layer and the person's words. One flag per id: the first
 layer to raise an id keeps it. See docs/triage.md.
@@ -24,7 +27,8 @@ from backcare.model import (
     TriageTopics,
 )
 from backcare.triage._memo import IdentityMemo
-from backcare.triage._negation import normalise
+from backcare.triage._negation import ScopeReader, normalise
+from backcare.triage.crosslingual import CrossLingualTriage, QueryEncoder
 from backcare.triage.rules import scope_reader, triage
 from backcare.triage.safety_net import safety_net, topic_line
 from backcare.triage.semantic import ClauseEncoder, SemanticDetector
@@ -46,6 +50,7 @@ class ExtraLayers:
     semantic: SemanticDetector | None = None
     topics: TriageTopics | None = None
     spelling: SlipCorrector | None = None
+    crosslingual: CrossLingualTriage | None = None
 
 
 def triage_layered(
@@ -58,6 +63,7 @@ def triage_layered(
     layers: ExtraLayers | None = None,
     encoder: ClauseEncoder | None = None,
     english: bool = True,
+    multilingual: QueryEncoder | None = None,
 ) -> TriageResult:
     """Check ``text`` with every layer and word the result in ``reply``.
 
@@ -74,6 +80,9 @@ def triage_layered(
         english: whether the message may be English; the semantic examples
             and the safety net's words are English, so they sit out a message
             reliably identified as another language.
+        multilingual: the multilingual encoder, for the cross-language layer
+            on a message whose reply language is a served one other than
+            English; None (and every English message) never touches it.
 
     Returns:
         The most urgent level over all layers, one flag per id (most urgent
@@ -82,7 +91,8 @@ def triage_layered(
     """
     wording = {rule.id: rule for rule in tables[reply].rules}
     fired: dict[str, tuple[TriageFlag, str, str | None]] = {}
-    _collect(text, tables, wording, run, layers, encoder, english, fired)
+    own = reply if reply != _BASE and reply in tables else None
+    _collect(text, tables, wording, run, layers, encoder, english, fired, own)
     spelling = _spelling(layers, encoder)
     if spelling is not None and english:
         # A slip in the word that mattered ("bladeer", "stiars"): read the
@@ -90,8 +100,10 @@ def triage_layered(
         lowered = text.lower()
         repaired = spelling.repair(lowered)
         if repaired != lowered:
-            _collect(repaired, tables, wording, run, layers, encoder, english, fired)
+            _collect(repaired, tables, wording, run, layers, encoder, english, fired, own)
             _drop_settled_checks(fired, layers)
+    if own is not None and layers is not None and layers.crosslingual is not None:
+        _crosslingual(text, tables, own, wording, layers.crosslingual, multilingual, fired)
     # Most urgent first; the order found breaks ties (stable sort).
     ordered = sorted(fired.values(), key=lambda item: -item[0].level.rank)
     level = TriageLevel.most_urgent([flag.level for flag, _, _ in ordered])
@@ -120,8 +132,13 @@ def _collect(
     encoder: ClauseEncoder | None,
     english: bool,
     fired: dict[str, tuple[TriageFlag, str, str | None]],
+    native: str | None = None,
 ) -> None:
-    """Add to ``fired`` the flags every layer finds in ``text`` (an id already there stays)."""
+    """Add to ``fired`` the flags every layer finds in ``text`` (an id already there stays).
+
+    ``native`` is the message's language when it is a served one other than
+    English: the English layers then also respect that language's denials.
+    """
     english_scope = scope_reader(tables[_BASE]) if _BASE in tables else None
     for code in run:
         table = tables[code]
@@ -135,6 +152,10 @@ def _collect(
     base = tables[_BASE]
     normalised = normalise(text)
     scope = scope_reader(base)
+    if native is not None:
+        # "aucun problème pour uriner ni engourdissement": the English cues
+        # miss "aucun ... ni", the French table's do.
+        scope = _EitherScope(scope, scope_reader(tables[native]))
     rules_level = TriageLevel.most_urgent([flag.level for flag, _, _ in fired.values()])
     if layers.semantic is not None and encoder is not None:
         for flag in layers.semantic.detect(
@@ -152,6 +173,46 @@ def _collect(
                 fired.setdefault(hit.flag.id, (hit.flag, *_lines(rule)))
             else:
                 fired.setdefault(hit.flag.id, (hit.flag, topic_line(hit.topic), None))
+
+
+def _crosslingual(
+    text: str,
+    tables: Mapping[str, RedFlagRules],
+    own: str,
+    wording: Mapping[str, RedFlagRule],
+    layer: CrossLingualTriage,
+    encoder: QueryEncoder | None,
+    fired: dict[str, tuple[TriageFlag, str, str | None]],
+) -> None:
+    """Add the cross-language layer's flags for a message in ``own``."""
+    if encoder is None or not layer.serves(own) or not layer.usable_with(encoder):
+        return
+    table = tables[own]
+    level = TriageLevel.most_urgent([flag.level for flag, _, _ in fired.values()])
+    flags = layer.detect(
+        normalise(text),
+        own,
+        encoder,
+        scope_reader(table),
+        layer.denials(own, table.language),
+        above=level,
+        skip=set(fired),
+    )
+    for flag in flags:
+        rule = wording.get(flag.id) or _rule(tables[_BASE], flag.id)
+        fired.setdefault(flag.id, (flag, *_lines(rule)))
+
+
+class _EitherScope(ScopeReader):
+    """The English reader, with a match also denied by the message's own language."""
+
+    def __init__(self, english: ScopeReader, own: ScopeReader) -> None:  # noqa: D107
+        self.__dict__.update(english.__dict__)
+        self._own = own
+
+    def is_negated(self, text: str, start: int, end: int) -> bool:
+        """Denied in English or in the message's language."""
+        return super().is_negated(text, start, end) or self._own.is_negated(text, start, end)
 
 
 def _drop_settled_checks(

@@ -1,0 +1,449 @@
+"""The cross-language semantic layer: red flags in es, fr, de, pl, pt and ar by meaning.
+
+The translated rule tables catch the wordings someone wrote down; each fresh
+test set brought new ones (docs/languages.md, "Fresh test sets"). This layer
+does not depend on the words: a clause of a message in a served language is
+embedded with the multilingual encoder (``query:`` side, the encoder
+cross-language retrieval already loads for such a message) and compared with
+the English example phrasings of each rule (``content/red_flag_examples.yaml``)
+and a few examples per language (``content/i18n/<code>/red_flag_examples.yaml``).
+A clause fires a rule when its best example of that rule scores at least the
+rule's fitted threshold and beats, by the rule's fitted margin, both the best
+negative example and the best example of every less urgent rule
+(``content/i18n/triage_crosslingual.yaml``, fitted on the development sets
+only by ``tuning/fit_triage_crosslingual.py``).
+
+Negation is read from the words, as the English layer does: a clause whose
+every part opens with one of the language's negation cues ("ni hormigueos ni
+pérdidas de orina", "aucun problème pour uriner") or says "fine"
+(the table's ``post_negation``) is not embedded, unless the negated verb is
+one of inability or of not feeling (``symptom_negations`` in the language's
+examples file: "no puedo", "nie czuję", "ما اقدر"), which reports a symptom.
+
+Example vectors are computed once per encoder and cached on disk beside the
+encoder's folder, keyed by the examples' digest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import threading
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final, Protocol
+
+import numpy as np
+import numpy.typing as npt
+import yaml
+
+from backcare.model import RedFlagRules, TriageFlag, TriageLanguage, TriageLevel
+from backcare.triage._negation import Normalised, ScopeReader
+
+__all__ = [
+    "CrossLingualParams",
+    "Denials",
+    "CrossLingualTriage",
+    "LanguageExamples",
+    "QueryEncoder",
+    "load_crosslingual",
+]
+
+logger = logging.getLogger(__name__)
+
+_Matrix = npt.NDArray[np.float32]
+
+#: Languages the layer serves (those with translated rule tables).
+SERVED = ("es", "fr", "de", "pl", "pt", "ar")
+# The JSON contract's layer names are fixed; this layer is the semantic one,
+# run with another encoder on other languages.
+LAYER: Final = "semantic"
+
+# Clauses end at sentence marks and commas (Arabic ones too); the table's own
+# scope breaks ("y", "und", "و") cut them further only for reading negation.
+_CLAUSE_BREAK = re.compile(r"[.;:!?()\n¿¡,\u060c\u061b\u061f]")
+_WORD = re.compile(r"\w+")
+_MIN_WORDS = 2
+# A cue this many words or fewer into a part of a clause denies the part.
+_CUE_REACH = 2
+
+
+class QueryEncoder(Protocol):
+    """What the layer needs of the multilingual encoder (``MultilingualEncoder``)."""
+
+    @property
+    def model_id(self) -> str:
+        """Id of the model; fitted thresholds hold for one model only."""
+        ...
+
+    def encode_query(self, text: str) -> _Matrix:
+        """One unit-norm ``query:`` vector."""
+        ...
+
+
+@dataclass(frozen=True)
+class LanguageExamples:
+    """One language's own examples and the negated verbs that report a symptom."""
+
+    positive: Mapping[str, tuple[str, ...]]
+    negative: tuple[str, ...]
+    symptom_negations: re.Pattern[str] | None
+    reassured: re.Pattern[str] | None = None
+    nothing_odd: re.Pattern[str] | None = None
+
+
+@dataclass(frozen=True)
+class CrossLingualParams:
+    """Fitted threshold and margin per rule, for one encoder model."""
+
+    model_id: str
+    rules: Mapping[str, tuple[float, float]]
+
+
+@dataclass(frozen=True)
+class _Index:
+    positive: _Matrix
+    starts: npt.NDArray[np.intp]
+    rule_ids: tuple[str, ...]
+    negative: _Matrix
+
+
+@dataclass(frozen=True)
+class ClauseScores:
+    """One clause's best similarity per rule and its best negative."""
+
+    span: tuple[int, int]
+    best: dict[str, float]
+    negative: float
+
+
+class CrossLingualTriage:
+    """Embedding match of clauses in a served language against each rule's examples."""
+
+    def __init__(
+        self,
+        english: Mapping[str, Sequence[str]],
+        english_negative: Sequence[str],
+        languages: Mapping[str, LanguageExamples],
+        params: CrossLingualParams | None,
+        rules: RedFlagRules,
+        cache_dir: Path | None = None,
+    ) -> None:
+        """Prepare the layer.
+
+        Args:
+            english: English example phrasings per rule id.
+            english_negative: English harmless look-alikes.
+            languages: each served language's own examples and cues.
+            params: fitted thresholds (None: the layer scores but never fires,
+                as when fitting).
+            rules: the English table, whose levels the flags take.
+            cache_dir: where example vectors are kept between runs (None: memory only).
+        """
+        self.levels = {rule.id: rule.level for rule in rules.rules}
+        self.personal = frozenset(rule.id for rule in rules.rules if rule.personal)
+        self.languages = dict(languages)
+        self.params = params
+        rule_ids = [rid for rid in self.levels if rid in english or _any_own(languages, rid)]
+        texts: dict[str, list[str]] = {rid: list(english.get(rid, ())) for rid in rule_ids}
+        for own in languages.values():
+            for rid, phrasings in own.positive.items():
+                if rid in texts:
+                    texts[rid].extend(phrasings)
+        self._positive = {rid: tuple(texts[rid]) for rid in rule_ids if texts[rid]}
+        negative = list(english_negative)
+        for own in languages.values():
+            negative.extend(own.negative)
+        self._negative = tuple(negative)
+        self.lower = {
+            rid: tuple(o for o in self._positive if self.levels[o].rank < self.levels[rid].rank)
+            for rid in self._positive
+        }
+        self.cache_dir = cache_dir
+        self._indexes: dict[str, _Index] = {}
+        self._denials: dict[str, Denials] = {}
+        self._lock = threading.Lock()
+
+    def use_cache(self, cache_dir: Path) -> None:
+        """Keep the example vectors in ``cache_dir`` between runs."""
+        self.cache_dir = cache_dir
+
+    def serves(self, code: str) -> bool:
+        """Whether messages in ``code`` are checked by this layer."""
+        return code in self.languages
+
+    def usable_with(self, encoder: QueryEncoder) -> bool:
+        """Whether the fitted thresholds are for this encoder's model."""
+        return self.params is not None and self.params.model_id == encoder.model_id
+
+    def denials(self, code: str, language: TriageLanguage) -> Denials:
+        """The compiled denial reader of ``code`` (``language`` is its table's settings)."""
+        with self._lock:
+            reader = self._denials.get(code)
+            if reader is None:
+                own = self.languages.get(code)
+                reader = Denials(
+                    language,
+                    own.symptom_negations if own is not None else None,
+                    own.reassured if own is not None else None,
+                    own.nothing_odd if own is not None else None,
+                )
+                self._denials[code] = reader
+            return reader
+
+    def candidates(self, normalised: Normalised, denials: Denials) -> list[tuple[int, int]]:
+        """Clauses worth embedding: two words or more, and not all of them denied."""
+        text = normalised.text
+        return [
+            (start, end)
+            for start, end in _clauses(text)
+            if len(_WORD.findall(text, start, end)) >= _MIN_WORDS
+            and not denials.denied(text, start, end)
+        ]
+
+    def score(
+        self, normalised: Normalised, spans: Sequence[tuple[int, int]], encoder: QueryEncoder
+    ) -> list[ClauseScores]:
+        """Similarities of each clause in ``spans`` to the examples."""
+        if not spans:
+            return []
+        index = self._index(encoder)
+        vectors = np.stack(
+            [encoder.encode_query(normalised.source_span(s, e)).reshape(-1) for s, e in spans]
+        ).astype(np.float32)
+        positive = index.positive @ vectors.T
+        best = np.maximum.reduceat(positive, index.starts, axis=0)
+        negative = (index.negative @ vectors.T).max(axis=0)
+        return [
+            ClauseScores(
+                span=span,
+                best={rid: float(best[r, c]) for r, rid in enumerate(index.rule_ids)},
+                negative=float(negative[c]),
+            )
+            for c, span in enumerate(spans)
+        ]
+
+    def competitor(self, clause: ClauseScores, rule_id: str) -> float:
+        """What ``rule_id`` must beat: a negative, or a less urgent rule's example."""
+        return max([clause.negative, *(clause.best[o] for o in self.lower[rule_id])])
+
+    def detect(
+        self,
+        normalised: Normalised,
+        code: str,
+        encoder: QueryEncoder,
+        scope: ScopeReader,
+        denials: Denials,
+        *,
+        above: TriageLevel = TriageLevel.SELF_CARE,
+        skip: Collection[str] = (),
+    ) -> list[TriageFlag]:
+        """Flags (layer ``semantic``) for rules a clause of the message reads like.
+
+        Args:
+            normalised: the message, triage-normalised.
+            code: the message's language (one this layer serves).
+            encoder: the multilingual encoder.
+            scope: the language table's negation and other-person reader.
+            denials: the language's denial reader (`denials`).
+            above: the level already reached; only more urgent rules are checked.
+            skip: rule ids already flagged.
+        """
+        if not self.serves(code) or not self.usable_with(encoder) or self.params is None:
+            return []
+        fitted = self.params.rules
+        wanted = [
+            rid
+            for rid in self._positive
+            if rid in fitted and self.levels[rid].rank > above.rank and rid not in skip
+        ]
+        if not wanted:
+            return []
+        wanted.sort(key=lambda rid: -self.levels[rid].rank)
+        flags: dict[str, TriageFlag] = {}
+        spans = self.candidates(normalised, denials)
+        for clause in self.score(normalised, spans, encoder):
+            someone_else = scope.is_about_someone_else(normalised.text, clause.span[1])
+            for rid in wanted:
+                if rid in flags or (someone_else and rid in self.personal):
+                    continue
+                threshold, margin = fitted[rid]
+                similarity = clause.best[rid]
+                if similarity >= threshold and similarity - self.competitor(clause, rid) >= margin:
+                    flags[rid] = TriageFlag(
+                        id=rid,
+                        level=self.levels[rid],
+                        evidence=normalised.source_span(*clause.span),
+                        layer=LAYER,
+                    )
+        return sorted(flags.values(), key=lambda flag: -flag.level.rank)
+
+    def _index(self, encoder: QueryEncoder) -> _Index:
+        with self._lock:
+            cached = self._indexes.get(encoder.model_id)
+            if cached is not None:
+                return cached
+            rule_ids = tuple(self._positive)
+            texts = [t for rid in rule_ids for t in self._positive[rid]]
+            counts = [len(self._positive[rid]) for rid in rule_ids]
+            starts = np.cumsum([0, *counts[:-1]]).astype(np.intp)
+            every = [*texts, *self._negative]
+            vectors = self._cached_vectors(encoder, every)
+            index = _Index(
+                positive=vectors[: len(texts)],
+                starts=starts,
+                rule_ids=rule_ids,
+                negative=vectors[len(texts) :],
+            )
+            self._indexes[encoder.model_id] = index
+            return index
+
+    def _cached_vectors(self, encoder: QueryEncoder, texts: Sequence[str]) -> _Matrix:
+        digest = hashlib.sha256("\n".join([encoder.model_id, *texts]).encode()).hexdigest()[:16]
+        path = None if self.cache_dir is None else self.cache_dir / f"triage-xlang-{digest}.npy"
+        if path is not None and path.is_file():
+            try:
+                loaded = np.load(path)
+                if loaded.shape[0] == len(texts):
+                    return np.asarray(loaded, dtype=np.float32)
+            except (OSError, ValueError):
+                logger.warning("could not read %s; embedding the examples again", path)
+        vectors = np.stack([encoder.encode_query(t).reshape(-1) for t in texts]).astype(np.float32)
+        logger.info("embedded %d cross-language triage examples", len(texts))
+        if path is not None:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                tmp = path.with_suffix(".tmp.npy")
+                np.save(tmp, vectors)
+                tmp.replace(path)
+            except OSError:
+                logger.warning("could not cache the triage example vectors in %s", path)
+        return vectors
+
+
+def _any_own(languages: Mapping[str, LanguageExamples], rule_id: str) -> bool:
+    return any(rule_id in own.positive for own in languages.values())
+
+
+def _clauses(text: str) -> list[tuple[int, int]]:
+    spans = []
+    start = 0
+    for brk in _CLAUSE_BREAK.finditer(text):
+        spans.append((start, brk.start()))
+        start = brk.end()
+    spans.append((start, len(text)))
+    out = []
+    for s, e in spans:
+        while s < e and text[s] == " ":
+            s += 1
+        while e > s and text[e - 1] == " ":
+            e -= 1
+        if _WORD.search(text, s, e):
+            out.append((s, e))
+    return out
+
+
+class Denials:
+    """A language table's negation cues, scope breaks and "is fine" phrases, compiled."""
+
+    def __init__(
+        self,
+        language: TriageLanguage,
+        symptom: re.Pattern[str] | None,
+        reassured: re.Pattern[str] | None = None,
+        nothing_odd: re.Pattern[str] | None = None,
+    ) -> None:
+        """Compile ``language``'s lists.
+
+        ``symptom`` are negated verbs that report a symptom; ``reassured``
+        words say a part is fine ("normalmente", "w porządku"); ``nothing_odd``
+        ("nada raro") denies even after a symptom negation ("no noto nada raro").
+        """
+        self.cues = re.compile("|".join(f"(?:{cue})" for cue in language.negation_cues))
+        self.exceptions = re.compile(language.cue_exceptions) if language.cue_exceptions else None
+        self.breaks = re.compile("|".join(f"(?:{brk})" for brk in language.scope_breaks))
+        self.post = re.compile(language.post_negation)
+        self.symptom = symptom
+        self.reassured = reassured
+        self.nothing_odd = nothing_odd
+
+    def denied(self, text: str, start: int, end: int) -> bool:
+        """Whether every part of the clause ``text[start:end]`` is a denial or says "fine".
+
+        A part is denied when a negation cue opens it (within its first
+        words: "me duele y no tengo fiebre" denies the fever, "tengo fiebre
+        que no baja" reports it), unless the negated verb reports a symptom
+        ("no puedo", "nie czuję", "ما اقدر").
+        """
+        parts = []
+        cut = start
+        for brk in self.breaks.finditer(text, start, end):
+            if brk.start() > cut:
+                parts.append((cut, brk.start()))
+            cut = max(cut, brk.end())
+        parts.append((cut, end))
+        parts = [(s, e) for s, e in parts if _WORD.search(text, s, e)]
+        if not parts:
+            return False
+        return all(self._part_denied(text, s, e) for s, e in parts)
+
+    def _part_denied(self, text: str, start: int, end: int) -> bool:
+        if self.nothing_odd is not None and self.nothing_odd.search(text, start, end):
+            return True
+        if self.symptom is not None and self.symptom.search(text, start, end):
+            return False
+        if self.reassured is not None and self.reassured.search(text, start, end):
+            return True
+        words = list(_WORD.finditer(text, start, end))
+        reach = words[min(_CUE_REACH, len(words) - 1)].end()
+        for cue in self.cues.finditer(text, start, end):
+            if cue.start() > reach:
+                break
+            if self.exceptions is not None and self.exceptions.search(text[start : cue.start()]):
+                continue
+            return True
+        # "... funciona bien", "... ist normal": a fine after some word of the part.
+        return any(self.post.match(text[word.end() : end]) for word in words[:-1])
+
+
+def load_crosslingual(
+    content_dir: Path,
+    rules: RedFlagRules,
+    english: Mapping[str, Sequence[str]],
+    english_negative: Sequence[str],
+    cache_dir: Path | None = None,
+) -> CrossLingualTriage | None:
+    """The layer from a pack's content folder, or None when it has no fitted file."""
+    languages: dict[str, LanguageExamples] = {}
+    for code in SERVED:
+        path = content_dir / "i18n" / code / "red_flag_examples.yaml"
+        if not path.is_file():
+            languages[code] = LanguageExamples({}, (), None)
+            continue
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        known = {rid for rid in (data.get("positive") or {}) if rid in english}
+        positive = {rid: tuple(data["positive"][rid]) for rid in known}
+        pattern = data.get("symptom_negations")
+        reassured = data.get("reassured")
+        odd = data.get("nothing_odd")
+        languages[code] = LanguageExamples(
+            positive=positive,
+            negative=tuple(data.get("negative") or ()),
+            symptom_negations=re.compile(pattern) if pattern else None,
+            reassured=re.compile(reassured) if reassured else None,
+            nothing_odd=re.compile(odd) if odd else None,
+        )
+    params = None
+    fitted = content_dir / "i18n" / "triage_crosslingual.yaml"
+    if fitted.is_file():
+        data = yaml.safe_load(fitted.read_text(encoding="utf-8")) or {}
+        params = CrossLingualParams(
+            model_id=str(data.get("model_id", "")),
+            rules={
+                rid: (float(v["threshold"]), float(v["margin"]))
+                for rid, v in (data.get("rules") or {}).items()
+            },
+        )
+    return CrossLingualTriage(english, english_negative, languages, params, rules, cache_dir)

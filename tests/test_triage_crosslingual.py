@@ -1,0 +1,163 @@
+"""The cross-language semantic layer (backcare.triage.crosslingual; docs/languages.md)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from backcare.knowledge.pack import KnowledgePack
+from backcare.model import TriageLevel
+from backcare.retrieval.dense import Encoder
+from backcare.retrieval.multilingual import MultilingualEncoder
+from backcare.service import multilingual_encoder, prepare_query, triage_layers, triage_message
+from backcare.settings import Settings
+from backcare.triage._negation import normalise
+
+REPO = Path(__file__).resolve().parents[1]
+FIFTH = sorted((REPO / "eval" / "i18n" / "test").glob("red_flags5_*.jsonl"))
+# Emergencies of the fifth fresh set under-triaged at its one run, with every
+# layer (docs/languages.md, "Fifth set"). A ratchet, not the goal (0).
+FIFTH_UNDER_TRIAGED_AT_RUN = 2
+
+
+@pytest.fixture(scope="session")
+def e5(settings: Settings) -> MultilingualEncoder:
+    encoder = multilingual_encoder(settings.model_dir)
+    if encoder is None:
+        pytest.skip("the multilingual encoder is not built (backcare kb build-multilingual)")
+    return encoder
+
+
+def _level(
+    pack: KnowledgePack, text: str, encoder: Encoder, e5: MultilingualEncoder | None
+) -> tuple[TriageLevel, list[tuple[str, str]]]:
+    result = triage_message(pack, prepare_query(text), encoder=encoder, multilingual=e5)[1]
+    return result.level, [(flag.id, flag.layer) for flag in result.flags]
+
+
+def _denied(pack: KnowledgePack, code: str, text: str) -> bool:
+    layer = triage_layers(pack).crosslingual
+    assert layer is not None
+    denials = layer.denials(code, pack.triage_tables[code].language)
+    normalised = normalise(text)
+    return not layer.candidates(normalised, denials)
+
+
+@pytest.mark.parametrize(
+    ("code", "text"),
+    [
+        ("fr", "aucun problème pour uriner ni engourdissement"),
+        ("pt", "não tenho dormência nem problemas para urinar"),
+        ("es", "ni hormigueo ni pérdidas de orina"),
+        ("de", "keine Taubheit und keine Probleme beim Wasserlassen"),
+        ("pl", "nie mam drętwienia ani kłopotów z oddawaniem moczu"),
+        ("ar", "ما عندي تنميل ولا مشكلة في البول"),
+        ("es", "no noto nada raro en las piernas"),
+        ("pl", "sikam normalnie"),
+    ],
+)
+def test_a_denied_or_reassuring_clause_is_not_embedded(
+    pack: KnowledgePack, code: str, text: str
+) -> None:
+    assert _denied(pack, code, text)
+
+
+@pytest.mark.parametrize(
+    ("code", "text"),
+    [
+        ("es", "no puedo orinar desde ayer"),
+        ("pl", "nie czuję krocza"),
+        ("fr", "je n'arrive plus à uriner"),
+        ("de", "ich kann das Wasser nicht mehr halten"),
+        ("pt", "não consigo segurar o xixi"),
+        ("ar", "ما اقدر اتبول من امس"),
+        ("es", "tengo fiebre que no baja"),
+    ],
+)
+def test_an_inability_or_a_late_negation_is_still_embedded(
+    pack: KnowledgePack, code: str, text: str
+) -> None:
+    assert not _denied(pack, code, text)
+
+
+class _Untouchable:
+    """A multilingual encoder that fails if the layer ever uses it."""
+
+    @property
+    def model_id(self) -> str:
+        raise AssertionError("an English message must not reach the multilingual encoder")
+
+    def encode_query(self, text: str) -> np.ndarray:
+        raise AssertionError("an English message must not reach the multilingual encoder")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["I can't control my bladder", "my back hurts after gardening", "numb bum and legs"],
+)
+def test_an_english_message_never_reaches_the_multilingual_encoder(
+    pack: KnowledgePack, text: str
+) -> None:
+    without = triage_message(pack, prepare_query(text))[1]
+    with_layer = triage_message(pack, prepare_query(text), multilingual=_Untouchable())[1]  # type: ignore[arg-type]
+    assert with_layer == without
+
+
+@pytest.mark.parametrize(
+    ("text", "flag"),
+    [
+        # Written for this layer's development, not from any eval file.
+        ("pęcherz nie słucha, ciągle mokro w majtkach", "cauda_equina"),
+        ("البول صار ينزل لحاله وانا ماشي", "cauda_equina"),
+    ],
+)
+def test_only_the_crosslingual_layer_catches(
+    pack: KnowledgePack, real_encoder: Encoder, e5: MultilingualEncoder, text: str, flag: str
+) -> None:
+    before, _ = _level(pack, text, real_encoder, None)
+    after, flags = _level(pack, text, real_encoder, e5)
+    assert before is not TriageLevel.EMERGENCY
+    assert after is TriageLevel.EMERGENCY
+    assert (flag, "semantic") in flags
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "aucun problème pour uriner ni engourdissement",
+        "não tenho dormência nem problemas para urinar",
+        "não tenho dormência nem dificuldade para urinar",
+    ],
+)
+def test_a_negated_list_does_not_fire(
+    pack: KnowledgePack, real_encoder: Encoder, e5: MultilingualEncoder, text: str
+) -> None:
+    # The English semantic layer used to read these as cauda_equina: it now
+    # also respects the message's own language's denials.
+    level, flags = _level(pack, text, real_encoder, e5)
+    assert level is TriageLevel.SELF_CARE, flags
+
+
+def test_the_fifth_set_is_of_each_language_and_written_before_the_layer() -> None:
+    assert {path.stem.rsplit("_", 1)[1] for path in FIFTH} == {"es", "fr", "de", "pl", "pt", "ar"}
+    for path in FIFTH:
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+        levels = [row["level"] for row in rows]
+        assert len(rows) == 10
+        assert levels.count("emergency") == 6 and levels.count("self_care") == 2
+        assert levels.count("urgent") == 1 and levels.count("doctor") == 1
+
+
+def test_the_fifth_set_misses_no_more_emergencies_than_at_its_run(
+    pack: KnowledgePack, real_encoder: Encoder, e5: MultilingualEncoder
+) -> None:
+    rows = [json.loads(line) for path in FIFTH for line in path.read_text("utf-8").splitlines()]
+    emergencies = [row["q"] for row in rows if row["level"] == "emergency"]
+    missed = [
+        q for q in emergencies if _level(pack, q, real_encoder, e5)[0] is not TriageLevel.EMERGENCY
+    ]
+    assert len(emergencies) == 36
+    assert len(missed) <= FIFTH_UNDER_TRIAGED_AT_RUN, missed
