@@ -161,3 +161,18 @@ def test_the_fifth_set_misses_no_more_emergencies_than_at_its_run(
     ]
     assert len(emergencies) == 36
     assert len(missed) <= FIFTH_UNDER_TRIAGED_AT_RUN, missed
+
+
+@pytest.mark.usefixtures("clean_env")
+def test_the_triage_command_runs_the_crosslingual_layer(e5: MultilingualEncoder) -> None:
+    # `backcare triage` must check a message with the same layers as `ask`.
+    from typer.testing import CliRunner
+
+    from backcare.cli import app
+
+    text = "pęcherz nie słucha, ciągle mokro w majtkach"
+    result = CliRunner().invoke(app, ["triage", "--json", text], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.stderr
+    reply = json.loads(result.stdout)
+    assert reply["level"] == "emergency"
+    assert {"id": "cauda_equina", "layer": "semantic"}.items() <= reply["flags"][0].items()

@@ -141,6 +141,18 @@ def default_encoder(
     return OnnxMiniLM.load(ensure_model(model_dir), threads=threads, variant=variant)
 
 
+def _cache_triage_examples(pack: KnowledgePack, cache_dir: Path) -> None:
+    """Keep the cross-language triage layer's example vectors in ``cache_dir``.
+
+    They are embedded on the first message that needs them, not here, so a
+    process that only sees English never opens the multilingual encoder; a
+    later process reads them back instead of embedding them again.
+    """
+    layer = triage_layers(pack).crosslingual
+    if layer is not None:
+        layer.use_cache(cache_dir)
+
+
 def triage_text(
     pack: KnowledgePack,
     text: str,
@@ -149,6 +161,7 @@ def triage_text(
     answers: Mapping[str, bool] | None = None,
     encoder: Encoder | None = None,
     multilingual: MultilingualEncoder | None = None,
+    cache_dir: Path | None = None,
 ) -> TriageResult:
     """Red-flag triage of one message with every layer the pack has (docs/triage.md).
 
@@ -162,6 +175,8 @@ def triage_text(
             None runs the rules and the safety net only (no model needed).
         multilingual: the multilingual encoder, for the cross-language layer
             on a message in es, fr, de, pl, pt or ar (None skips it).
+        cache_dir: where that layer keeps its example vectors once embedded
+            (the index cache); None embeds them again in each process.
 
     Raises:
         QueryError: the message is empty, too long or not text, ``lang``
@@ -169,6 +184,8 @@ def triage_text(
             or an answer's id is not a question (code ``unknown_question``).
     """
     query = prepare_query(text)
+    if cache_dir is not None:
+        _cache_triage_examples(pack, cache_dir)
     return triage_message(
         pack, query, lang=lang, answers=answers, encoder=encoder, multilingual=multilingual
     )[1]
@@ -372,12 +389,8 @@ class Backcare:
         crosslingual = None
         if multilingual is not None and kb_dir is None:
             crosslingual = pack_crosslingual(pack, multilingual, cache_dir)
-            layer = triage_layers(pack).crosslingual
-            if layer is not None and cache_dir is not None:
-                # Its example vectors are kept beside the pack's xlang vectors;
-                # embedded on the first message that needs them, not here, so
-                # a process that only sees English never opens the encoder.
-                layer.use_cache(cache_dir)
+            if cache_dir is not None:
+                _cache_triage_examples(pack, cache_dir)
         return cls(pack, kb, encoder, crosslingual)
 
     @property

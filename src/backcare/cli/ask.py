@@ -415,23 +415,32 @@ def triage(
     asks a few yes/no questions and then gives the final level; scripts pass
     --answers id=yes,id2=no (the ids are in --json's follow_up).
     """
-    from backcare import default_encoder, load_pack, triage_text
+    from functools import partial
+
+    from backcare import default_encoder, load_pack, multilingual_encoder, triage_text
     from backcare.settings import get_settings
 
     given = _parse_answers(answers)
     try:
         settings = get_settings()
-        # The encoder `ask` loads, so the semantic layer checks the message too.
+        # The encoders `ask` loads, so the semantic layers check the message too;
+        # the multilingual one opens only if the message is in another language.
         encoder = default_encoder(
             settings.model_dir, threads=settings.threads, variant=settings.encoder
         )
+        multilingual = multilingual_encoder(
+            settings.model_dir, threads=settings.threads, variant=settings.encoder
+        )
         pack = load_pack()
-        result = triage_text(pack, message, lang=lang, answers=given, encoder=encoder)
+        check = partial(
+            triage_text, pack, message, lang=lang, encoder=encoder, cache_dir=settings.index_dir
+        )
+        result = check(answers=given, multilingual=multilingual)
         if result.follow_up and given is None and not as_json and _stdin_is_terminal():
             console.print(render_triage(result))
             said = _interview(result)
             if said:
-                result = triage_text(pack, message, lang=lang, answers=said, encoder=encoder)
+                result = check(answers=said, multilingual=multilingual)
                 console.print("[bold]With your answers:[/]")
     except QueryError as exc:
         raise _fail(exc.message, 2) from exc
