@@ -41,6 +41,7 @@ import yaml
 
 from backcare.model import RedFlagRules, TriageFlag, TriageLanguage, TriageLevel
 from backcare.triage._negation import Normalised, ScopeReader
+from backcare.triage.semantic import ClauseScores, ExampleIndex
 
 __all__ = [
     "CrossLingualParams",
@@ -102,23 +103,6 @@ class CrossLingualParams:
     rules: Mapping[str, tuple[float, float]]
 
 
-@dataclass(frozen=True)
-class _Index:
-    positive: _Matrix
-    starts: npt.NDArray[np.intp]
-    rule_ids: tuple[str, ...]
-    negative: _Matrix
-
-
-@dataclass(frozen=True)
-class ClauseScores:
-    """One clause's best similarity per rule and its best negative."""
-
-    span: tuple[int, int]
-    best: dict[str, float]
-    negative: float
-
-
 class CrossLingualTriage:
     """Embedding match of clauses in a served language against each rule's examples."""
 
@@ -162,7 +146,7 @@ class CrossLingualTriage:
             for rid in self._positive
         }
         self.cache_dir = cache_dir
-        self._indexes: dict[str, _Index] = {}
+        self._indexes: dict[str, ExampleIndex] = {}
         self._denials: dict[str, Denials] = {}
         self._lock = threading.Lock()
 
@@ -213,21 +197,11 @@ class CrossLingualTriage:
         vectors = np.stack(
             [encoder.encode_query(normalised.source_span(s, e)).reshape(-1) for s, e in spans]
         ).astype(np.float32)
-        positive = index.positive @ vectors.T
-        best = np.maximum.reduceat(positive, index.starts, axis=0)
-        negative = (index.negative @ vectors.T).max(axis=0)
-        return [
-            ClauseScores(
-                span=span,
-                best={rid: float(best[r, c]) for r, rid in enumerate(index.rule_ids)},
-                negative=float(negative[c]),
-            )
-            for c, span in enumerate(spans)
-        ]
+        return index.similarities(spans, vectors)
 
     def competitor(self, clause: ClauseScores, rule_id: str) -> float:
         """What ``rule_id`` must beat: a negative, or a less urgent rule's example."""
-        return max([clause.negative, *(clause.best[o] for o in self.lower[rule_id])])
+        return clause.to_beat(self.lower[rule_id])
 
     def detect(
         self,
@@ -280,22 +254,19 @@ class CrossLingualTriage:
                     )
         return sorted(flags.values(), key=lambda flag: -flag.level.rank)
 
-    def _index(self, encoder: QueryEncoder) -> _Index:
+    def _index(self, encoder: QueryEncoder) -> ExampleIndex:
         with self._lock:
             cached = self._indexes.get(encoder.model_id)
             if cached is not None:
                 return cached
             rule_ids = tuple(self._positive)
             texts = [t for rid in rule_ids for t in self._positive[rid]]
-            counts = [len(self._positive[rid]) for rid in rule_ids]
-            starts = np.cumsum([0, *counts[:-1]]).astype(np.intp)
-            every = [*texts, *self._negative]
-            vectors = self._cached_vectors(encoder, every)
-            index = _Index(
-                positive=vectors[: len(texts)],
-                starts=starts,
-                rule_ids=rule_ids,
-                negative=vectors[len(texts) :],
+            vectors = self._cached_vectors(encoder, [*texts, *self._negative])
+            index = ExampleIndex.grouped(
+                rule_ids,
+                [len(self._positive[rid]) for rid in rule_ids],
+                vectors[: len(texts)],
+                vectors[len(texts) :],
             )
             self._indexes[encoder.model_id] = index
             return index

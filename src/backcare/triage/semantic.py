@@ -37,7 +37,7 @@ from backcare.triage._clauses import clauses
 from backcare.triage._negation import Normalised, ScopeReader
 from backcare.triage._slips import TOKEN, SlipTolerant
 
-__all__ = ["ClauseEncoder", "ClauseScores", "SemanticDetector"]
+__all__ = ["ClauseEncoder", "ClauseScores", "ExampleIndex", "SemanticDetector"]
 
 logger = logging.getLogger(__name__)
 
@@ -69,13 +69,44 @@ class ClauseScores:
     best: dict[str, float]
     negative: float
 
+    def to_beat(self, lower: Collection[str]) -> float:
+        """What a rule must beat: a negative, or an example of a less urgent rule in ``lower``."""
+        return max([self.negative, *(self.best[other] for other in lower)])
+
 
 @dataclass(frozen=True)
-class _Index:
+class ExampleIndex:
+    """Example vectors grouped by rule, and the negatives' (this layer's and the
+    cross-language layer's, ``backcare.triage.crosslingual``)."""
+
     positive: _Matrix  # examples x dim, grouped by rule in `rule_ids` order
     starts: npt.NDArray[np.intp]  # first row of each rule
     rule_ids: tuple[str, ...]
     negative: _Matrix
+
+    @classmethod
+    def grouped(
+        cls, rule_ids: tuple[str, ...], counts: Sequence[int], positive: _Matrix, negative: _Matrix
+    ) -> ExampleIndex:
+        """The index of ``positive`` rows, ``counts[i]`` of them for ``rule_ids[i]`` in order."""
+        starts = np.cumsum([0, *counts[:-1]]).astype(np.intp)
+        return cls(positive=positive, starts=starts, rule_ids=rule_ids, negative=negative)
+
+    def similarities(
+        self, spans: Sequence[tuple[int, int]], vectors: _Matrix
+    ) -> list[ClauseScores]:
+        """Each clause's scores, from its vector (row ``c`` of ``vectors`` for ``spans[c]``)."""
+        positive = self.positive @ vectors.T  # examples x clauses
+        best = np.maximum.reduceat(positive, self.starts, axis=0)  # rules x clauses
+        negative = (self.negative @ vectors.T).max(axis=0)
+        return [
+            ClauseScores(
+                span=span,
+                best={rule_id: float(best[r, c]) for r, rule_id in enumerate(self.rule_ids)},
+                negative=float(negative[c]),
+            )
+            for c, span in enumerate(spans)
+        ]
 
 
 _MIN_WORDS = 2
@@ -116,7 +147,7 @@ class SemanticDetector:
             if examples.reassured
             else None
         )
-        self._indexes: dict[str, _Index] = {}
+        self._indexes: dict[str, ExampleIndex] = {}
         self._lock = threading.Lock()
 
     def usable_with(self, encoder: ClauseEncoder) -> bool:
@@ -172,17 +203,7 @@ class SemanticDetector:
             vectors = encoder.encode_query(normalised.original if whole else texts[0])[None, :]
         else:
             vectors = encoder.encode(texts)
-        positive = index.positive @ vectors.T  # examples x clauses
-        best = np.maximum.reduceat(positive, index.starts, axis=0)  # rules x clauses
-        negative = (index.negative @ vectors.T).max(axis=0)
-        return [
-            ClauseScores(
-                span=span,
-                best={rule_id: float(best[r, c]) for r, rule_id in enumerate(index.rule_ids)},
-                negative=float(negative[c]),
-            )
-            for c, span in enumerate(spans)
-        ]
+        return index.similarities(spans, vectors)
 
     def detect(
         self,
@@ -244,22 +265,20 @@ class SemanticDetector:
 
     def competitor(self, clause: ClauseScores, rule_id: str) -> float:
         """The similarity ``rule_id`` must beat: a negative or a less urgent rule's example."""
-        return max([clause.negative, *(clause.best[other] for other in self.lower[rule_id])])
+        return clause.to_beat(self.lower[rule_id])
 
-    def _index(self, encoder: ClauseEncoder) -> _Index:
+    def _index(self, encoder: ClauseEncoder) -> ExampleIndex:
         with self._lock:
             cached = self._indexes.get(encoder.model_id)
             if cached is not None:
                 return cached
             rule_ids = tuple(self.examples.positive)
             texts = [text for rule_id in rule_ids for text in self.examples.positive[rule_id]]
-            counts = [len(self.examples.positive[rule_id]) for rule_id in rule_ids]
-            starts = np.cumsum([0, *counts[:-1]]).astype(np.intp)
-            index = _Index(
-                positive=np.asarray(encoder.encode(texts), dtype=np.float32),
-                starts=starts,
-                rule_ids=rule_ids,
-                negative=np.asarray(encoder.encode(list(self.examples.negative)), dtype=np.float32),
+            index = ExampleIndex.grouped(
+                rule_ids,
+                [len(self.examples.positive[rule_id]) for rule_id in rule_ids],
+                np.asarray(encoder.encode(texts), dtype=np.float32),
+                np.asarray(encoder.encode(list(self.examples.negative)), dtype=np.float32),
             )
             logger.info("embedded %d triage examples with %s", len(texts), encoder.model_id)
             self._indexes[encoder.model_id] = index
