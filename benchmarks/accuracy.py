@@ -79,18 +79,21 @@ def _auc(scores: np.ndarray, labels: np.ndarray) -> float:
     return float(wins / (len(pos) * len(neg)))
 
 
-def rqe_test(encoder: Encoder) -> dict[str, Any]:
-    """Encoder-only scores on the RQE test split (see the module docstring)."""
+def rqe_pairs() -> list[dict[str, Any]]:
+    """The RQE test split's labelled pairs."""
     rows = [
         json.loads(line)
         for line in (SHARED / "data" / "rqe_amia2016.jsonl").open(encoding="utf-8")
         if line.strip()
     ]
-    test = [r for r in rows if r["split"] == "test"]
-    q1s = list(dict.fromkeys(r["q1"] for r in test))
-    q2s = list(dict.fromkeys(r["q2"] for r in test))
-    v1 = dict(zip(q1s, encoder.encode(q1s), strict=True))
-    v2 = encoder.encode(q2s)
+    return [r for r in rows if r["split"] == "test"]
+
+
+def rqe_scores(
+    test: list[dict[str, Any]], v1: dict[str, np.ndarray], q2s: list[str], v2: np.ndarray
+) -> dict[str, Any]:
+    """P@1 and pair AUC over ``test``, given the consumer questions' vectors ``v1``
+    and the candidates ``q2s`` with their vectors ``v2`` (one row each)."""
     row_of = {q: i for i, q in enumerate(q2s)}
     pair = np.array([float(v1[r["q1"]] @ v2[row_of[r["q2"]]]) for r in test])
     labels = np.array([int(r["label"]) for r in test])
@@ -106,6 +109,15 @@ def rqe_test(encoder: Encoder) -> dict[str, Any]:
         "p_at_1": round(hits / len(positives), 4),
         "pair_auc": round(_auc(pair, labels), 4),
     }
+
+
+def rqe_test(encoder: Encoder) -> dict[str, Any]:
+    """Encoder-only scores on the RQE test split (see the module docstring)."""
+    test = rqe_pairs()
+    q1s = list(dict.fromkeys(r["q1"] for r in test))
+    q2s = list(dict.fromkeys(r["q2"] for r in test))
+    v1 = dict(zip(q1s, encoder.encode(q1s), strict=True))
+    return rqe_scores(test, v1, q2s, encoder.encode(q2s))
 
 
 def measure(variant: str) -> dict[str, Any]:

@@ -41,7 +41,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from accuracy import SHARED, _auc, pack_sets  # noqa: E402
+from accuracy import pack_sets, rqe_pairs, rqe_scores  # noqa: E402
 
 from backcare import Backcare, KnowledgeBase, default_encoder, load_pack  # noqa: E402
 from backcare.retrieval.calibration import MANIFEST_KEY  # noqa: E402
@@ -121,35 +121,21 @@ def signals(base: KnowledgeBase, coded: KnowledgeBase, encoder: Encoder, queries
 
 
 def rqe_test(encoder: Encoder) -> dict[str, Any]:
-    rows = [
-        json.loads(line)
-        for line in (SHARED / "data" / "rqe_amia2016.jsonl").open(encoding="utf-8")
-        if line.strip()
-    ]
-    test = [r for r in rows if r["split"] == "test"]
+    """RQE test P@1 and pair AUC with the candidates stored as float32, float16 and int8."""
+    test = rqe_pairs()
     q1s = list(dict.fromkeys(r["q1"] for r in test))
     q2s = list(dict.fromkeys(r["q2"] for r in test))
     v1 = dict(zip(q1s, encoder.encode(q1s), strict=True))
     exact = np.asarray(encoder.encode(q2s), dtype=np.float32)
-    row_of = {q: i for i, q in enumerate(q2s)}
-    labels = np.array([int(r["label"]) for r in test])
-    positives: dict[str, set[str]] = {}
-    for r in test:
-        if r["label"] == 1:
-            positives.setdefault(r["q1"], set()).add(r["q2"])
-    out = {}
     stored = {
         "float32": exact,
         "float16": exact.astype(np.float16).astype(np.float32),
         "int8": np.asarray(Int8Rows.quantize(exact), dtype=np.float32),
     }
+    out = {}
     for name, v2 in stored.items():
-        pair = np.array([float(v1[r["q1"]] @ v2[row_of[r["q2"]]]) for r in test])
-        hits = sum(q2s[int(np.argmax(v2 @ v1[q]))] in ok for q, ok in positives.items())
-        out[name] = {
-            "p_at_1": round(hits / len(positives), 4),
-            "pair_auc": round(_auc(pair, labels), 4),
-        }
+        scores = rqe_scores(test, v1, q2s, v2)
+        out[name] = {"p_at_1": scores["p_at_1"], "pair_auc": scores["pair_auc"]}
     return out
 
 
