@@ -44,6 +44,7 @@ __all__ = [
     "OWN_QUESTIONS",
     "Calibration",
     "calibrate",
+    "from_pairs",
     "from_scores",
     "fusion_key",
     "own_sample",
@@ -177,19 +178,30 @@ def calibrate(
     low = [measure(q) for q in questions]
     high = [measure(q) for q in own]
     if all(isinstance(m, tuple) for m in (*low, *high)):
-        pairs_low = [m for m in low if isinstance(m, tuple)]
-        pairs_high = [m for m in high if isinstance(m, tuple)]
-        return from_scores(
-            [m[0] for m in pairs_low],
+        return from_pairs(
+            [m for m in low if isinstance(m, tuple)],
             params,
-            [m[0] for m in pairs_high],
-            background_relevance=[m[1] for m in pairs_low],
-            own_relevance=[m[1] for m in pairs_high],
+            [m for m in high if isinstance(m, tuple)],
         )
     return from_scores(
         [m[0] if isinstance(m, tuple) else m for m in low],
         params,
         [m[0] if isinstance(m, tuple) else m for m in high],
+    )
+
+
+def from_pairs(
+    background: Sequence[tuple[float, float]],
+    params: RetrievalParams,
+    own: Sequence[tuple[float, float]],
+) -> Calibration:
+    """`from_scores` over (best score, relevance) pairs of background and own questions."""
+    return from_scores(
+        [score for score, _ in background],
+        params,
+        [score for score, _ in own],
+        background_relevance=[relevance for _, relevance in background],
+        own_relevance=[relevance for _, relevance in own],
     )
 
 

@@ -57,7 +57,7 @@ from backcare.model import FaqEntry, Hit, RetrievalParams
 from backcare.retrieval.abstain import confidences, should_answer
 from backcare.retrieval.background import BACKGROUND
 from backcare.retrieval.background_i18n import BACKGROUND_BY_LANGUAGE
-from backcare.retrieval.calibration import Calibration, from_scores, own_sample
+from backcare.retrieval.calibration import Calibration, from_pairs, own_sample
 from backcare.retrieval.lexicon import Lexicon
 from backcare.retrieval.multilingual import MultilingualEncoder
 from backcare.retrieval.retriever import SearchResult, relevance_of
@@ -255,7 +255,7 @@ class CrossLingualRetriever:
         )
         built.lexicons = _lexicons(built, translated or {}, anchors or {})
         own = [(i, entries[i].question) for i in own_sample(len(entries))]
-        built.calibration = _calibration(
+        built.calibration = from_pairs(
             [built._measure(q) for q in BACKGROUND],
             params,
             [built._left_out(i, int(built.starts[i]), q) for i, q in own],
@@ -278,7 +278,7 @@ class CrossLingualRetriever:
             for n in own_sample(len(phrasings))
         ]
         background = [self._measure(q, code) for q in BACKGROUND_BY_LANGUAGE[code]]
-        calibration = _calibration(background, self.params, own)
+        calibration = from_pairs(background, self.params, own)
         # Left out, a phrasing still has four siblings in its language but a
         # question does not: measured, the languages' spreads came out at
         # 0.050 to 0.060 against the pooled 0.107, which answered 19 of 60
@@ -542,18 +542,3 @@ class CrossLingualRetriever:
         )
         answered = bool(hits) and should_answer(self.params, hits[0].score)
         return SearchResult(hits=hits, answered=answered, corrected_query=text)
-
-
-def _calibration(
-    background: Sequence[tuple[float, float]],
-    params: RetrievalParams,
-    own: Sequence[tuple[float, float]],
-) -> Calibration:
-    """`from_scores` over (best score, relevance) pairs of background and own questions."""
-    return from_scores(
-        [score for score, _ in background],
-        params,
-        [score for score, _ in own],
-        background_relevance=[relevance for _, relevance in background],
-        own_relevance=[relevance for _, relevance in own],
-    )
