@@ -8,46 +8,5 @@ defines (docs/architecture.md, section 2). ``build`` is not imported here, so
 reading a file does not load the encoder's numpy side or the retriever.
 """
 
-from backcare.ingest.files import (
-    DEFAULT_MAX_BYTES,
-    DEFAULT_MAX_ENTRIES,
-    DEFAULT_MAX_LINE_CHARS,
-    EXTENSIONS,
-    FIELD_NAMES,
-    READERS,
-    Embed,
-    IngestReport,
-    IngestResult,
-    MergeResult,
-    Reader,
-    ReadResult,
-    ReportItem,
-    detect_format,
-    ingest_files,
-    merge_entries,
-    read_bytes,
-    read_faq,
-    sniff_format,
-)
-
-__all__ = [
-    "DEFAULT_MAX_BYTES",
-    "DEFAULT_MAX_ENTRIES",
-    "DEFAULT_MAX_LINE_CHARS",
-    "EXTENSIONS",
-    "FIELD_NAMES",
-    "READERS",
-    "Embed",
-    "IngestReport",
-    "IngestResult",
-    "MergeResult",
-    "ReadResult",
-    "Reader",
-    "ReportItem",
-    "detect_format",
-    "ingest_files",
-    "merge_entries",
-    "read_bytes",
-    "read_faq",
-    "sniff_format",
-]
+from backcare.ingest.files import *  # noqa: F403  (the package's names are files.py's)
+from backcare.ingest.files import __all__ as __all__
