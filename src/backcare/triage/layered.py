@@ -111,7 +111,8 @@ def triage_layered(
         _crosslingual(text, tables, own, wording, layers.crosslingual, multilingual, fired)
     if own is not None and layers is not None and layers.translated_net is not None:
         # Last, so that a rule any layer raised settles its topic first.
-        for line in layers.translated_net.check(text, own, tables, [f for f, _, _ in fired.values()]):
+        flags = [flag for flag, _, _ in fired.values()]
+        for line in layers.translated_net.check(text, own, tables, flags):
             fired.setdefault(line.flag.id, (line.flag, line.message, line.action))
     # Most urgent first; the order found breaks ties (stable sort).
     ordered = sorted(fired.values(), key=lambda item: -item[0].level.rank)

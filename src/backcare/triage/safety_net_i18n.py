@@ -17,9 +17,11 @@ the language's own negation cues (its rule table's ``language`` section)
 and its own clause breaks ("pero", "aber", "لكن"). A negation that says a
 symptom ("no siento", "keine Kraft", "nie czuję": the ``symptom_negations``
 of the language's ``red_flag_examples.yaml``) denies nothing after it,
-unless the clause says nothing odd is felt (its ``nothing_odd``). Only the net of the
-message's reply language runs: a neighbouring language's words one slip
-away ("fiebre" and "febre") would escape that language's denials.
+unless the clause says nothing odd is felt (its ``nothing_odd``); a clause
+the language places years back (``long_ago``: "hace dos años") is over.
+Only the net of the message's reply language runs: a neighbouring
+language's words one slip away ("fiebre" and "febre") would escape that
+language's denials.
 """
 
 from __future__ import annotations
@@ -48,10 +50,12 @@ FILE_NAME = "safety_net.yaml"
 # English topic table (content/triage_topics.yaml).
 _TOPIC_KEYS = frozenset({"about", "about_words", "needs", "needs_words", "unless", "escalate"})
 _TOP_KEYS = frozenset(
-    {"breaks", "symptom_negations", "reassured", "hypothetical", "answered_no", "topics"}
+    {"breaks", "symptom_negations", "long_ago", "reassured", "hypothetical", "answered_no"}
+    | {"topics"}
 )
 _EXAMPLES = "red_flag_examples.yaml"  # the cross-language layer's file, read for its negations
 _BREAK_MARK = ";"  # a clause break for the shared cutter (backcare.triage._clauses)
+_CLAUSE_END = re.compile(r"[.;!?,\n]")
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,7 @@ class TranslatedNet:
     topics: Mapping[str, TriageTopics]
     breaks: Mapping[str, re.Pattern[str] | None]
     symptoms: Mapping[str, re.Pattern[str] | None]
+    long_ago: Mapping[str, re.Pattern[str] | None]
 
     def serves(self, code: str) -> bool:
         """Whether ``code`` has a topic table."""
@@ -107,7 +112,7 @@ class TranslatedNet:
         breaks = self.breaks.get(code)
         if breaks is not None:
             normalised = normalised.with_text(breaks.sub(_as_break, normalised.text))
-        scope = _SymptomScope(scope_reader(own), self.symptoms.get(code))
+        scope = _OwnScope(scope_reader(own), self.symptoms.get(code), self.long_ago.get(code))
         hits = safety_net(normalised, table, scope, fired, levels)
         lines = []
         for hit in hits:
@@ -119,12 +124,18 @@ class TranslatedNet:
         return lines
 
 
-class _SymptomScope(ScopeReader):
-    """The language's reader, except that "no siento", "keine Kraft" report a symptom."""
+class _OwnScope(ScopeReader):
+    """The language's reader: "no siento", "keine Kraft" report a symptom; years back is over."""
 
-    def __init__(self, own: ScopeReader, symptoms: re.Pattern[str] | None) -> None:  # noqa: D107
+    def __init__(  # noqa: D107
+        self,
+        own: ScopeReader,
+        symptoms: re.Pattern[str] | None,
+        long_ago: re.Pattern[str] | None,
+    ) -> None:
         self.__dict__.update(own.__dict__)
         self._symptoms = symptoms
+        self._long_ago = long_ago
 
     def is_negated(self, text: str, start: int, end: int) -> bool:
         """Denied by the language's cues, unless a symptom negation leads to the match."""
@@ -133,6 +144,16 @@ class _SymptomScope(ScopeReader):
             if self._symptoms.search(text, clause, start):
                 return False
         return super().is_negated(text, start, end)
+
+    def is_long_over(self, text: str, start: int, end: int) -> bool:
+        """Placed years back in English or in the language ("hace dos años", "vor Jahren")."""
+        if super().is_long_over(text, start, end):
+            return True
+        if self._long_ago is None:
+            return False
+        clause = self.clause_start(text, start, end)
+        stop = _CLAUSE_END.search(text, end)
+        return self._long_ago.search(text, clause, stop.start() if stop else len(text)) is not None
 
 
 def _as_break(match: re.Match[str]) -> str:
@@ -169,6 +190,7 @@ def load_translated_net(
     topics: dict[str, TriageTopics] = {}
     breaks: dict[str, re.Pattern[str] | None] = {}
     symptoms: dict[str, re.Pattern[str] | None] = {}
+    long_ago: dict[str, re.Pattern[str] | None] = {}
     for path in sorted((content_dir / "i18n").glob(f"*/{FILE_NAME}")):
         code = path.parent.name
         data = _read(path)
@@ -178,12 +200,19 @@ def load_translated_net(
             # "no noto nada raro ahí abajo" is a plain denial, like "all normal".
             data = {**data, "reassured": [*(data.get("reassured") or ()), odd]}
         topics[code] = _table(path, code, data, english, bank)
-        pattern = data.get("breaks")
-        breaks[code] = re.compile("|".join(f"(?:{p})" for p in pattern)) if pattern else None
+        breaks[code] = _union(data.get("breaks") or ())
         # The file's own ("no tengo fuerza") add to the cross-language layer's.
-        said = [*filter(None, [negations.get("symptom_negations")]), *data.get("symptom_negations", ())]
-        symptoms[code] = re.compile("|".join(f"(?:{p})" for p in said)) if said else None
-    return TranslatedNet(topics, breaks, symptoms) if topics else None
+        said = [*data.get("symptom_negations", ())]
+        if negations.get("symptom_negations"):
+            said.append(negations["symptom_negations"])
+        symptoms[code] = _union(said)
+        long_ago[code] = _union(data.get("long_ago") or ())
+    return TranslatedNet(topics, breaks, symptoms, long_ago) if topics else None
+
+
+def _union(patterns: Iterable[str]) -> re.Pattern[str] | None:
+    listed = list(patterns)
+    return re.compile("|".join(f"(?:{p})" for p in listed)) if listed else None
 
 
 def _negations(path: Path) -> dict[str, str]:
