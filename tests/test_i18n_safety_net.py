@@ -134,6 +134,17 @@ def test_a_stated_loss_escalates_to_the_rule(
     assert own.message in result.message
 
 
+def test_answers_keep_the_translated_line_of_a_check(pack: KnowledgePack) -> None:
+    text = "tengo la vejiga rara desde ayer y me duele la espalda"
+    first = triage_text(pack, text, lang="es")
+    assert [flag.id for flag in first.flags] == ["check_bladder"]
+    after = triage_text(pack, text, lang="es", answers={"bladder_leak": False})
+    # One question of two answered: the check stands, in Spanish as before.
+    assert [flag.id for flag in after.flags] == ["check_bladder"]
+    assert after.message == first.message
+    assert pack.follow_up.translations["es"].topics["bladder"] in after.message
+
+
 def test_a_rule_that_fired_settles_the_topic(pack: KnowledgePack) -> None:
     text = "no puedo orinar desde ayer"
     result = _triage(pack, text, "es")
