@@ -41,6 +41,7 @@ from backcare.triage._memo import IdentityMemo
 from backcare.triage.crosslingual import load_crosslingual
 from backcare.triage.interview import apply_answers, checklist, with_follow_up
 from backcare.triage.layered import ExtraLayers, triage_layered
+from backcare.triage.safety_net_i18n import load_translated_net
 from backcare.triage.semantic import SemanticDetector
 from backcare.triage.spelling import slip_corrector
 
@@ -305,11 +306,15 @@ def _build_layers(pack: KnowledgePack) -> ExtraLayers:
             pack.semantic_examples.positive,
             pack.semantic_examples.negative,
         )
+    translated_net = None
+    if pack.triage_topics is not None:
+        translated_net = load_translated_net(pack.root, pack.triage_topics, pack.follow_up)
     return ExtraLayers(
         semantic=semantic,
         topics=pack.triage_topics,
         spelling=spelling,
         crosslingual=crosslingual,
+        translated_net=translated_net,
     )
 
 

@@ -70,6 +70,16 @@ class Normalised:
             stop += 1
         return self.original[self._origin[start] : stop].strip()
 
+    def with_text(self, text: str) -> Normalised:
+        """The same message with ``text`` in place of ``self.text`` (same length).
+
+        For a layer that marks spans in place ("pero" as ";   ", a clause
+        break): evidence still maps back to the person's words.
+        """
+        if len(text) != len(self.text):
+            raise ValueError("the new text must keep every character's position")
+        return Normalised(self.original, text, self._origin)
+
 
 def normalise(original: str) -> Normalised:
     """Lower-case, drop apostrophes and accents, read hyphens as spaces, collapse whitespace.

@@ -194,7 +194,10 @@ def _message(
     lines += [rule.action for rule in rules if rule is not None and rule.action]
     topics = {topic.id: topic for topic in bank.topics}
     # The safety net worded the check_<topic> line of the first reply; keep it.
-    net_topics = {topic.id: topic for topic in net.topics} if net is not None else {}
+    # In another language the net used the bank's translated topic line (the
+    # translated net, backcare.triage.safety_net_i18n), which the branch below gives.
+    keep = net is not None and result.lang == "en"
+    net_topics = {topic.id: topic for topic in net.topics} if net is not None and keep else {}
     for flag, rule in zip(flags, rules, strict=True):
         topic_id = flag.id.removeprefix(CHECK_PREFIX) if flag.id.startswith(CHECK_PREFIX) else None
         if rule is not None:

@@ -8,6 +8,9 @@
 4. **Cross-language** (``backcare.triage.crosslingual``, only for a message in
    a served language other than English and with the multilingual encoder):
    clauses that read like a rule's examples in meaning, whatever the words.
+5. **Translated safety net** (``backcare.triage.safety_net_i18n``, only for a
+   message in a served language other than English): the net of layer 3 with
+   that language's topic words and denials.
 
 Each flag names its layer and the person's words. One flag per id: the first
 layer to raise an id keeps it. See docs/triage.md.
@@ -31,6 +34,7 @@ from backcare.triage._negation import ScopeReader, normalise
 from backcare.triage.crosslingual import CrossLingualTriage, QueryEncoder
 from backcare.triage.rules import scope_reader, triage
 from backcare.triage.safety_net import safety_net, topic_line
+from backcare.triage.safety_net_i18n import TranslatedNet
 from backcare.triage.semantic import ClauseEncoder, SemanticDetector
 from backcare.triage.spelling import SlipCorrector
 
@@ -51,6 +55,7 @@ class ExtraLayers:
     topics: TriageTopics | None = None
     spelling: SlipCorrector | None = None
     crosslingual: CrossLingualTriage | None = None
+    translated_net: TranslatedNet | None = None
 
 
 def triage_layered(
@@ -104,6 +109,11 @@ def triage_layered(
             _drop_settled_checks(fired, layers)
     if own is not None and layers is not None and layers.crosslingual is not None:
         _crosslingual(text, tables, own, wording, layers.crosslingual, multilingual, fired)
+    if own is not None and layers is not None and layers.translated_net is not None:
+        # Last, so that a rule any layer raised settles its topic first.
+        flags = [flag for flag, _, _ in fired.values()]
+        for line in layers.translated_net.check(text, own, tables, flags):
+            fired.setdefault(line.flag.id, (line.flag, line.message, line.action))
     # Most urgent first; the order found breaks ties (stable sort).
     ordered = sorted(fired.values(), key=lambda item: -item[0].level.rank)
     level = TriageLevel.most_urgent([flag.level for flag, _, _ in ordered])
