@@ -71,7 +71,8 @@ def _row_dots(
     """
     if isinstance(matrix, Int8Rows):
         return matrix.dot_rows(rows, query)
-    return widened(rows) @ query
+    products: np.ndarray = widened(rows) @ query
+    return products
 
 
 def focus_sentence(text: str) -> str | None:
