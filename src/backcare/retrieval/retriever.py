@@ -43,7 +43,8 @@ _ANCHOR_SHARE = 0.6
 # are nearly free (BM25 is computed anyway) and catch the neighbours HNSW
 # misses in clustered data: on MedQuAD's 47k questions the dense ranking
 # reaches recall@10 0.992 with 1,000 of them (benchmarks/run.py); with 200, a
-# sweep on a float32 index gave 0.982-0.988 (ef 256-512).
+# sweep on a float32 index gave 0.982-0.988 (ef 256-512). On the int8 index
+# 300 give 0.986 and 700 0.992, whatever the ANN count (benchmarks/candidates.py).
 ANN_CANDIDATES = 200
 LEXICAL_CANDIDATES = 1000
 # The query's relevance to a knowledge base is the mean dense similarity of
