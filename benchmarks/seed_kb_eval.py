@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from backcare import Backcare, EvalCase, default_encoder, evaluate, ingest_to_kb
 from backcare.retrieval.dense import Encoder
 from backcare.settings import Settings
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+SHARED = Path(os.environ.get("BACKCARE_SHARED_DIR", Path(__file__).resolve().parents[2] / "shared"))
 
 
 def _key(text: str) -> str:

@@ -201,3 +201,20 @@ def test_calibration_scores_exactly_even_with_an_ann_index() -> None:
     calibrated = HybridRetriever(approx, encoder, RetrievalParams()).calibration()
     approx.ann.search = searches  # type: ignore[method-assign]
     assert calibrated == HybridRetriever(exact, encoder, RetrievalParams()).calibration()
+
+
+def test_lexical_candidates_are_the_best_matching_bm25_entries() -> None:
+    entries = [FaqEntry(id=f"e{i}", question=f"question {i}", answer="a") for i in range(40)]
+    retriever = HybridRetriever(
+        KnowledgeBase.build("t", entries, HashingEncoder(dim=16), ann=True),
+        HashingEncoder(dim=16),
+        RetrievalParams(),
+        lexical_candidates=5,
+    )
+    bm25 = np.zeros(40, dtype=np.float32)
+    bm25[[3, 9, 11, 20, 21, 30, 38]] = [0.9, 0.1, 0.8, 0.2, 0.7, 0.6, 0.5]
+    assert sorted(retriever._lexical(bm25).tolist()) == [3, 11, 21, 30, 38]
+    # Fewer matching entries than asked for: every match and nothing that scored 0.
+    bm25[[3, 9, 20, 21, 30]] = 0.0
+    assert sorted(retriever._lexical(bm25).tolist()) == [11, 38]
+    assert retriever._lexical(np.zeros(40, dtype=np.float32)).size == 0

@@ -661,3 +661,13 @@ def test_widened_rows_give_the_products_numpy_gives() -> None:
 def test_widen_leaves_float32_alone() -> None:
     array = np.ones((2, 3), dtype=np.float32)
     assert dense.widen(array) is array
+
+
+@pytest.mark.parametrize(("cpus", "expected"), [(1, 1), (2, 1), (3, 3), (4, 4), (16, 4)])
+def test_default_threads_leave_a_two_cpu_machine_one_thread(
+    monkeypatch: pytest.MonkeyPatch, cpus: int, expected: int
+) -> None:
+    # On two CPUs a second, spinning encoder thread takes the CPU the rest of
+    # the ask needs (docs/performance.md); larger machines get up to 4.
+    monkeypatch.setattr(dense.os, "sched_getaffinity", lambda _pid: set(range(cpus)), raising=False)
+    assert dense._default_threads() == expected

@@ -46,6 +46,18 @@ def test_product_rows_and_whole_matrix_agree() -> None:
     assert coded[picked].dtype == np.float32
 
 
+def test_row_products_scaled_after_the_sum_match_the_dequantised_rows() -> None:
+    rows = _unit_rows(2000)
+    coded = Int8Rows.quantize(rows)
+    whole = np.asarray(coded, dtype=np.float32)
+    picked = np.array([1999, 0, 7, 7, 1500])
+    for query in _unit_rows(20, seed=3):
+        got = coded.dot_rows(picked, query)
+        assert got.dtype == np.float32 and got.shape == (5,)
+        np.testing.assert_allclose(got, whole[picked] @ query, rtol=0, atol=1e-6)
+    assert coded.dot_rows(np.array([], dtype=np.int64), rows[0]).shape == (0,)
+
+
 def test_quantising_the_dequantised_matrix_gives_the_same_codes() -> None:
     """A rebuild that reuses stored vectors must store them unchanged."""
     coded = Int8Rows.quantize(_unit_rows())

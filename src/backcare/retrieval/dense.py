@@ -157,8 +157,9 @@ class OnnxMiniLM:
             model_dir: Folder with ``model.onnx``, ``model.onnx.data``,
                 ``model.int8.onnx``, ``model.int8.onnx.data``, ``tokenizer.json``
                 and ``manifest.json``.
-            threads: onnxruntime intra-op threads; defaults to the CPU count (at most 4,
-                more only adds synchronisation for a model this small).
+            threads: onnxruntime intra-op threads; defaults to 1 on two CPUs or
+                fewer, else the CPU count (at most 4, more only adds
+                synchronisation for a model this small).
             variant: ``"fp32"``, the exact graph (the default, as it matches the
                 reference model), or ``"int8"``, its quantised variant; each has its
                 own `model_id`.
@@ -507,12 +508,23 @@ def _verified_sha256(path: Path, expected: str) -> str:
 
 
 def _default_threads() -> int:
-    """CPUs this process may run on (not the host's count, which containers inflate), at most 4."""
+    """Encoder threads when none are asked for: 1 on two CPUs or fewer, else the CPUs, at most 4.
+
+    CPUs are those this process may run on (not the host's count, which
+    containers inflate). On two CPUs a second, spinning thread gains little
+    when the machine is idle (a 10-token int8 encode 1.02 ms against 1.07 ms
+    with one thread, 2026-12-04) and loses badly when anything else runs: it
+    competes with the rest of the ask for the other CPU. At 47k entries on
+    the shared 2-core machine (load average 10), two alternated runs each of
+    ``benchmarks/profile_ask.py`` gave an ask p50 of 24 ms with one thread
+    against 52-60 ms with two (docs/performance.md). The vectors are the same
+    bits either way.
+    """
     try:
         available = len(os.sched_getaffinity(0))
     except AttributeError:  # macOS and Windows have no sched_getaffinity
         available = os.cpu_count() or 1
-    return max(1, min(available, 4))
+    return 1 if available <= 2 else min(available, 4)
 
 
 def load_runtime() -> None:

@@ -101,6 +101,21 @@ class Int8Rows:
         codes *= scales[:, None]
         return codes
 
+    def dot_rows(
+        self, rows: npt.NDArray[np.integer[Any]], vector: npt.NDArray[np.float32]
+    ) -> npt.NDArray[np.float32]:
+        """``self[rows] @ vector``, with each row's scale applied after its dot product.
+
+        Scaling a row's codes first costs one multiply per stored number;
+        scaling its cosine costs one per row. For the 1,100 candidate rows of a
+        query at 47k entries this took the gather and product from 0.27 to
+        0.16 ms p50 (docs/performance.md). The sums differ from
+        ``self[rows] @ vector`` only in float32 rounding (under 1e-7 there).
+        """
+        codes = np.take(self.codes, rows, axis=0).astype(np.float32)
+        result: npt.NDArray[np.float32] = (codes @ vector) * np.take(self.scales, rows)
+        return result
+
     def __matmul__(self, other: npt.ArrayLike) -> npt.NDArray[np.float32]:
         """``dequantised @ other``, a block of rows at a time."""
         right = np.asarray(other, dtype=np.float32)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,7 @@ from backcare.retrieval.calibration import (
 from backcare.retrieval.dense import Encoder
 from backcare.retrieval.fusion import linear_blend
 from backcare.retrieval.kbase import KnowledgeBase
+from backcare.retrieval.quantized import Int8Rows
 from backcare.retrieval.spelling import SpellFixer
 from backcare.retrieval.tokenize import Analyzer, words
 
@@ -41,7 +43,8 @@ _ANCHOR_SHARE = 0.6
 # are nearly free (BM25 is computed anyway) and catch the neighbours HNSW
 # misses in clustered data: on MedQuAD's 47k questions the dense ranking
 # reaches recall@10 0.992 with 1,000 of them (benchmarks/run.py); with 200, a
-# sweep on a float32 index gave 0.982-0.988 (ef 256-512).
+# sweep on a float32 index gave 0.982-0.988 (ef 256-512). On the int8 index
+# 300 give 0.986 and 700 0.992, whatever the ANN count (benchmarks/candidates.py).
 ANN_CANDIDATES = 200
 LEXICAL_CANDIDATES = 1000
 # The query's relevance to a knowledge base is the mean dense similarity of
@@ -56,6 +59,21 @@ def _blas() -> Any:
     from threadpoolctl import ThreadpoolController
 
     return ThreadpoolController()
+
+
+def _row_dots(
+    matrix: Any, rows: np.ndarray, query: np.ndarray, widened: Callable[[np.ndarray], np.ndarray]
+) -> np.ndarray:
+    """Cosines of ``query`` with the stored vectors in ``rows``.
+
+    int8 rows are scaled after their products (`Int8Rows.dot_rows`); other
+    stored types are widened to float32 first (``widened``, the knowledge
+    base's ``question_rows`` or ``answer_rows``).
+    """
+    if isinstance(matrix, Int8Rows):
+        return matrix.dot_rows(rows, query)
+    products: np.ndarray = widened(rows) @ query
+    return products
 
 
 def focus_sentence(text: str) -> str | None:
@@ -272,20 +290,29 @@ class HybridRetriever:
             return np.maximum.reduceat(sims, kb.question_starts), kb.answer_vectors @ query
         rows, _ = kb.ann.search(query, self.ann_candidates)
         owners = np.searchsorted(kb.question_starts, rows, side="right") - 1
-        k = min(self.lexical_candidates, len(bm25))
-        lexical = np.argpartition(-bm25, k - 1)[:k]
-        lexical = lexical[bm25[lexical] > 0]
-        candidates = np.unique(np.concatenate([owners, lexical]))
+        candidates = np.unique(np.concatenate([owners, self._lexical(bm25)]))
         starts = kb.question_starts[candidates]
         lengths = self._question_ends[candidates] - starts
         offsets = np.cumsum(lengths) - lengths
         question_rows = np.repeat(starts - offsets, lengths) + np.arange(int(lengths.sum()))
-        sims = kb.question_rows(question_rows) @ query
+        sims = _row_dots(kb.question_vectors, question_rows, query, kb.question_rows)
         dense = np.zeros(len(kb), dtype=np.float32)
         dense[candidates] = np.maximum.reduceat(sims, offsets)
         dense_answer = np.zeros(len(kb), dtype=np.float32)
-        dense_answer[candidates] = kb.answer_rows(candidates) @ query
+        dense_answer[candidates] = _row_dots(kb.answer_vectors, candidates, query, kb.answer_rows)
         return dense, dense_answer
+
+    def _lexical(self, bm25: np.ndarray) -> np.ndarray:
+        """The entries of the ``lexical_candidates`` best positive BM25 scores (any order).
+
+        Partitioned among the entries that match at all rather than over every
+        entry: a MedQuAD query matches a few thousand of the 47k.
+        """
+        matched = np.flatnonzero(bm25 > 0)
+        k = self.lexical_candidates
+        if len(matched) <= k:
+            return matched
+        return matched[np.argpartition(-bm25[matched], k - 1)[:k]]
 
     def fused(self, text: str) -> tuple[QuerySignals, np.ndarray]:
         """The signals of ``text`` and the fused score of every entry."""
