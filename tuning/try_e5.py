@@ -145,7 +145,8 @@ def attach_e5(
             fused = sample.fused(weights, share)
             k = min(K, len(fused))
             tops.append(np.argsort(-fused, kind="stable")[:k])
-        needed = sorted({int(s.candidates[i]) for s, top in zip(samples, tops, strict=True) for i in top})
+        pairs = zip(samples, tops, strict=True)
+        needed = sorted({int(s.candidates[i]) for s, top in pairs for i in top})
         per_entry = {i: entry_texts(suite.kb.entries[i]) for i in needed}
         print(
             f"{suite.name}: {len(samples)} questions, {len(needed)} candidate entries", flush=True
