@@ -248,7 +248,78 @@ def confidence_cv(data: fit.Data, weights, share, *, e5_feature: bool, floor: fl
     return fit_variants.cross_validate(t, columns, floor)
 
 
+def refit_blend(data: fit.Data, share: float) -> dict[str, object]:
+    """The base blend's best weights (share fixed) with e5 added, on all fit questions."""
+    grid = [round(0.05 * i, 2) for i in range(21)]
+    best: tuple[float, tuple[float, float, float]] = (-1.0, (0.0, 0.0, 1.0))
+    for wd in grid:
+        for wa in grid:
+            wb = round(1.0 - wd - wa, 3)
+            if wb < 0:
+                continue
+            obj = float(
+                np.mean([sum(fit._ranking_score(d[0], (wd, wa, wb), share)) for d in data.values()])
+            )
+            if obj > best[0] + 1e-9:
+                best = (obj, (wd, wa, wb))
+    return {"weights": best[1], "top1_mrr": ranking(data, best[1], share)}
+
+
+def cascade(data: fit.Data, e5, kind: str, w: float, weights, share) -> dict[str, object]:
+    """Top-1 and the share of questions rescored when e5 runs only below a calibrated margin."""
+    out: dict[str, object] = {}
+    for margin in (0.05, 0.1, 0.2, 0.3, 0.5, 1.0):
+        row = {}
+        for name, (fit_in, fit_oos, background, own) in data.items():
+            low = np.mean([b.fused(weights, share).max() for b in background])
+            spread = max(np.mean([o.fused(weights, share).max() for o in own]) - low, 0.05)
+            flat = iter(e5[name])
+            hits = rescored = total = 0
+            for group, oos in ((fit_in, False), (fit_oos, True)):
+                for sample in group:
+                    extra = next(flat)[kind]
+                    fused = sample.fused(weights, share)
+                    top2 = np.sort(fused)[-2:]
+                    small = (top2[-1] - top2[0]) / spread < margin
+                    total += 1
+                    rescored += small
+                    if not oos:
+                        final = fused + w * extra if small else fused
+                        best = int(sample.candidates[int(np.argmax(final))])
+                        hits += best in sample.ok
+            row[name] = {
+                "top1": round(hits / len(fit_in), 3),
+                "rescored": round(rescored / total, 3),
+            }
+        out[f"margin < {margin}"] = row
+        print(f"cascade, margin < {margin}:", row, flush=True)
+    return out
+
+
+def encode_cost(encoder: MultilingualEncoder, minilm, raw_texts) -> dict[str, tuple[float, float]]:
+    """p50 and p90 (ms) of one e5 and one MiniLM query encode, interleaved so both see the
+    same machine load, over up to 300 distinct fit questions (uncached encodes)."""
+    texts = list(dict.fromkeys(prepare_query(t) for ts in raw_texts.values() for t in ts))[:300]
+    encoder.encode_query("warm up")
+    minilm.encode_query("warm up")
+    times: dict[str, list[float]] = {"e5 int8": [], "minilm": []}
+    for text in texts:
+        started = time.perf_counter()
+        encoder._runner._encode_one("query: " + text)
+        middle = time.perf_counter()
+        minilm._encode_one(text)
+        times["e5 int8"].append((middle - started) * 1000)
+        times["minilm"].append((time.perf_counter() - middle) * 1000)
+    out = {
+        name: (round(float(np.percentile(t, 50)), 2), round(float(np.percentile(t, 90)), 2))
+        for name, t in times.items()
+    }
+    print(f"query encode (p50, p90) ms over {len(texts)}: {out}", flush=True)
+    return out
+
+
 def main() -> int:
+    global K, QA_CHARS
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--signals", type=Path, required=True)
     parser.add_argument("--cache-dir", type=Path, default=Path("/tmp/backcare-e5-trial"))
@@ -256,7 +327,6 @@ def main() -> int:
     parser.add_argument("--k", type=int, default=K, help="candidates rescored per question")
     parser.add_argument("--qa-chars", type=int, default=QA_CHARS)
     args = parser.parse_args()
-    global K, QA_CHARS
     K, QA_CHARS = args.k, args.qa_chars
     data: fit.Data = pickle.loads(args.signals.read_bytes())
     encoder, built = suites(tuple(data))
@@ -327,6 +397,16 @@ def main() -> int:
     cv_top1 = {n: sum(v) / len(data[n][0]) for n, v in cv_hits.items()}
     report["cv choice"] = {"chosen": chosen, "top1": cv_top1}
     print("w chosen per fold:", chosen, "held-out top-1:", cv_top1, flush=True)
+
+    # The blend was fitted without e5: refit its weights with e5 in (in-sample, an upper bound).
+    kind, w = max(set(chosen), key=chosen.count)
+    joint = refit_blend(with_e5(data, e5, kind, w), share)
+    report["blend refitted with e5"] = {"kind": kind, "w": w, **joint}
+    print(f"blend refitted with {w}·e5 ({kind}):", joint, flush=True)
+    # A cascade: rescore with e5 only where the blend's calibrated margin is small.
+    report["cascade"] = cascade(data, e5, kind, w, weights, share)
+    # What one English question's e5 encode costs (int8, as queries run).
+    report["query encode ms (p50, p90)"] = encode_cost(e5enc, encoder, raw_texts)
 
     # Confidence: cross-validated answered-and-correct for the base and a few e5 blends.
     conf = {}
