@@ -90,8 +90,11 @@ class E5Cache:
         return self.store[kind]
 
     def save(self) -> None:
+        # Written aside, then renamed: a run reading the cache meanwhile sees a whole file.
         for kind, vectors in self.store.items():
-            np.savez(self.folder / f"{kind}.npz", **vectors)
+            part = self.folder / f"{kind}.part.npz"
+            np.savez(part, **vectors)
+            part.replace(self.folder / f"{kind}.npz")
 
     @staticmethod
     def key(text: str) -> str:
@@ -124,7 +127,8 @@ class E5Cache:
 
 
 def entry_texts(entry) -> dict[str, list[str]]:
-    return {"q": list(entry.questions()), "qa": [f"{entry.question} {entry.answer}"[:QA_CHARS]]}
+    texts = {"q": list(entry.questions()), "qa": [f"{entry.question} {entry.answer}"[:QA_CHARS]]}
+    return {kind: texts[kind] for kind in ("q", "qa") if kind in TEXTS}
 
 
 def attach_e5(
@@ -162,11 +166,13 @@ def attach_e5(
             for i in top:
                 entry = per_entry[int(sample.candidates[i])]
                 best = {
-                    kind: max(float(v @ passages[t]) for v in vectors for t in entry[kind])
-                    for kind in ("q", "qa")
+                    kind: max(float(v @ passages[t]) for v in vectors for t in texts)
+                    for kind, texts in entry.items()
                 }
-                scores["q"][i], scores["qa"][i] = best["q"], best["qa"]
-                scores["max"][i] = max(best.values())
+                for kind, value in best.items():
+                    scores[kind][i] = value
+                if "max" in scores:
+                    scores["max"][i] = max(best.values())
             rows.append(scores)
         out[suite.name] = rows
         cache.save()
@@ -319,15 +325,20 @@ def encode_cost(encoder: MultilingualEncoder, minilm, raw_texts) -> dict[str, tu
 
 
 def main() -> int:
-    global K, QA_CHARS
+    global K, QA_CHARS, TEXTS
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--signals", type=Path, required=True)
     parser.add_argument("--cache-dir", type=Path, default=Path("/tmp/backcare-e5-trial"))
     parser.add_argument("--out", type=Path, help="write every figure here as JSON")
     parser.add_argument("--k", type=int, default=K, help="candidates rescored per question")
     parser.add_argument("--qa-chars", type=int, default=QA_CHARS)
+    parser.add_argument(
+        "--only-q", action="store_true", help="score the entries' questions only (no passages)"
+    )
     args = parser.parse_args()
     K, QA_CHARS = args.k, args.qa_chars
+    if args.only_q:
+        TEXTS = ("q",)
     data: fit.Data = pickle.loads(args.signals.read_bytes())
     encoder, built = suites(tuple(data))
     from backcare.retrieval.background import BACKGROUND
