@@ -32,6 +32,7 @@ import json
 import pickle
 import sys
 import time
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,7 +87,14 @@ class E5Cache:
     def _load(self, kind: str) -> dict[str, np.ndarray]:
         if kind not in self.store:
             path = self.folder / f"{kind}.npz"
-            self.store[kind] = dict(np.load(path)) if path.exists() else {}
+            for _ in range(10):
+                try:
+                    self.store[kind] = dict(np.load(path)) if path.exists() else {}
+                    break
+                except (zipfile.BadZipFile, EOFError, ValueError):
+                    time.sleep(5)  # another run is writing it
+            else:
+                raise SystemExit(f"cannot read {path}")
         return self.store[kind]
 
     def save(self) -> None:
