@@ -1,10 +1,10 @@
-"""e5 against MiniLM on the MedQuAD + RQE fit questions, without the passage vectors (issue 15).
+"""e5 against MiniLM on the MedQuAD + RQE fit questions, passages only for candidates (issue 15).
 
 ``tuning/try_e5.py`` needs the benchmark's MedQuAD knowledge base, whose
 MiniLM passage vectors (21,182 passages of up to 256 word pieces) took 23
-minutes to build on a quiet machine and could not be rebuilt in the time
-this trial had on the shared one. The question-level signals are cheap, so
-this script compares them on the same fit questions (the RQE *train*
+minutes to build and could not be rebuilt in the time this trial had on the
+shared machine. The question-level signals are cheap, so this script
+compares them on the same fit questions (the RQE *train*
 consumer messages whose FAQ question is not a near-copy,
 ``quality_sets.RQE_FIT_MAX_OVERLAP``; never the RQE test split):
 
@@ -13,7 +13,10 @@ consumer messages whose FAQ question is not a near-copy,
   the union of the top ``K`` of MiniLM, of BM25 and of the blend below;
 - the blend without its passage signal (``dense``·MiniLM + BM25, weights
   grid-searched here on these questions) with and without ``w``·e5 added over
-  its top ``K``, and with e5 in place of MiniLM.
+  its top ``K``, and with e5 in place of MiniLM;
+- with ``--passages``, the shipped blend itself, its passage signal computed
+  for those candidates only (an entry outside them scores 0 there), with and
+  without ``w``·e5.
 
 Top-1 and MRR@10 per variant; the fits are in-sample (an upper bound), and
 the ``w`` for e5 is also chosen on four folds and scored on the fifth.
