@@ -157,9 +157,9 @@ def test_a_denied_clause_never_fires_even_if_the_classifier_says_yes(text: str) 
     dim = encoder.encode(["x"]).shape[1]
     eager = detector.with_classifier(_always(detector, dim))
     # The layer never hands a denied clause to the classifier.
-    assert not {
-        rule for rule, level in _flags(eager, text, encoder).items() if level.rank >= 2
-    }, text
+    assert not {rule for rule, level in _flags(eager, text, encoder).items() if level.rank >= 2}, (
+        text
+    )
 
 
 def test_a_question_or_an_old_event_never_fires_even_if_the_classifier_says_yes() -> None:
@@ -187,7 +187,9 @@ PARAPHRASES = (
 def test_the_classifier_catches_a_paraphrase_the_nearest_examples_miss(text: str) -> None:
     _, encoder, detector = _shared()
     nearest = detector.with_classifier(None)
-    assert not any(level is TriageLevel.EMERGENCY for level in _flags(nearest, text, encoder).values())
+    assert not any(
+        level is TriageLevel.EMERGENCY for level in _flags(nearest, text, encoder).values()
+    )
     assert detector.classifier is not None
     learned = detector.with_classifier(detector.classifier.with_mode("add"))
     assert TriageLevel.EMERGENCY in _flags(learned, text, encoder).values()
