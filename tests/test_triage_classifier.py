@@ -151,6 +151,15 @@ DENIED = (
 )
 
 
+def test_the_eager_classifier_does_fire_on_the_same_words_undenied() -> None:
+    # The control for the two tests below: without the denial it fires.
+    _, encoder, detector = _shared()
+    eager = detector.with_classifier(_always(detector, encoder.encode(["x"]).shape[1]))
+    nearest = detector.with_classifier(None)
+    text = "I have trouble peeing since my back went"
+    assert set(_flags(eager, text, encoder)) - set(_flags(nearest, text, encoder))
+
+
 @pytest.mark.parametrize("text", DENIED)
 def test_a_denied_clause_never_fires_even_if_the_classifier_says_yes(text: str) -> None:
     _, encoder, detector = _shared()

@@ -233,8 +233,11 @@ def _embed(
 
 
 def _dump(body: dict[str, object]) -> str:
-    """Compact YAML (flow lists for the weight rows: one row a line)."""
-    out = [f"model_id: {body['model_id']}", f"mode: {body['mode']}"]
+    """Compact YAML (flow lists for the weight rows: one row a line).
+
+    The mode is quoted: YAML 1.1 reads a bare ``off`` as false.
+    """
+    out = [f"model_id: {body['model_id']}", f"mode: '{body['mode']}'"]
     out.append("classes: [" + ", ".join(body["classes"]) + "]")  # type: ignore[arg-type]
     out.append("thresholds:")
     out += [f"  {k}: {v:.2f}" for k, v in body["thresholds"].items()]  # type: ignore[attr-defined]
