@@ -23,7 +23,12 @@ REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "eval" / "triage"
 GENERATOR = REPO / "tuning" / "triage_phrasings.py"
 LEVELS = ("emergency", "urgent", "doctor", "self_care")
-FIT = ("generated_fit.jsonl", "handwritten_fit.jsonl", "handwritten_fit2.jsonl")
+FIT = (
+    "generated_fit.jsonl",
+    "handwritten_fit.jsonl",
+    "handwritten_fit2.jsonl",
+    "handwritten_fit3.jsonl",  # dev only (round 5), but never in a test file either
+)
 TEST = ("generated_test.jsonl", "handwritten_test.jsonl")
 
 

@@ -38,6 +38,7 @@ from backcare.retrieval.onnx_export import DEFAULT_VARIANT, Variant
 from backcare.retrieval.retriever import HybridRetriever
 from backcare.retrieval.tokenize import normalise_text
 from backcare.triage._memo import IdentityMemo
+from backcare.triage.classifier import load_clause_classifier
 from backcare.triage.crosslingual import load_crosslingual
 from backcare.triage.interview import apply_answers, checklist, with_follow_up
 from backcare.triage.layered import ExtraLayers, triage_layered
@@ -293,7 +294,12 @@ def triage_layers(pack: KnowledgePack) -> ExtraLayers:
 def _build_layers(pack: KnowledgePack) -> ExtraLayers:
     semantic = spelling = None
     if pack.semantic_examples is not None and pack.semantic_params is not None:
-        semantic = SemanticDetector(pack.semantic_examples, pack.semantic_params, pack.red_flags)
+        semantic = SemanticDetector(
+            pack.semantic_examples,
+            pack.semantic_params,
+            pack.red_flags,
+            classifier=load_clause_classifier(pack.root),
+        )
         texts = (t for e in pack.entries for t in (e.question, *e.alternates, e.answer))
         spelling = slip_corrector(
             pack.semantic_examples, pack.triage_tables.values(), pack.triage_topics, texts

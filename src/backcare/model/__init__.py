@@ -58,6 +58,7 @@ from backcare.model.review import (
 )
 from backcare.model.triage import (
     TOPIC_IDS,
+    ClassifierParams,
     FollowUp,
     FollowUpBank,
     FollowUpQuestion,
@@ -78,6 +79,7 @@ from backcare.model.triage import (
 )
 
 __all__ = [
+    "ClassifierParams",
     "AgeNote",
     "Alternative",
     "Answer",

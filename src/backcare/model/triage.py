@@ -321,6 +321,34 @@ class SemanticParams(Frozen):
     rules: dict[str, SemanticRule]
 
 
+class ClassifierParams(Frozen):
+    """The fitted clause classifier of the semantic layer (``content/triage_classifier.yaml``).
+
+    ``classes`` is ``none`` then rule families; ``weights`` one row per class
+    (the bias, then one weight per vector dimension); ``thresholds`` the
+    cross-validated probability at which a family fires.
+    """
+
+    model_id: str = ""
+    mode: Literal["add", "replace", "off"] = "add"
+    classes: tuple[str, ...] = Field(min_length=2)
+    thresholds: dict[str, float]
+    weights: tuple[tuple[float, ...], ...]
+
+    @model_validator(mode="after")
+    def _check(self) -> ClassifierParams:
+        if len(self.weights) != len(self.classes):
+            raise ValueError(f"{len(self.weights)} weight rows for {len(self.classes)} classes")
+        if len({len(row) for row in self.weights}) != 1 or len(self.weights[0]) < 2:
+            raise ValueError("weight rows must all hold the bias and the same dimensions")
+        unknown = sorted(set(self.thresholds) - set(self.classes[1:]))
+        if unknown:
+            raise ValueError(f"thresholds for unknown classes: {unknown}")
+        if any(not 0.0 < t < 1.0 for t in self.thresholds.values()):
+            raise ValueError("thresholds are probabilities strictly between 0 and 1")
+        return self
+
+
 class TriageResult(Frozen):
     """The most urgent level found in a message, every flag, and what to do.
 

@@ -8,6 +8,11 @@ scores at least the rule's fitted threshold and beats every negative example
 (denials, harmless look-alikes) by the rule's fitted margin
 (``content/triage_semantic.yaml``, from tuning/fit_triage_semantic.py).
 
+Round 5 adds a learned clause classifier over the same vectors
+(``backcare.triage.classifier``, ``content/triage_classifier.yaml``): one
+logistic regression per rule family fires the family's rule whose examples
+the clause is nearest, besides the nearest-example test or instead of it.
+
 Cost: only clauses with a gate word that is not negated are embedded, in one
 call; a message whose only such clause is the whole message is embedded as
 the query the retriever will embed next, so the encoder's query cache pays
@@ -16,6 +21,7 @@ for it once.
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 import threading
@@ -36,6 +42,7 @@ from backcare.model import (
 from backcare.triage._clauses import clauses
 from backcare.triage._negation import Normalised, ScopeReader
 from backcare.triage._slips import TOKEN, SlipTolerant
+from backcare.triage.classifier import FAMILIES, ClauseClassifier
 
 __all__ = ["ClauseEncoder", "ClauseScores", "ExampleIndex", "SemanticDetector"]
 
@@ -117,7 +124,11 @@ class SemanticDetector:
     """Embedding match of clauses against each rule's examples; thread-safe."""
 
     def __init__(
-        self, examples: SemanticExamples, params: SemanticParams, rules: RedFlagRules
+        self,
+        examples: SemanticExamples,
+        params: SemanticParams,
+        rules: RedFlagRules,
+        classifier: ClauseClassifier | None = None,
     ) -> None:
         """Prepare the detector for the English rule table ``rules``.
 
@@ -125,8 +136,10 @@ class SemanticDetector:
             examples: example phrasings per rule id, negatives and the gate.
             params: the fitted threshold and margin of each rule.
             rules: the table whose levels the flags take.
+            classifier: the learned clause classifier (round 5), or None.
         """
         self.examples = examples
+        self.classifier = classifier
         self.params = params
         self.levels = {rule.id: rule.level for rule in rules.rules if rule.id in examples.positive}
         # Histories and risk factors count for the writer only ("my dad had cancer").
@@ -153,6 +166,21 @@ class SemanticDetector:
     def usable_with(self, encoder: ClauseEncoder) -> bool:
         """Whether the fitted thresholds are for this encoder's model."""
         return not self.params.model_id or self.params.model_id == encoder.model_id
+
+    def with_classifier(self, classifier: ClauseClassifier | None) -> SemanticDetector:
+        """The same detector (sharing its embedded examples) with another classifier."""
+        twin = copy.copy(self)
+        twin.classifier = classifier
+        return twin
+
+    def _classifier_for(self, encoder: ClauseEncoder) -> ClauseClassifier | None:
+        """The classifier when it is on and fitted for this encoder's vectors."""
+        found = self.classifier
+        if found is None or found.mode == "off":
+            return None
+        if found.model_id and found.model_id != encoder.model_id:
+            return None
+        return found
 
     def warm_up(self, encoder: ClauseEncoder) -> None:
         """Embed the examples now, so the first message does not wait for it."""
@@ -190,8 +218,14 @@ class SemanticDetector:
         self, normalised: Normalised, spans: Sequence[tuple[int, int]], encoder: ClauseEncoder
     ) -> list[ClauseScores]:
         """Similarities of each clause in ``spans`` to the examples (one encoder call)."""
+        return self.scored_vectors(normalised, spans, encoder)[0]
+
+    def scored_vectors(
+        self, normalised: Normalised, spans: Sequence[tuple[int, int]], encoder: ClauseEncoder
+    ) -> tuple[list[ClauseScores], _Matrix]:
+        """``score``'s result and the clause vectors it was computed from (clauses x dim)."""
         if not spans:
-            return []
+            return [], np.zeros((0, 0), dtype=np.float32)
         index = self._index(encoder)
         texts = [normalised.source_span(start, end) for start, end in spans]
         if len(texts) == 1:
@@ -203,7 +237,7 @@ class SemanticDetector:
             vectors = encoder.encode_query(normalised.original if whole else texts[0])[None, :]
         else:
             vectors = encoder.encode(texts)
-        return index.similarities(spans, vectors)
+        return index.similarities(spans, vectors), np.asarray(vectors, dtype=np.float32)
 
     def detect(
         self,
@@ -238,15 +272,45 @@ class SemanticDetector:
             return []
         spans = self.candidates(normalised, scope)
         flags: dict[str, TriageFlag] = {}
-        for clause in self.score(normalised, spans, encoder):
+        classifier = self._classifier_for(encoder)
+        scores, vectors = self.scored_vectors(normalised, spans, encoder)
+        families = classifier.fired(vectors) if classifier is not None else [set()] * len(scores)
+        # In "replace" mode the families' rules are the classifier's alone.
+        learned = (
+            {rule for name in classifier.thresholds for rule in FAMILIES.get(name, ())}
+            if classifier is not None and classifier.mode == "replace"
+            else set()
+        )
+        for clause, fired in zip(scores, families, strict=True):
             if scope.is_hypothetical(normalised.text, *clause.span):
                 continue  # "what if I couldn't pee": a question, not a report
             someone_else = scope.is_about_someone_else(normalised.text, clause.span[1])
             long_over = scope.is_long_over(normalised.text, *clause.span)
-            for rule_id in sorted(wanted, key=lambda rid: -self.levels[rid].rank):
-                if someone_else and rule_id in self.personal:
-                    continue
-                if long_over and rule_id not in self.personal:
+            allowed = [
+                rule_id
+                for rule_id in sorted(wanted, key=lambda rid: -self.levels[rid].rank)
+                if not (someone_else and rule_id in self.personal)
+                and not (long_over and rule_id not in self.personal)
+            ]
+            for name in sorted(fired):
+                # The family says what the clause is about; its nearest
+                # examples say which of the family's rules.
+                members = [rule_id for rule_id in allowed if rule_id in FAMILIES[name]]
+                if members:
+                    rule_id = max(
+                        members, key=lambda rid: (self.levels[rid].rank, clause.best[rid])
+                    )
+                    flags.setdefault(
+                        rule_id,
+                        TriageFlag(
+                            id=rule_id,
+                            level=self.levels[rule_id],
+                            evidence=normalised.source_span(*clause.span),
+                            layer="semantic",
+                        ),
+                    )
+            for rule_id in allowed:
+                if rule_id in learned:
                     continue
                 fitted = self.params.rules[rule_id]
                 similarity = clause.best[rule_id]
