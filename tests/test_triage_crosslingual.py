@@ -106,6 +106,47 @@ def test_an_english_message_never_reaches_the_multilingual_encoder(
     assert with_layer == without
 
 
+class _Recording:
+    """The multilingual encoder, noting every text the layer encodes."""
+
+    def __init__(self, inner: MultilingualEncoder) -> None:
+        self.inner = inner
+        self.texts: list[str] = []
+
+    @property
+    def model_id(self) -> str:
+        return self.inner.model_id
+
+    def encode_query(self, text: str) -> np.ndarray:
+        self.texts.append(text)
+        return self.inner.encode_query(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "encoded"),
+    [
+        # One clause between marks: the question itself, as retrieval encodes it.
+        ("¿Es bueno correr todos los días?", ["¿Es bueno correr todos los días?"]),
+        ("Czy mogę pływać z bólem pleców?", ["Czy mogę pływać z bólem pleców?"]),
+        # Two clauses: each on its own, never the whole message.
+        (
+            "me duele la espalda desde el lunes, ¿puedo ir a nadar?",
+            ["me duele la espalda desde el lunes", "puedo ir a nadar"],
+        ),
+    ],
+)
+def test_a_one_clause_message_is_encoded_as_the_query_retrieval_encodes(
+    pack: KnowledgePack, e5: MultilingualEncoder, text: str, encoded: list[str]
+) -> None:
+    triage_message(pack, "tengo fiebre y escalofríos", multilingual=e5)  # embeds the examples
+    recording = _Recording(e5)
+    query = prepare_query(text)
+    triage_message(pack, query, multilingual=recording)  # type: ignore[arg-type]
+    assert recording.texts == encoded
+    # The retriever's `encode_query(query)` then finds the vector in the cache.
+    assert (query in recording.texts) is (len(encoded) == 1)
+
+
 @pytest.mark.parametrize(
     ("text", "flag"),
     [
