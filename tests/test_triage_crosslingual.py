@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -14,7 +15,8 @@ from backcare.retrieval.dense import Encoder
 from backcare.retrieval.multilingual import MultilingualEncoder
 from backcare.service import multilingual_encoder, prepare_query, triage_layers, triage_message
 from backcare.settings import Settings
-from backcare.triage._negation import normalise
+from backcare.triage._negation import Normalised, normalise
+from backcare.triage.semantic import SemanticDetector
 
 REPO = Path(__file__).resolve().parents[1]
 FIFTH = sorted((REPO / "eval" / "i18n" / "test").glob("red_flags5_*.jsonl"))
@@ -104,6 +106,83 @@ def test_an_english_message_never_reaches_the_multilingual_encoder(
     without = triage_message(pack, prepare_query(text))[1]
     with_layer = triage_message(pack, prepare_query(text), multilingual=_Untouchable())[1]  # type: ignore[arg-type]
     assert with_layer == without
+
+
+class _Recording:
+    """The multilingual encoder, noting every text the layer encodes."""
+
+    def __init__(self, inner: MultilingualEncoder) -> None:
+        self.inner = inner
+        self.texts: list[str] = []
+
+    @property
+    def model_id(self) -> str:
+        return self.inner.model_id
+
+    def encode_query(self, text: str) -> np.ndarray:
+        self.texts.append(text)
+        return self.inner.encode_query(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "encoded"),
+    [
+        # One clause between marks: the question itself, as retrieval encodes it.
+        ("¿Es bueno correr todos los días?", ["¿Es bueno correr todos los días?"]),
+        ("Czy mogę pływać z bólem pleców?", ["Czy mogę pływać z bólem pleców?"]),
+        # Two clauses: each on its own, never the whole message.
+        (
+            "me duele la espalda desde el lunes, ¿puedo ir a nadar?",
+            ["me duele la espalda desde el lunes", "puedo ir a nadar"],
+        ),
+    ],
+)
+def test_a_one_clause_message_is_encoded_as_the_query_retrieval_encodes(
+    pack: KnowledgePack, e5: MultilingualEncoder, text: str, encoded: list[str]
+) -> None:
+    triage_message(pack, "tengo fiebre y escalofríos", multilingual=e5)  # embeds the examples
+    recording = _Recording(e5)
+    query = prepare_query(text)
+    triage_message(pack, query, multilingual=recording)  # type: ignore[arg-type]
+    assert recording.texts == encoded
+    # The retriever's `encode_query(query)` then finds the vector in the cache.
+    assert (query in recording.texts) is (len(encoded) == 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "english_layer"),
+    [
+        # Identified as a language the cross-language layer reads: e5 reads it alone.
+        ("me duele la espalda desde el lunes, ¿puedo ir a nadar?", None, False),
+        ("je n'arrive plus à uriner depuis hier soir", "fr", False),
+        # English written after choosing Spanish: the English layer still reads it.
+        ("my legs have gone weak and I keep tripping over", "es", True),
+        ("my legs have gone weak and I keep tripping over", None, True),
+    ],
+)
+def test_the_english_semantic_layer_sits_out_only_identified_served_languages(
+    pack: KnowledgePack,
+    real_encoder: Encoder,
+    e5: MultilingualEncoder,
+    monkeypatch: pytest.MonkeyPatch,
+    text: str,
+    lang: str | None,
+    english_layer: bool,
+) -> None:
+    calls: list[str] = []
+    detect = SemanticDetector.detect
+
+    def recorded(self: SemanticDetector, normalised: Normalised, *args: Any, **kw: Any) -> Any:
+        calls.append(normalised.original)
+        return detect(self, normalised, *args, **kw)
+
+    monkeypatch.setattr(SemanticDetector, "detect", recorded)
+    triage_message(pack, prepare_query(text), lang=lang, encoder=real_encoder, multilingual=e5)
+    assert bool(calls) is english_layer
+    # Without the multilingual encoder nothing else reads it: the English layer does.
+    calls.clear()
+    triage_message(pack, prepare_query(text), lang=lang, encoder=real_encoder)
+    assert calls
 
 
 @pytest.mark.parametrize(

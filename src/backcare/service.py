@@ -272,6 +272,10 @@ def triage_message(
         # Every layer runs whatever language was detected: identification calls
         # short English with a slip Dutch or Afrikaans ("I can't conttrol my
         # bladder": nl, "reliable"), and the English layers must still see it.
+        # One exception: a message identified in a language the cross-language
+        # layer reads (whose examples include the English ones) skips the
+        # English semantic layer, which found nothing there and cost a MiniLM run.
+        identified=detected.reliable and detected.code == plan.reply,
     )
     result = with_follow_up(result, pack.follow_up)
     if answers:

@@ -8,6 +8,7 @@ this module only applies them.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -81,6 +82,9 @@ class Normalised:
         return Normalised(self.original, text, self._origin)
 
 
+# Every rule table and layer normalises the same message (nine times an ask
+# in another language); the result is never changed, so they share it.
+@functools.lru_cache(maxsize=32)
 def normalise(original: str) -> Normalised:
     """Lower-case, drop apostrophes and accents, read hyphens as spaces, collapse whitespace.
 

@@ -69,6 +69,7 @@ def triage_layered(
     encoder: ClauseEncoder | None = None,
     english: bool = True,
     multilingual: QueryEncoder | None = None,
+    identified: bool = False,
 ) -> TriageResult:
     """Check ``text`` with every layer and word the result in ``reply``.
 
@@ -88,6 +89,11 @@ def triage_layered(
         multilingual: the multilingual encoder, for the cross-language layer
             on a message whose reply language is a served one other than
             English; None (and every English message) never touches it.
+        identified: whether ``reply`` is the language identified in the message
+            (reliably), not only the one chosen. Such a message in a language
+            the cross-language layer reads skips the English semantic layer:
+            on the 1,219 such development lines it raised no flag, and it cost
+            a MiniLM run on most French questions (docs/languages.md, Cost).
 
     Returns:
         The most urgent level over all layers, one flag per id (most urgent
@@ -97,7 +103,8 @@ def triage_layered(
     wording = {rule.id: rule for rule in tables[reply].rules}
     fired: dict[str, tuple[TriageFlag, str, str | None]] = {}
     own = reply if reply != _BASE and reply in tables else None
-    _collect(text, tables, wording, run, layers, encoder, english, fired, own)
+    semantic = None if identified and _crosslingual_reads(own, layers, multilingual) else encoder
+    _collect(text, tables, wording, run, layers, semantic, english, fired, own)
     spelling = _spelling(layers, encoder)
     if spelling is not None and english:
         # A slip in the word that mattered ("bladeer", "stiars"): read the
@@ -105,7 +112,7 @@ def triage_layered(
         lowered = text.lower()
         repaired = spelling.repair(lowered)
         if repaired != lowered:
-            _collect(repaired, tables, wording, run, layers, encoder, english, fired, own)
+            _collect(repaired, tables, wording, run, layers, semantic, english, fired, own)
             _drop_settled_checks(fired, layers)
     if own is not None and layers is not None and layers.crosslingual is not None:
         _crosslingual(text, tables, own, wording, layers.crosslingual, multilingual, fired)
@@ -183,6 +190,15 @@ def _collect(
                 fired.setdefault(hit.flag.id, (hit.flag, *_lines(rule)))
             else:
                 fired.setdefault(hit.flag.id, (hit.flag, topic_line(hit.topic), None))
+
+
+def _crosslingual_reads(
+    own: str | None, layers: ExtraLayers | None, encoder: QueryEncoder | None
+) -> bool:
+    """Whether the cross-language layer will read a message whose language is ``own``."""
+    if own is None or layers is None or layers.crosslingual is None or encoder is None:
+        return False
+    return layers.crosslingual.serves(own) and layers.crosslingual.usable_with(encoder)
 
 
 def _crosslingual(
