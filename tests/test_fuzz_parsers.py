@@ -118,6 +118,22 @@ def test_a_damaged_kb_file_is_a_knowledge_pack_error(
             pass
 
 
+def test_an_npy_header_numpy_cannot_parse_is_a_knowledge_pack_error(
+    saved_kb: Path, tmp_path: Path
+) -> None:
+    # Found by the property above: numpy tokenizes the header first, so an
+    # unclosed bracket raised tokenize.TokenError rather than ValueError.
+    kb = tmp_path / "kb"
+    shutil.copytree(saved_kb, kb)
+    version = kb / (kb / "CURRENT").read_text(encoding="utf-8").strip()
+    target = version / "question_starts.npy"
+    original = target.read_bytes()
+    assert b"{'descr'" in original
+    target.write_bytes(original.replace(b"{'descr'", b"{(descr'", 1))
+    with pytest.raises(KnowledgePackError, match="damaged"):
+        KnowledgeBase.load(kb)
+
+
 @pytest.mark.parametrize("words", ["7", "[1, 2]", '{"walk": "x"}', '{"walk": true}', "null"])
 def test_a_words_file_that_is_valid_json_but_not_counts_is_a_knowledge_pack_error(
     saved_kb: Path, words: str, tmp_path: Path

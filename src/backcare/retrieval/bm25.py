@@ -29,6 +29,7 @@ from typing import Protocol
 import numpy as np
 
 from backcare.errors import KnowledgePackError
+from backcare.retrieval._damage import DAMAGED_FILE_ERRORS
 
 __all__ = ["BM25Index"]
 
@@ -192,8 +193,7 @@ class BM25Index:
             if params.get("method") != "lucene":
                 raise ValueError(f"method {params.get('method')!r} is not 'lucene'")
             index = cls(matrix, vocab, params, n_docs)
-        # EOFError: numpy's answer to an .npy file cut to nothing.
-        except (OSError, ValueError, KeyError, TypeError, EOFError) as exc:
+        except (*DAMAGED_FILE_ERRORS, KeyError, TypeError) as exc:
             raise KnowledgePackError(
                 f"{folder}: BM25 index is missing or damaged ({exc}); rebuild the knowledge base"
             ) from exc

@@ -54,6 +54,7 @@ import numpy as np
 import numpy.typing as npt
 
 from backcare.model import FaqEntry, Hit, RetrievalParams
+from backcare.retrieval._damage import DAMAGED_FILE_ERRORS
 from backcare.retrieval.abstain import confidences, should_answer
 from backcare.retrieval.background import BACKGROUND
 from backcare.retrieval.background_i18n import BACKGROUND_BY_LANGUAGE
@@ -364,7 +365,7 @@ class CrossLingualRetriever:
             questions = np.load(folder / _QUESTIONS)
             answers = np.load(folder / _ANSWERS)
             translated = np.load(folder / _TRANSLATED)
-        except (OSError, ValueError):
+        except DAMAGED_FILE_ERRORS:
             return None
         shapes_ok = all(
             array.dtype == np.float32 and array.ndim == 2 and array.shape[1] == encoder.dim

@@ -31,6 +31,7 @@ from pydantic import ValidationError
 
 from backcare.errors import KnowledgePackError
 from backcare.model import FaqEntry
+from backcare.retrieval._damage import DAMAGED_FILE_ERRORS
 
 __all__ = ["ENTRIES_FILE", "IDS_FILE", "OFFSETS_FILE", "EntryFile", "write_entries"]
 
@@ -112,8 +113,7 @@ class EntryFile(Sequence[FaqEntry]):
         try:
             offsets = np.load(folder / OFFSETS_FILE, allow_pickle=False)
             ids = json.loads((folder / IDS_FILE).read_text(encoding="utf-8"))
-        # EOFError: numpy's answer to an .npy file cut to nothing.
-        except (OSError, ValueError, EOFError) as exc:
+        except DAMAGED_FILE_ERRORS as exc:
             raise KnowledgePackError(
                 f"{folder}: knowledge base is damaged ({exc}); rebuild it"
             ) from exc

@@ -48,6 +48,7 @@ import numpy as np
 
 from backcare.errors import KnowledgePackError
 from backcare.model import FaqEntry
+from backcare.retrieval._damage import DAMAGED_FILE_ERRORS
 from backcare.retrieval.ann import ANN_FILE, AnnIndex, AnnParams, use_ann
 from backcare.retrieval.bm25 import BM25Index
 from backcare.retrieval.dense import Encoder, widen
@@ -325,8 +326,7 @@ class KnowledgeBase:
             ann = None
             if "ann" in manifest:
                 ann = AnnIndex.load(folder / ANN_FILE, AnnParams.from_dict(manifest["ann"]))
-        # EOFError: numpy's answer to an .npy file cut to nothing.
-        except (OSError, ValueError, EOFError, KnowledgePackError) as exc:
+        except (*DAMAGED_FILE_ERRORS, KnowledgePackError) as exc:
             entries.close()
             raise KnowledgePackError(
                 f"{folder}: knowledge base is damaged ({exc}); rebuild it"
