@@ -31,6 +31,8 @@ import numpy as np
 from backcare.errors import KnowledgePackError
 from backcare.retrieval._damage import DAMAGED_FILE_ERRORS
 
+_LOAD_ERRORS: tuple[type[Exception], ...] = (*DAMAGED_FILE_ERRORS, KeyError, TypeError)
+
 __all__ = ["BM25Index"]
 
 logger = logging.getLogger(__name__)
@@ -193,7 +195,7 @@ class BM25Index:
             if params.get("method") != "lucene":
                 raise ValueError(f"method {params.get('method')!r} is not 'lucene'")
             index = cls(matrix, vocab, params, n_docs)
-        except (*DAMAGED_FILE_ERRORS, KeyError, TypeError) as exc:
+        except _LOAD_ERRORS as exc:
             raise KnowledgePackError(
                 f"{folder}: BM25 index is missing or damaged ({exc}); rebuild the knowledge base"
             ) from exc

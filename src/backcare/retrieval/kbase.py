@@ -56,6 +56,8 @@ from backcare.retrieval.entries import EntryFile, write_entries
 from backcare.retrieval.quantized import Int8Rows
 from backcare.retrieval.tokenize import Analyzer, words
 
+_LOAD_ERRORS: tuple[type[Exception], ...] = (*DAMAGED_FILE_ERRORS, KnowledgePackError)
+
 __all__ = [
     "ANSWER_CHARS",
     "FORMAT_VERSION",
@@ -326,7 +328,7 @@ class KnowledgeBase:
             ann = None
             if "ann" in manifest:
                 ann = AnnIndex.load(folder / ANN_FILE, AnnParams.from_dict(manifest["ann"]))
-        except (*DAMAGED_FILE_ERRORS, KnowledgePackError) as exc:
+        except _LOAD_ERRORS as exc:
             entries.close()
             raise KnowledgePackError(
                 f"{folder}: knowledge base is damaged ({exc}); rebuild it"
