@@ -47,6 +47,10 @@ CARER_NOW = [
     ("pt", "o meu avô fez xixi na calça sem perceber", "cauda_equina"),
     ("ar", "أختي لا تستطيع التبول منذ الصباح", "cauda_equina"),
     ("ar", "جدي لا يشعر برجليه منذ الظهر", "both_legs"),
+    ("es", "a mi padre se le doblan las dos rodillas", "both_legs"),
+    ("de", "mein Vater war seit gestern nicht mehr pinkeln", "cauda_equina"),
+    ("pt", "o meu marido não faz xixi desde ontem", "cauda_equina"),
+    ("ar", "أمي لا تستطيع حبس البول منذ الصباح", "cauda_equina"),
 ]
 
 
@@ -108,17 +112,18 @@ def test_the_others_past_scope_needs_another_person(pack: KnowledgePack) -> None
     assert reader.is_long_over(theirs, theirs_at, theirs_at + 6)
 
 
-# A list closed by one plural reassurance: every item is settled.
+# Look-alikes: a list closed by one plural reassurance, a relative's old cancer, "not yet today".
 LISTS = [
     ("pt", "bexiga, intestino e pernas normais, só a lombar presa"),
     ("fr", "vessie et intestins normaux, juste un blocage du dos"),
     ("de", "meine Tante hatte vor Jahren Brustkrebs, ich habe mich verhoben"),
     ("pl", "ciocia miała raka piersi wiele lat temu, ja tylko naciągnąłem plecy"),
+    # not yet today is not "no more since yesterday"
+    ("de", "ich war heute noch nicht pinkeln, alles normal"),
+    ("pt", "ele não faz xixi na cama desde pequeno"),
 ]
 
 
 @pytest.mark.parametrize(("lang", "text"), LISTS, ids=[f"{c[0]}-{i}" for i, c in enumerate(LISTS)])
-def test_settled_lists_and_others_cancer_raise_nothing(
-    pack: KnowledgePack, lang: str, text: str
-) -> None:
+def test_look_alikes_raise_nothing(pack: KnowledgePack, lang: str, text: str) -> None:
     assert _triage(pack, text, lang).level is TriageLevel.SELF_CARE
