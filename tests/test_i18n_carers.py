@@ -51,6 +51,8 @@ CARER_NOW = [
     ("de", "mein Vater war seit gestern nicht mehr pinkeln", "cauda_equina"),
     ("pt", "o meu marido não faz xixi desde ontem", "cauda_equina"),
     ("ar", "أمي لا تستطيع حبس البول منذ الصباح", "cauda_equina"),
+    ("de", "mein Vater spürt seine Beine nicht mehr", "both_legs"),
+    ("de", "meine Mutter merkt nicht mehr, wann sie aufs Klo muss", "cauda_equina"),
 ]
 
 
@@ -91,6 +93,12 @@ OTHERS_NOW = [
     ("pl", "dziadek od rana nie może oddać moczu"),
     ("pt", "o meu avô não consegue urinar desde hoje de manhã"),
     ("ar", "جدي لا يستطيع التبول منذ الصباح"),
+    # an old operation in the same sentence does not make today's loss history
+    ("es", "mi padre, operado en 2019, no puede orinar desde ayer"),
+    ("fr", "mon père, opéré il y a deux ans, ne sent plus ses jambes depuis ce matin"),
+    ("de", "mein Vater wurde vor Jahren operiert und spürt seit heute seine Beine nicht"),
+    ("pt", "o meu avô operado há anos não consegue urinar desde ontem"),
+    ("ar", "أبي أجرى عملية قبل سنوات ولا يستطيع التبول منذ الصباح"),
 ]
 
 

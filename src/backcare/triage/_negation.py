@@ -42,6 +42,18 @@ _OTHERS_PAST = re.compile(
     r"|ha (?:\w+ )?anos|(?:\w+ )?anos atras|em (?:19|20)\d\d"
     r"|قبل (?:\w+ )?(?:سنوات|سنين|سنه|عام|اعوام)|زمان|من زمان|في (?:19|20)\d\d)\b"
 )
+# Words that place the sentence now, which outweigh a year or "years ago" in
+# the same sentence: "mi padre, operado en 2019, no puede orinar desde ayer".
+_OTHERS_NOW = re.compile(
+    r"\b(?:hoy|ahora|ayer|anoche|esta (?:manana|tarde|noche)|de repente"
+    r"|desde hace (?:\w+ )?(?:horas|dias)"
+    r"|aujourd ?hui|maintenant|hier|ce (?:matin|soir)|cette nuit|tout a coup"
+    r"|depuis (?:\w+ )?(?:heures|jours)"
+    r"|heute|jetzt|gestern|plotzlich|seit (?:\w+ )?(?:stunden|tagen)"
+    r"|dzis|dzisiaj|teraz|wczoraj|od rana|nagle|od (?:\w+ )?(?:godzin|dni)"
+    r"|hoje|agora|ontem|esta (?:manha|noite)|ha (?:\w+ )?(?:horas|dias)"
+    r"|اليوم|الان|امس|امبارح|الصبح|الصباح|فجاه|ساعات|ايام)\b"
+)
 # A clause that asks about a symptom in general rather than reporting it:
 # "if my legs went weak would that be serious", "what if I couldn't pee",
 # "can a back spasm cause bladder problems" (round 4; the safety net's
@@ -239,7 +251,7 @@ class ScopeReader:
         return self._others_past(text, start, end)
 
     def _others_past(self, text: str, start: int, end: int) -> bool:
-        """Whether the sentence is about someone else and placed back in time.
+        """Whether the sentence is about someone else, placed back in time and not now.
 
         Only the foreign time words: an English message reads as before.
         """
@@ -251,7 +263,10 @@ class ScopeReader:
         for sentence_end in _SENTENCE_END.finditer(text, 0, start):
             sentence = sentence_end.end()
         stop = _SENTENCE_END.search(text, end)
-        return _OTHERS_PAST.search(text, sentence, stop.start() if stop else len(text)) is not None
+        sentence_stop = stop.start() if stop else len(text)
+        if _OTHERS_PAST.search(text, sentence, sentence_stop) is None:
+            return False
+        return _OTHERS_NOW.search(text, sentence, sentence_stop) is None
 
     def is_hypothetical(self, text: str, start: int, end: int) -> bool:
         """Whether the clause of ``text[start:end]`` asks about the symptom in general.
