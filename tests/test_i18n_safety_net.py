@@ -109,7 +109,7 @@ def test_a_denied_topic_raises_nothing(pack: KnowledgePack, lang: str, text: str
 
 STATED_LOSS = [
     ("es", "desde el lunes la vejiga me gotea todo el rato", "cauda_equina"),
-    ("es", "hago pis con normalidad pero la zona de abajo la noto acorchada", "saddle_numbness"),
+    ("es", "hago pis con normalidad pero la zona del pompis la noto acorchada", "saddle_numbness"),
     ("fr", "ma vessie fuit toute seule depuis hier", "cauda_equina"),
     ("de", "seit gestern tropft die Blase einfach so", "cauda_equina"),
     ("pl", "od wczoraj pęcherz sam cieknie", "cauda_equina"),

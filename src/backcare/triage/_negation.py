@@ -28,6 +28,32 @@ _LONG_AGO = re.compile(
     r"a kid|a child|a teenager|a teen|at school|younger|a student)|in my (?:teens|twenties|youth)|"
     r"years ago|long ago|ages ago|when (?:i|she|he|we|they) (?:was|were) (?:pregnant|expecting))\b"
 )
+# Time words placing another person's event in the past, in the served
+# languages other than English (text folded as ``normalise`` does). They count
+# over the whole sentence, but only in a sentence about someone else: "a mi
+# hermano le operaron en 2019 y no podia orinar" is his history, while a carer's
+# "mi madre no puede orinar desde ayer" is happening now and has none of them.
+# Issue 17, the eighth development set.
+_OTHERS_PAST = re.compile(
+    r"\b(?:hace (?:\w+ )?anos|hace mucho|de (?:joven|nino|nina)|en (?:19|20)\d\d"
+    r"|il y a (?:\w+ )?ans|autrefois|jadis|avai(?:t|ent) (?:eu|perdu|fait|du)"
+    r"|vor (?:\w+ )?jahren|vor langer zeit|damals|fruher|im jahre? (?:19|20)\d\d"
+    r"|(?:\w+ )?lat temu|kiedys|dawno|w (?:19|20)\d\d"
+    r"|ha (?:\w+ )?anos|(?:\w+ )?anos atras|em (?:19|20)\d\d"
+    r"|قبل (?:\w+ )?(?:سنوات|سنين|سنه|عام|اعوام)|زمان|من زمان|في (?:19|20)\d\d)\b"
+)
+# Words that place the sentence now, which outweigh a year or "years ago" in
+# the same sentence: "mi padre, operado en 2019, no puede orinar desde ayer".
+_OTHERS_NOW = re.compile(
+    r"\b(?:hoy|ahora|ayer|anoche|esta (?:manana|tarde|noche)|de repente"
+    r"|desde hace (?:\w+ )?(?:horas|dias)"
+    r"|aujourd ?hui|maintenant|hier|ce (?:matin|soir)|cette nuit|tout a coup"
+    r"|depuis (?:\w+ )?(?:heures|jours)"
+    r"|heute|jetzt|gestern|plotzlich|seit (?:\w+ )?(?:stunden|tagen)"
+    r"|dzis|dzisiaj|teraz|wczoraj|od rana|nagle|od (?:\w+ )?(?:godzin|dni)"
+    r"|hoje|agora|ontem|esta (?:manha|noite)|ha (?:\w+ )?(?:horas|dias)"
+    r"|اليوم|الان|امس|امبارح|الصبح|الصباح|فجاه|ساعات|ايام)\b"
+)
 # A clause that asks about a symptom in general rather than reporting it:
 # "if my legs went weak would that be serious", "what if I couldn't pee",
 # "can a back spasm cause bladder problems" (round 4; the safety net's
@@ -220,7 +246,27 @@ class ScopeReader:
         """
         clause = self.clause_start(text, start, end)
         stop = self._breaks.search(text, end)
-        return _LONG_AGO.search(text, clause, stop.start() if stop else len(text)) is not None
+        if _LONG_AGO.search(text, clause, stop.start() if stop else len(text)) is not None:
+            return True
+        return self._others_past(text, start, end)
+
+    def _others_past(self, text: str, start: int, end: int) -> bool:
+        """Whether the sentence is about someone else, placed back in time and not now.
+
+        Only the foreign time words: an English message reads as before.
+        """
+        # The clause's end: the person is often named at its very start
+        # ("mon voisin avait perdu ...").
+        if not self.is_about_someone_else(text, end):
+            return False
+        sentence = 0
+        for sentence_end in _SENTENCE_END.finditer(text, 0, start):
+            sentence = sentence_end.end()
+        stop = _SENTENCE_END.search(text, end)
+        sentence_stop = stop.start() if stop else len(text)
+        if _OTHERS_PAST.search(text, sentence, sentence_stop) is None:
+            return False
+        return _OTHERS_NOW.search(text, sentence, sentence_stop) is None
 
     def is_hypothetical(self, text: str, start: int, end: int) -> bool:
         """Whether the clause of ``text[start:end]`` asks about the symptom in general.

@@ -251,8 +251,13 @@ class CrossLingualTriage:
         spans = self.candidates(normalised, denials)
         for clause in self.score(normalised, spans, encoder):
             someone_else = scope.is_about_someone_else(normalised.text, clause.span[1])
+            # Another person's event placed years back is history ("mon voisin
+            # avait perdu le contrôle de sa vessie"); a carer's present is not.
+            long_over = scope.is_long_over(normalised.text, *clause.span)
             for rid in wanted:
                 if rid in flags or (someone_else and rid in self.personal):
+                    continue
+                if long_over and rid not in self.personal:
                     continue
                 threshold, margin = fitted[rid]
                 similarity = clause.best[rid]

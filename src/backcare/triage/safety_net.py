@@ -164,7 +164,9 @@ def _raises(
         # A bare item of a list, "Bladder, bowels and legs all normal": the
         # reassurance closing the sentence covers it.
         stop = _SENTENCE_END.search(text, end)
-        if table.reassured.search(text, end, stop.start() if stop else len(text)):
+        # A slice, not search(text, end): the translated nets' reassurances
+        # open with "^(?!...negation...)", and "^" never matches at an offset.
+        if table.reassured.search(text[end : stop.start() if stop else len(text)]):
             return False
     if table.answered_no.match(text, end):
         return False
