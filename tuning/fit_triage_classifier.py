@@ -12,7 +12,8 @@ the round-5 dev set, nor the dev third of ``handwritten_fit2``):
 
 - every positive example phrasing of a family's rules (``content/red_flag_examples.yaml``)
   is that family; every negative example is ``none``;
-- the candidate clauses of every fit line (the detector's own gate and
+- the candidate clauses of every fit line (``DATA_NAMES`` of
+  ``fit_triage_semantic``: since round 6 also all of ``handwritten_fit4``) (the detector's own gate and
   negation check, so a denied clause is never a candidate): on a line whose
   flag is in a family, the candidate closest to that family's examples is the
   family, unless the scope reader calls it hypothetical, long over or someone
