@@ -112,13 +112,20 @@ def main() -> int:
         rules = triage_languages(query, tables, reply="en", run=run)
         normalised = normalise(query)
         scores = detector.score(normalised, detector.candidates(normalised, scope), encoder)
+        skipped = _skipped(normalised.text, scores, scope, detector.personal)
         lines.append(
             Line(
                 level=TriageLevel(row["level"]),
                 flag=row.get("flag"),
                 rules_level=rules.level,
                 best={
-                    rule_id: np.array([s.best[rule_id] for s in scores], dtype=np.float32)
+                    rule_id: np.array(
+                        [
+                            _NEVER if rule_id in skip else s.best[rule_id]
+                            for s, skip in zip(scores, skipped, strict=True)
+                        ],
+                        dtype=np.float32,
+                    )
                     for rule_id in detector.levels
                 },
                 rival={
@@ -201,6 +208,52 @@ def _fit(
 
 
 _SHAPE = (len(THRESHOLDS), len(MARGINS))
+# Below every threshold of the grid: a clause the layer skips for a rule.
+_NEVER = -1.0
+
+
+def _skipped(
+    text: str, scores: list, scope: ScopeReader, personal: frozenset[str] | set[str]
+) -> list[set[str] | _All]:
+    """Per clause, the rules the layer never fires on it (as ``SemanticDetector.detect``).
+
+    Round 6: a question ("what does saddle anaesthesia mean"), an episode long
+    over, or someone else's history is skipped by the layer, so it must not
+    count as over-triage here either; before, the fit tightened a rule against
+    lines the layer can never fire on (fit4 has many such look-alikes).
+    """
+    out: list[set[str] | _All] = []
+    for s in scores:
+        start, end = s.span
+        if scope.is_hypothetical(text, start, end):
+            out.append(_ALL)
+            continue
+        someone_else = scope.is_about_someone_else(text, end)
+        long_over = scope.is_long_over(text, start, end)
+        out.append(_Except(personal) if long_over else set())
+        if someone_else:
+            out[-1] = _ALL if long_over else set(personal)
+    return out
+
+
+class _All:
+    """Every rule."""
+
+    def __contains__(self, _rule_id: object) -> bool:
+        return True
+
+
+class _Except(_All):
+    """Every rule but these (long over: a personal rule, such as a cancer history, still counts)."""
+
+    def __init__(self, kept: frozenset[str] | set[str]) -> None:
+        self.kept = kept
+
+    def __contains__(self, rule_id: object) -> bool:
+        return rule_id not in self.kept
+
+
+_ALL = _All()
 
 
 def _profile(rule_id: str, level: TriageLevel, lines: list[Line]) -> None:
