@@ -26,6 +26,12 @@ Steps (measured, nothing hand-set):
    end of a flat score curve would over-fire on real questions.
 3. Write ``content/triage_semantic.yaml`` with the figures in its header.
 
+Round 6: the refit on these data (with ``handwritten_fit4``) tightened
+``saddle_numbness`` from 0.47/+0.06 to 0.60/+0.21 and on the dev data missed
+3 more emergencies than round 4's file at the same over-triage, so the shipped
+``content/triage_semantic.yaml`` is still round 4's; use ``--dry-run`` to see
+the refit (docs/triage.md, Round 6).
+
 Run: ``PYTHONPATH=src .venv/bin/python tuning/fit_triage_semantic.py [--data FILE ...]``
 (about a minute on 2 cores).
 """
