@@ -70,6 +70,9 @@ def test_the_fitted_file_loads_and_its_header_matches_it() -> None:
     fitted_on = " ".join(header)
     assert "generated_fit.jsonl" in fitted_on and "handwritten_fit2.jsonl" in fitted_on
     assert "Never *_test, handwritten_fit3" in fitted_on
+    # Round 6: the self-care look-alikes are fit data, and the header says the shipped mode.
+    assert "handwritten_fit4.jsonl" in fitted_on
+    assert any(h.startswith(f"# Mode {classifier.mode}:") for h in header)
     # One header line per family, with the threshold the body holds.
     assert classifier.classes[0] == "none"
     assert set(classifier.classes[1:]) == set(FAMILIES)
@@ -180,6 +183,60 @@ def test_a_question_or_an_old_event_never_fires_even_if_the_classifier_says_yes(
     ):
         assert not {r for r in _flags(eager, text, encoder) if r in FAMILIES["cauda"]}, text
         assert "major_trauma" not in _flags(eager, text, encoder), text
+
+
+UNCHANGED = (
+    "my waterworks are the same as ever",
+    "me bladder's grand, it's me back",
+    "legs and bladder are behaving themselves",
+)
+
+
+@pytest.mark.parametrize("text", UNCHANGED)
+def test_a_report_of_no_change_is_reassurance_even_if_the_classifier_says_yes(text: str) -> None:
+    # Round 6: "the same as ever", "behaving themselves", "grand" say all is well.
+    _, encoder, detector = _shared()
+    eager = detector.with_classifier(_always(detector, encoder.encode(["x"]).shape[1]))
+    assert not {r for r in _flags(eager, text, encoder) if r in FAMILIES["cauda"]}, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["my bladder is not behaving since my back went", "my waterworks aren't the same as ever"],
+)
+def test_a_change_reported_with_the_same_words_still_reaches_the_classifier(text: str) -> None:
+    # The control: after "not" / "n't" the same words report a change.
+    _, encoder, detector = _shared()
+    eager = detector.with_classifier(_always(detector, encoder.encode(["x"]).shape[1]))
+    assert {r for r in _flags(eager, text, encoder) if r in FAMILIES["cauda"]}, text
+
+
+def test_the_semantic_fit_skips_what_the_layer_skips() -> None:
+    # Round 6: tuning/fit_triage_semantic.py counts a clause for a rule only
+    # where SemanticDetector.detect could fire it, so questions, episodes long
+    # over and other people's histories do not tighten a rule's threshold.
+    import sys
+
+    sys.path.insert(0, str(REPO / "tuning"))
+    from fit_triage_semantic import _skipped
+
+    pack, encoder, detector = _shared()
+    scope = ScopeReader(pack.red_flags.language)
+    personal = detector.personal
+    assert "cancer_history" in personal and "cauda_equina" not in personal
+
+    def skipped(text: str) -> list[object]:
+        normalised = normalise(text)
+        scores = detector.score(normalised, detector.candidates(normalised, scope), encoder)
+        assert scores, text
+        return _skipped(normalised.text, scores, scope, personal)
+
+    (question,) = skipped("what does saddle anaesthesia mean")
+    assert "saddle_numbness" in question and "cancer_history" in question
+    (over,) = skipped("years ago I wet myself after an operation, all cleared up")
+    assert "cauda_equina" in over and "cancer_history" not in over
+    (now,) = skipped("I wet myself without noticing")
+    assert "cauda_equina" not in now
 
 
 # Fit-data paraphrases (handwritten_fit.jsonl / generated_fit.jsonl, never dev or test)

@@ -28,6 +28,7 @@ FIT = (
     "handwritten_fit.jsonl",
     "handwritten_fit2.jsonl",
     "handwritten_fit3.jsonl",  # dev only (round 5), but never in a test file either
+    "handwritten_fit4.jsonl",  # round 6: self-care look-alikes, all of it fit
 )
 TEST = ("generated_test.jsonl", "handwritten_test.jsonl")
 
