@@ -16,28 +16,13 @@ import dataclasses
 import json
 import statistics
 import time
-from pathlib import Path
+
+from _i18n_lines import ROOT, i18n_red_flag_lines  # benchmarks/ runs as the script folder
 
 from backcare.knowledge.pack import load_pack
 from backcare.language import detect_language, triage_plan
 from backcare.service import prepare_query, triage_layers
 from backcare.triage.layered import triage_layered
-
-ROOT = Path(__file__).resolve().parents[1]
-SERVED = ("es", "fr", "de", "pl", "pt", "ar")
-
-
-def _lines() -> list[str]:
-    files = [ROOT / f"eval/i18n/red_flags_{code}.jsonl" for code in SERVED]
-    files.append(ROOT / "eval/i18n/holdout/red_flags_holdout.jsonl")
-    for prefix in ("red_flags_", "red_flags2_", "red_flags3_", "red_flags4_", "red_flags5_"):
-        files += [ROOT / f"eval/i18n/test/{prefix}{code}.jsonl" for code in SERVED]
-    return [
-        json.loads(raw)["q"]
-        for path in files
-        for raw in path.read_text(encoding="utf-8").splitlines()
-        if raw.strip()
-    ]
 
 
 def main() -> int:
@@ -46,7 +31,12 @@ def main() -> int:
     args = parser.parse_args()
     pack = load_pack(ROOT / "content")
     tables = pack.triage_tables
-    queries = [prepare_query(line) for line in _lines()]
+    queries = [
+        prepare_query(line)
+        for line in i18n_red_flag_lines(
+            ("red_flags_", "red_flags2_", "red_flags3_", "red_flags4_", "red_flags5_")
+        )
+    ]
     plans = [triage_plan(detect_language(query), tables) for query in queries]
     with_net = triage_layers(pack)
     without = dataclasses.replace(with_net, translated_net=None)

@@ -11,10 +11,11 @@ and reports the resident memory the layer's example vectors add.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import time
 from pathlib import Path
+
+from _i18n_lines import ROOT, i18n_red_flag_lines  # benchmarks/ runs as the script folder
 
 from backcare.knowledge.pack import load_pack
 from backcare.service import (
@@ -26,28 +27,12 @@ from backcare.service import (
 )
 from backcare.settings import get_settings
 
-ROOT = Path(__file__).resolve().parents[1]
-SERVED = ("es", "fr", "de", "pl", "pt", "ar")
-
 
 def _rss_mb() -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
-
-
-def _lines() -> list[str]:
-    files = [ROOT / f"eval/i18n/red_flags_{code}.jsonl" for code in SERVED]
-    files.append(ROOT / "eval/i18n/holdout/red_flags_holdout.jsonl")
-    for prefix in ("red_flags_", "red_flags2_", "red_flags3_"):
-        files += [ROOT / f"eval/i18n/test/{prefix}{code}.jsonl" for code in SERVED]
-    return [
-        json.loads(raw)["q"]
-        for path in files
-        for raw in path.read_text(encoding="utf-8").splitlines()
-        if raw.strip()
-    ]
 
 
 def main() -> int:
@@ -62,7 +47,10 @@ def main() -> int:
         raise SystemExit("the multilingual encoder is not built")
     layer = triage_layers(pack).crosslingual
     assert layer is not None
-    queries = [prepare_query(text) for text in _lines()]
+    queries = [
+        prepare_query(text)
+        for text in i18n_red_flag_lines(("red_flags_", "red_flags2_", "red_flags3_"))
+    ]
     e5.encode_query("warm up")  # cross-language retrieval opens it for such messages anyway
     before = _rss_mb()
     triage_message(pack, queries[0], encoder=encoder, multilingual=e5)  # embeds the examples

@@ -58,6 +58,7 @@ sys.path.insert(0, str(HERE.parent))
 from benchmarks.quality_sets import Suite, suites  # noqa: E402
 
 from backcare import load_pack  # noqa: E402
+from backcare.model import RetrievalParams  # noqa: E402
 from backcare.retrieval.background import BACKGROUND  # noqa: E402
 from backcare.retrieval.calibration import Calibration, from_scores, own_sample  # noqa: E402
 from backcare.retrieval.dense import Encoder  # noqa: E402
@@ -296,12 +297,9 @@ def figures(t: Table, answer: np.ndarray) -> dict[str, dict[str, float]]:
     return stats
 
 
-def main() -> int:
-    data = collect()
-    weights, share = fit_weights(data)
-    ranking = {n: _ranking_score(d[0], weights, share) for n, d in data.items()}
-    print(f"fusion: weights={weights} share={share} (top-1, MRR) {ranking}")
-    params = load_pack().params.model_copy(
+def blend_params(weights: tuple[float, float, float], share: float) -> RetrievalParams:
+    """The shipped pack's parameters with the fusion blend ``weights`` and BM25 ``share``."""
+    return load_pack().params.model_copy(
         update={
             "dense_weight": weights[0],
             "answer_weight": weights[1],
@@ -309,6 +307,14 @@ def main() -> int:
             "bm25_answer_share": share,
         }
     )
+
+
+def main() -> int:
+    data = collect()
+    weights, share = fit_weights(data)
+    ranking = {n: _ranking_score(d[0], weights, share) for n, d in data.items()}
+    print(f"fusion: weights={weights} share={share} (top-1, MRR) {ranking}")
+    params = blend_params(weights, share)
     t = table(data, weights, share, params)
     w, threshold = fit_confidence(t, list(range(len(FEATURES))), OOS_FLOOR)
     p = 1 / (1 + np.exp(-(w[0] + t.x @ w[1:])))

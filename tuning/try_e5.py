@@ -239,14 +239,7 @@ def e5_feature_column(data: fit.Data, weights, share) -> np.ndarray:
 
 
 def confidence_cv(data: fit.Data, weights, share, *, e5_feature: bool, floor: float):
-    params = load_pack().params.model_copy(
-        update={
-            "dense_weight": weights[0],
-            "answer_weight": weights[1],
-            "bm25_weight": weights[2],
-            "bm25_answer_share": share,
-        }
-    )
+    params = fit.blend_params(weights, share)
     t = fit.table(data, weights, share, params)
     columns = list(range(len(fit.FEATURES)))
     if e5_feature:
