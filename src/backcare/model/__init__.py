@@ -15,118 +15,20 @@ reads follows (the diary export and the ingest readers), kept here because
 both sit above this layer.
 """
 
-from backcare.model.care import (
-    AgeNote,
-    CarePhase,
-    CarePlan,
-    CarePlanDay,
-    CarePlanPhase,
-    CarePlanTable,
-)
-from backcare.model.diary import (
-    CheckIn,
-    DiarySummary,
-    DiaryTag,
-    DiaryText,
-    DiaryWarning,
-    Episode,
-    EpisodePatch,
-    EpisodeSummary,
-    NewCheckIn,
-    NewEpisode,
-    User,
-)
-from backcare.model.entries import (
-    FaqEntry,
-    Hit,
-    RetrievalParams,
-    Source,
-)
-from backcare.model.reply import (
-    Alternative,
-    Answer,
-    DetectedLanguage,
-    ErrorReply,
-    QueryErrorInfo,
-    Reply,
-)
-from backcare.model.review import (
-    Proposal,
-    RatedEntry,
-    ReviewReport,
-    UnansweredCluster,
-)
-from backcare.model.triage import (
-    TOPIC_IDS,
-    ClassifierParams,
-    FollowUp,
-    FollowUpBank,
-    FollowUpQuestion,
-    FollowUpTopic,
-    FollowUpTranslation,
-    RedFlagRule,
-    RedFlagRules,
-    SemanticExamples,
-    SemanticParams,
-    SemanticRule,
-    TriageFlag,
-    TriageLanguage,
-    TriageLayer,
-    TriageLevel,
-    TriageResult,
-    TriageTopic,
-    TriageTopics,
-)
+# Each module's __all__ is the one list of its names; the package re-exports
+# them (a name added to a module but listed only here had already drifted).
+from backcare.model import care, diary, entries, reply, review, triage
+from backcare.model.care import *  # noqa: F403
+from backcare.model.diary import *  # noqa: F403
+from backcare.model.entries import *  # noqa: F403
+from backcare.model.reply import *  # noqa: F403
+from backcare.model.review import *  # noqa: F403
+from backcare.model.triage import *  # noqa: F403
 
-__all__ = [
-    "ClassifierParams",
-    "AgeNote",
-    "Alternative",
-    "Answer",
-    "CarePhase",
-    "CarePlan",
-    "CarePlanDay",
-    "CarePlanPhase",
-    "CarePlanTable",
-    "CheckIn",
-    "DetectedLanguage",
-    "DiarySummary",
-    "DiaryTag",
-    "DiaryText",
-    "DiaryWarning",
-    "Episode",
-    "EpisodePatch",
-    "EpisodeSummary",
-    "ErrorReply",
-    "FaqEntry",
-    "FollowUp",
-    "FollowUpBank",
-    "FollowUpQuestion",
-    "FollowUpTopic",
-    "FollowUpTranslation",
-    "Hit",
-    "NewCheckIn",
-    "NewEpisode",
-    "Proposal",
-    "QueryErrorInfo",
-    "RatedEntry",
-    "RedFlagRule",
-    "RedFlagRules",
-    "Reply",
-    "RetrievalParams",
-    "ReviewReport",
-    "SemanticExamples",
-    "SemanticParams",
-    "SemanticRule",
-    "Source",
-    "TOPIC_IDS",
-    "TriageFlag",
-    "TriageLanguage",
-    "TriageLayer",
-    "TriageLevel",
-    "TriageResult",
-    "TriageTopic",
-    "TriageTopics",
-    "UnansweredCluster",
-    "User",
-]
+__all__ = []
+__all__ += care.__all__
+__all__ += diary.__all__
+__all__ += entries.__all__
+__all__ += reply.__all__
+__all__ += review.__all__
+__all__ += triage.__all__

@@ -13,6 +13,7 @@ from backcare.model.entries import Source
 
 __all__ = [
     "TOPIC_IDS",
+    "ClassifierParams",
     "FollowUp",
     "FollowUpBank",
     "FollowUpQuestion",
