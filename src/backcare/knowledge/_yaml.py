@@ -9,11 +9,7 @@ import yaml
 from pydantic import ValidationError
 
 from backcare.errors import KnowledgePackError, PackValidationError
-
-try:  # the C loader is several times faster; pure Python is the fallback
-    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
-except AttributeError:  # pragma: no cover - depends on how PyYAML was built
-    _Loader = yaml.SafeLoader
+from backcare.model.yamltext import parse_yaml
 
 
 def read_yaml(path: Path) -> Any:
@@ -25,7 +21,7 @@ def read_yaml(path: Path) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise KnowledgePackError(f"{path}: cannot read file ({exc})") from exc
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+        return parse_yaml(text)
     except yaml.YAMLError as exc:
         raise PackValidationError(f"{path}: invalid YAML: {exc}") from exc
 

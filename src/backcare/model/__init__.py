@@ -11,8 +11,9 @@ imports from ``backcare.model``:
 - ``review.py``: unanswered clusters, proposals, rated answers.
 
 ``csvcells.py`` is not a type but the one rule every CSV backcare writes and
-reads follows (the diary export and the ingest readers), kept here because
-both sit above this layer.
+reads follows (the diary export and the ingest readers), and ``yamltext.py``
+the one way YAML text is parsed (the pack loaders and triage's content
+files): kept here because both users sit above this layer.
 """
 
 # Each module's __all__ is the one list of its names; the package re-exports

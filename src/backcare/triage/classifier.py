@@ -28,7 +28,7 @@ from pydantic import ValidationError
 
 from backcare.errors import PackValidationError
 from backcare.model import ClassifierParams
-from backcare.triage._yaml import parse
+from backcare.model.yamltext import parse_yaml
 
 __all__ = [
     "FAMILIES",
@@ -173,7 +173,7 @@ def load_clause_classifier(root: Path) -> ClauseClassifier | None:
     if not path.exists():
         return None
     try:
-        params = ClassifierParams.model_validate(parse(path.read_text(encoding="utf-8")))
+        params = ClassifierParams.model_validate(parse_yaml(path.read_text(encoding="utf-8")))
     except (OSError, yaml.YAMLError, ValidationError) as exc:
         raise PackValidationError(f"{path}: not a clause classifier: {exc}") from exc
     unknown = sorted(set(params.classes[1:]) - set(FAMILIES))

@@ -39,8 +39,8 @@ import numpy as np
 import numpy.typing as npt
 
 from backcare.model import RedFlagRules, TriageFlag, TriageLanguage, TriageLevel
+from backcare.model.yamltext import parse_yaml
 from backcare.triage._negation import Normalised, ScopeReader
-from backcare.triage._yaml import parse
 from backcare.triage.semantic import ClauseScores, ExampleIndex
 
 __all__ = [
@@ -423,7 +423,7 @@ def load_crosslingual(
         if not path.is_file():
             languages[code] = LanguageExamples({}, (), None)
             continue
-        data = parse(path.read_text(encoding="utf-8")) or {}
+        data = parse_yaml(path.read_text(encoding="utf-8")) or {}
         known = {rid for rid in (data.get("positive") or {}) if rid in english}
         positive = {rid: tuple(data["positive"][rid]) for rid in known}
         pattern = data.get("symptom_negations")
@@ -439,7 +439,7 @@ def load_crosslingual(
     params = None
     fitted = content_dir / "i18n" / "triage_crosslingual.yaml"
     if fitted.is_file():
-        data = parse(fitted.read_text(encoding="utf-8")) or {}
+        data = parse_yaml(fitted.read_text(encoding="utf-8")) or {}
         params = CrossLingualParams(
             model_id=str(data.get("model_id", "")),
             rules={

@@ -37,8 +37,8 @@ from pydantic import ValidationError
 
 from backcare.errors import KnowledgePackError, PackValidationError
 from backcare.model import FollowUpBank, RedFlagRules, TriageFlag, TriageTopics
+from backcare.model.yamltext import parse_yaml
 from backcare.triage._negation import ScopeReader, normalise
-from backcare.triage._yaml import parse
 from backcare.triage.rules import scope_reader
 from backcare.triage.safety_net import safety_net
 
@@ -220,13 +220,13 @@ def _negations(path: Path) -> dict[str, str]:
     """``symptom_negations`` and ``nothing_odd`` of the cross-language examples, if any."""
     if not path.is_file():
         return {}
-    data = parse(path.read_text(encoding="utf-8")) or {}
+    data = parse_yaml(path.read_text(encoding="utf-8")) or {}
     return {key: str(data[key]) for key in ("symptom_negations", "nothing_odd") if data.get(key)}
 
 
 def _read(path: Path) -> dict[str, Any]:
     try:
-        data = parse(path.read_text(encoding="utf-8"))
+        data = parse_yaml(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise KnowledgePackError(f"{path}: cannot read the safety net ({exc})") from exc
     except yaml.YAMLError as exc:
