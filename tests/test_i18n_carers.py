@@ -14,25 +14,15 @@ from __future__ import annotations
 import pytest
 
 from backcare.knowledge.pack import KnowledgePack, load_pack
-from backcare.model import TriageLevel, TriageResult
-from backcare.service import prepare_query, triage_layers
+from backcare.model import TriageLevel
 from backcare.triage._negation import ScopeReader, normalise
-from backcare.triage.layered import triage_layered
 from backcare.triage.rules import scope_reader
+from tests.test_i18n_safety_net import _triage  # rules, every model-free layer, the net
 
 
 @pytest.fixture(scope="module")
 def pack() -> KnowledgePack:
     return load_pack()
-
-
-def _triage(pack: KnowledgePack, text: str, lang: str) -> TriageResult:
-    """Rules and every model-free layer (the translated net among them), reply in ``lang``."""
-    tables = pack.triage_tables
-    run = tuple(dict.fromkeys([lang, "en", *tables]))
-    return triage_layered(
-        prepare_query(text), tables, reply=lang, run=run, layers=triage_layers(pack)
-    )
 
 
 # A relative's symptom told now, in the third person: the rules alone catch it.
