@@ -296,13 +296,7 @@ class OnnxMiniLM:
         to the same sentences encoded alone. One text a call keeps stored vectors
         equal to query vectors and independent of batch order.
         """
-        for start in range(0, len(texts), batch_size):
-            chunk = texts[start : start + batch_size]
-            for offset, text in enumerate(chunk):
-                out[start + offset] = self._encode_one(text)
-            if progress is not None:
-                progress(len(chunk))
-        return out
+        return _fill_one_by_one(texts, out, batch_size, progress, self._encode_one)
 
     def encode_query(self, text: str) -> Vector:
         """Encode one query without padding, with an LRU cache of recent queries.
@@ -396,13 +390,7 @@ class HashingEncoder:
         """
         _check_batch_args(texts, batch_size)
         out = np.empty((len(texts), self._dim), dtype=np.float32)
-        for start in range(0, len(texts), batch_size):
-            chunk = texts[start : start + batch_size]
-            for offset, text in enumerate(chunk):
-                out[start + offset] = self._vector(text)
-            if progress is not None:
-                progress(len(chunk))
-        return out
+        return _fill_one_by_one(texts, out, batch_size, progress, self._vector)
 
     def encode_query(self, text: str) -> Vector:
         """Encode one query.
@@ -429,6 +417,23 @@ class HashingEncoder:
             return vector
         vector /= norm
         return vector
+
+
+def _fill_one_by_one(
+    texts: Sequence[str],
+    out: Vectors,
+    batch_size: int,
+    progress: Callable[[int], None] | None,
+    one: Callable[[str], Vector],
+) -> Vectors:
+    """Fill ``out`` with ``one(text)`` row by row, calling ``progress`` once a batch."""
+    for start in range(0, len(texts), batch_size):
+        chunk = texts[start : start + batch_size]
+        for offset, text in enumerate(chunk):
+            out[start + offset] = one(text)
+        if progress is not None:
+            progress(len(chunk))
+    return out
 
 
 def _check_batch_args(texts: Sequence[str], batch_size: int) -> None:
