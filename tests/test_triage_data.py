@@ -31,7 +31,11 @@ FIT = (
     "handwritten_fit4.jsonl",  # round 6: self-care look-alikes, all of it fit
     "handwritten_dev5.jsonl",  # dev only (round 7), but never in a test file either
 )
-TEST = ("generated_test.jsonl", "handwritten_test.jsonl")
+TEST = (
+    "generated_test.jsonl",
+    "handwritten_test.jsonl",
+    "handwritten_blind8.jsonl",  # round 8: written blind, never tuned on
+)
 
 
 def fold(text: str) -> str:
