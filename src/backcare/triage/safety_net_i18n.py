@@ -36,7 +36,7 @@ import yaml
 from pydantic import ValidationError
 
 from backcare.errors import KnowledgePackError, PackValidationError
-from backcare.model import FollowUpBank, RedFlagRules, TriageFlag, TriageTopics
+from backcare.model import FollowUpBank, RedFlagRules, TriageFlag, TriageTopic, TriageTopics
 from backcare.model.yamltext import parse_yaml
 from backcare.triage._negation import ScopeReader, normalise
 from backcare.triage.rules import scope_reader
@@ -49,7 +49,9 @@ FILE_NAME = "safety_net.yaml"
 
 # Per-language keys of the file; each topic takes the regex lists of the
 # English topic table (content/triage_topics.yaml).
-_TOPIC_KEYS = frozenset({"about", "about_words", "needs", "needs_words", "unless", "escalate"})
+_TOPIC_KEYS = frozenset(
+    {"about", "about_words", "needs", "needs_words", "unless", "escalate", "escalate_to"}
+)
 _TOP_KEYS = frozenset(
     {"breaks", "symptom_negations", "long_ago", "reassured", "hypothetical", "answered_no"}
     | {"topics"}
@@ -270,7 +272,7 @@ def _table(
                 "message": message,
                 "question": _question(bank, topic.id, code) or topic.question,
                 "covered_by": topic.covered_by,
-                "escalate_to": topic.escalate_to if own.get("escalate") else None,
+                "escalate_to": _escalate_to(path, topic, own),
             }
         )
     table = {key: data[key] for key in ("reassured", "hypothetical", "answered_no") if key in data}
@@ -278,6 +280,29 @@ def _table(
         return TriageTopics.model_validate({**table, "topics": items})
     except ValidationError as exc:
         raise PackValidationError(f"{path}: {exc}; fix the named field") from exc
+
+
+def _escalate_to(path: Path, topic: TriageTopic, own: Mapping[str, Any]) -> str | None:
+    """The rule a stated loss on ``topic`` raises in this language (None: never escalate).
+
+    English escalates bladder, bowel, saddle and trauma. A language may name
+    the rule for another topic (``escalate_to``, one of its ``covered_by``):
+    CONTENT.md section 3 makes "leg getting weaker by the hour" (leg_weakness)
+    and chest tightness with back pain (chest_breathless) emergencies, so the
+    net says them as the rule rather than as an urgent question. It may not
+    name another rule where English already chose one.
+    """
+    if not own.get("escalate"):
+        return None
+    named = own.get("escalate_to")
+    if named is None:
+        return topic.escalate_to
+    if topic.escalate_to is not None and named != topic.escalate_to:
+        raise PackValidationError(
+            f"{path}: topic '{topic.id}': escalate_to {named!r} differs from English's "
+            f"{topic.escalate_to!r}; leave it out to use English's"
+        )
+    return str(named)
 
 
 def _question(bank: FollowUpBank, topic: str, code: str) -> str | None:
