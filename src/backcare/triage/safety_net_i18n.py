@@ -36,11 +36,18 @@ import yaml
 from pydantic import ValidationError
 
 from backcare.errors import KnowledgePackError, PackValidationError
-from backcare.model import FollowUpBank, RedFlagRules, TriageFlag, TriageTopic, TriageTopics
+from backcare.model import (
+    FollowUpBank,
+    RedFlagRules,
+    TriageFlag,
+    TriageLevel,
+    TriageTopic,
+    TriageTopics,
+)
 from backcare.model.yamltext import parse_yaml
-from backcare.triage._negation import ScopeReader, normalise
+from backcare.triage._negation import Normalised, ScopeReader, normalise
 from backcare.triage.rules import scope_reader
-from backcare.triage.safety_net import safety_net
+from backcare.triage.safety_net import SafetyNetHit, safety_net
 
 __all__ = ["FILE_NAME", "NetLine", "TranslatedNet", "load_translated_net"]
 
@@ -116,7 +123,9 @@ class TranslatedNet:
         if breaks is not None:
             normalised = normalised.with_text(breaks.sub(_as_break, normalised.text))
         scope = _OwnScope(scope_reader(own), self.symptoms.get(code), self.long_ago.get(code))
-        hits = safety_net(normalised, table, scope, fired, levels)
+        earlier = list(fired)
+        hits = safety_net(normalised, table, scope, earlier, levels)
+        hits += _escalations_under(normalised, table, scope, earlier, levels, hits)
         lines = []
         for hit in hits:
             rule = _rule(hit.flag.id, own, english)
@@ -125,6 +134,42 @@ class TranslatedNet:
             else:
                 lines.append(NetLine(hit.flag, rule[0], rule[1]))
         return lines
+
+
+def _escalations_under(
+    normalised: Normalised,
+    table: TriageTopics,
+    scope: ScopeReader,
+    fired: list[TriageFlag],
+    levels: Mapping[str, TriageLevel],
+    hits: list[SafetyNetHit],
+) -> list[SafetyNetHit]:
+    """Escalations a less urgent rule of the same topic hid.
+
+    A rule any layer raised at urgent settles its topic's question, but not
+    the topic's emergency: "levei um tombo feio do cavalo" drew fracture_risk
+    (urgent) from the cross-language layer, which settled the trauma topic
+    before the net could read the fall from a horse as major_trauma. The net
+    is run again without such lesser flags, and only its escalations are kept.
+    """
+    lesser = {
+        flag.id
+        for flag in fired
+        for topic in table.topics
+        if topic.escalate_to is not None
+        and flag.id in topic.covered_by
+        and flag.id != topic.escalate_to
+        and flag.level.rank < levels.get(topic.escalate_to, flag.level).rank
+    }
+    if not lesser:
+        return []
+    raised = {hit.flag.id for hit in hits}
+    kept = [flag for flag in fired if flag.id not in lesser]
+    return [
+        hit
+        for hit in safety_net(normalised, table, scope, kept, levels)
+        if hit.flag.id == hit.topic.escalate_to and hit.flag.id not in raised
+    ]
 
 
 class _OwnScope(ScopeReader):
