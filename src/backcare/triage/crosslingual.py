@@ -476,4 +476,3 @@ def load_crosslingual(
             },
         )
     return CrossLingualTriage(english, english_negative, languages, params, rules, cache_dir)
-
