@@ -17,6 +17,7 @@ from backcare.errors import PackValidationError
 from backcare.knowledge.pack import KnowledgePack, load_pack
 from backcare.model import TriageFlag, TriageLevel
 from backcare.service import triage_layers
+from backcare.triage._negation import normalise
 from backcare.triage.crosslingual import LanguageExamples, load_crosslingual
 from backcare.triage.safety_net_i18n import load_translated_net
 from tests.test_i18n_safety_net import _pack_with, _triage
@@ -236,3 +237,37 @@ def test_an_arabic_leg_with_its_side_is_one_leg(pack: KnowledgePack, text: str) 
 def test_arabic_legs_without_a_side_still_fire(pack: KnowledgePack, text: str) -> None:
     result = _triage(pack, text, "ar", net=False)
     assert "both_legs" in {flag.id for flag in result.flags}
+
+
+# Class: a denial that covers only the first of a coordinated list.
+def test_weder_noch_denies_the_second_item_however_far(pack: KnowledgePack) -> None:
+    text = "ich habe weder Probleme mit der Blase noch mit dem Darm"
+    assert _triage(pack, text, "de").level is TriageLevel.SELF_CARE
+    # "noch" alone is "still": it denies nothing
+    assert _triage(pack, "ich kann noch immer nicht pinkeln", "de").level is (TriageLevel.EMERGENCY)
+
+
+# Class: statements of normal function read as a symptom by the encoder
+# ("ich spüre noch alles" scored as saddle_numbness): such a clause is a denial
+# and is not embedded, unless it also says a symptom.
+@pytest.mark.parametrize(
+    ("lang", "text", "denied"),
+    [
+        ("de", "ich spüre noch alles", True),
+        ("es", "todavía lo noto todo ahí abajo", True),
+        ("fr", "je sens encore tout", True),
+        ("pl", "czuję jeszcze wszystko", True),
+        ("pt", "ainda sinto tudo", True),
+        ("ar", "لسه حاسس بكل شي", True),
+        ("de", "ich spüre nicht mehr alles da unten", False),
+        ("es", "no siento todo bien ahí abajo", False),
+    ],
+)
+def test_feeling_everything_is_a_denial(
+    pack: KnowledgePack, lang: str, text: str, denied: bool
+) -> None:
+    layer = load_crosslingual(pack.root, pack.triage_tables["en"], {}, [], cache_dir=None)
+    assert layer is not None
+    reader = layer.denials(lang, pack.triage_tables[lang].language)
+    folded = normalise(text).text
+    assert reader.denied(folded, 0, len(folded)) is denied
