@@ -271,3 +271,48 @@ def test_feeling_everything_is_a_denial(
     reader = layer.denials(lang, pack.triage_tables[lang].language)
     folded = normalise(text).text
     assert reader.denied(folded, 0, len(folded)) is denied
+
+
+# Class: the clinician's words for a sign, and retention told as a story that
+# opens with its negation ("no he ido al baño ... no sale nada").
+@pytest.mark.parametrize(
+    ("lang", "text", "rule"),
+    [
+        ("es", "parestesias perianales desde ayer", "saddle_numbness"),
+        ("es", "anestesia en silla de montar", "saddle_numbness"),
+        ("pt", "anestesia em sela desde ontem", "saddle_numbness"),
+        ("de", "Reithosenanästhesie seit dem Morgen", "saddle_numbness"),
+        (
+            "es",
+            "no he ido al baño en todo el día y cuando lo intento no sale nada",
+            "cauda_equina",
+        ),
+        (
+            "fr",
+            "je ne suis pas allé aux toilettes de la journée et quand j'essaie rien ne vient",
+            "cauda_equina",
+        ),
+    ],
+)
+def test_clinical_words_and_stories_fire_their_rule(
+    pack: KnowledgePack, lang: str, text: str, rule: str
+) -> None:
+    result = _triage(pack, text, lang, net=False)
+    assert any(flag.id == rule and flag.layer == "rules" for flag in result.flags)
+
+
+# Every rule table runs on every message, and Spanish and Portuguese share the
+# clinical words: each table knows the other's denials.
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("pt", "sem parestesias na região genital"),
+        ("es", "no hay hipoestesia perianal"),
+        ("pt", "sem febre, sem perder urina, sem fraqueza nas pernas"),
+    ],
+)
+def test_a_neighbours_denial_holds_in_both_tables(
+    pack: KnowledgePack, lang: str, text: str
+) -> None:
+    for code in ("es", "pt"):
+        assert _triage(pack, text, code).level is TriageLevel.SELF_CARE, code
