@@ -219,6 +219,13 @@ def test_one_leg_named_by_its_side_is_not_both_legs(pack: KnowledgePack) -> None
     assert allows("es", "hormigueo en las dos piernas, mas en la izquierda")
     assert allows("fr", "les deux jambes me lachent")
     assert allows("pl", "dretwieja mi nogi")
+    # a clause naming no leg takes the message's count
+    text = "a dor desce pela perna esquerda ate o pe, com formigamento"
+    start = text.index("com formigamento")
+    assert not layer.languages["pt"].allows("both_legs", text, start, len(text))
+    text = "doem as duas pernas, com formigamento"
+    start = text.index("com formigamento")
+    assert layer.languages["pt"].allows("both_legs", text, start, len(text))
     # only both_legs is affected
     assert allows("es", "la pierna izquierda no me responde", "leg_weakness")
 

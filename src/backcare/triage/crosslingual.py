@@ -107,13 +107,24 @@ class LanguageExamples:
         symptom, not the count, and read one leg named with its side as both
         legs ("la pierna izquierda ... hormigueo en ese pie", "ins linke Bein
         ... die Zehen kribbeln"). A clause naming one side and no word for both
-        is not about both legs; every other rule is left to meaning.
+        is not about both legs, nor is a clause naming neither in a message
+        that does; every other rule is left to meaning.
         """
         if rule_id != _BOTH_LEGS or self.one_side is None:
             return True
+        if not self._counts(text, start, end):
+            # "..., com formigamento": a clause that names no leg takes the
+            # count the rest of the message gives.
+            start, end = 0, len(text)
         if not self.one_side.search(text, start, end):
             return True
         return self.both_sides is not None and bool(self.both_sides.search(text, start, end))
+
+    def _counts(self, text: str, start: int, end: int) -> bool:
+        """Whether the clause says how many legs (one side, or both)."""
+        assert self.one_side is not None
+        both = self.both_sides is not None and self.both_sides.search(text, start, end)
+        return bool(both or self.one_side.search(text, start, end))
 
 
 @dataclass(frozen=True)
