@@ -8,8 +8,12 @@ saddle, weak legs, the chest, a fever or a fall, not denied in the message's
 own language, raises ``check_<topic>`` at urgent, and the interview asks its
 translated follow-up questions. A clause that states a present loss of
 bladder, bowel or saddle function ("no puedo orinar", "nie czuję krocza"),
-or a fall from a height or a road collision, raises the rule itself, exactly
-as the English net does.
+or a fall from a height or a road collision, raises the rule itself, as the
+English net does; a language may also escalate the legs (weaker by the hour,
+foot drop: ``leg_weakness``) and the chest (pain, tightness, breathlessness:
+``chest_breathless``), which CONTENT.md section 3 makes emergencies. A less
+urgent rule of a topic (``fracture_risk`` for a fall) settles its question,
+never its escalation.
 
 Each language's words are data (``content/i18n/<code>/safety_net.yaml``);
 the English net's engine (``backcare.triage.safety_net``) runs them, with
