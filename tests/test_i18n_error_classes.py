@@ -44,6 +44,7 @@ STATED_LOSS = [
     ("de", "es drückt auf der Brust und der Rücken tut weh", "chest_breathless"),
     ("pl", "brakuje mi tchu i plecy bolą", "chest_breathless"),
     ("ar", "أحس إني مخنوق وظهري يوجعني", "chest_breathless"),
+    ("de", "ich bekomme schlecht Luft und habe Rückenschmerzen", "chest_breathless"),
 ]
 
 
@@ -323,3 +324,12 @@ def test_a_neighbours_denial_holds_in_both_tables(
 ) -> None:
     for code in ("es", "pt"):
         assert _triage(pack, text, code).level is TriageLevel.SELF_CARE, code
+
+
+# Class: the carer's voice in the past tense. Arabic "ما قدر" (he could not)
+# read as a plain negation denying what followed it.
+def test_an_arabic_he_could_not_is_a_symptom(pack: KnowledgePack) -> None:
+    result = _triage(pack, "زوجي ما قدر يبول من امبارح بالليل", "ar", net=False)
+    assert "cauda_equina" in {flag.id for flag in result.flags}
+    # an inability with nothing red-flag about it raises nothing
+    assert _triage(pack, "أبوي ما قدر ينام من الوجع", "ar").level is TriageLevel.SELF_CARE
