@@ -333,3 +333,55 @@ def test_an_arabic_he_could_not_is_a_symptom(pack: KnowledgePack) -> None:
     assert "cauda_equina" in {flag.id for flag in result.flags}
     # an inability with nothing red-flag about it raises nothing
     assert _triage(pack, "أبوي ما قدر ينام من الوجع", "ar").level is TriageLevel.SELF_CARE
+
+
+# Class: the legs named, then felt through a pronoun ("..., je ne les sens
+# plus"); pallor and sweat in either order or with another word for pale.
+@pytest.mark.parametrize(
+    ("lang", "text", "rule"),
+    [
+        ("fr", "mes deux pieds sont comme du bois, je ne les sens plus", "both_legs"),
+        ("es", "tengo los pies helados y rígidos, no los noto", "both_legs"),
+        ("pt", "as pernas estão estranhas, não as sinto desde ontem", "both_legs"),
+        ("de", "meine Beine sind schwer, ich spüre sie nicht mehr", "both_legs"),
+        ("pl", "od rana coś dziwnego z nogami, prawie nie czuję ich", "both_legs"),
+        ("es", "mi abuela está gris y sudando, dice que la espalda le revienta", "aortic"),
+        ("pt", "meu pai ficou todo suado e pálido com uma dor forte nas costas", "aortic"),
+    ],
+)
+def test_pronouns_and_word_order_keep_the_sign(
+    pack: KnowledgePack, lang: str, text: str, rule: str
+) -> None:
+    result = _triage(pack, text, lang, net=False)
+    assert any(flag.id == rule and flag.layer == "rules" for flag in result.flags)
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("es", "tengo las piernas cansadas pero no las siento raras"),
+        ("fr", "j'ai mal aux jambes mais je ne les sens pas engourdies"),
+        ("pt", "as pernas doem mas não as sinto fracas"),
+    ],
+)
+def test_a_pronoun_denying_a_quality_is_a_denial(pack: KnowledgePack, lang: str, text: str) -> None:
+    assert _triage(pack, text, lang).level is not TriageLevel.EMERGENCY
+
+
+# Class: a crash into something, and legs that cannot move told of someone else.
+@pytest.mark.parametrize(
+    ("lang", "text", "rule"),
+    [
+        ("de", "bin mit dem Auto in einen Baum gefahren, jetzt tut der Rücken weh", "major_trauma"),
+        ("es", "me estrellé con la moto contra un muro y me duele la espalda", "major_trauma"),
+        ("pl", "wjechałem autem w drzewo i bolą mnie plecy", "major_trauma"),
+        ("es", "mi hijo se cayó del trampolín y no puede mover las piernas", "leg_weakness"),
+        ("pt", "o meu avô não consegue mexer as pernas desde a queda", "leg_weakness"),
+    ],
+)
+def test_the_net_escalates_crashes_and_legs_that_cannot_move(
+    pack: KnowledgePack, lang: str, text: str, rule: str
+) -> None:
+    result = _triage(pack, text, lang)
+    assert result.level is TriageLevel.EMERGENCY
+    assert any(flag.id == rule and flag.layer == "safety_net" for flag in result.flags)
