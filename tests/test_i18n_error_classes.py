@@ -385,3 +385,26 @@ def test_the_net_escalates_crashes_and_legs_that_cannot_move(
     result = _triage(pack, text, lang)
     assert result.level is TriageLevel.EMERGENCY
     assert any(flag.id == rule and flag.layer == "safety_net" for flag in result.flags)
+
+
+# Spoken French drops the "ne" ("j'ai plus de sensations"), and a carer's
+# object pronoun sits inside the negated verb ("qui ne la portent plus");
+# Arabic and Spanish carers' falls and numbness similes.
+@pytest.mark.parametrize(
+    ("lang", "text", "rule"),
+    [
+        ("fr", "depuis ce matin j'ai plus de sensations quand je m'essuie", "saddle_numbness"),
+        ("fr", "ma femme a les jambes qui ne la portent plus", "both_legs"),
+        ("es", "tengo la zona del periné como de corcho", "saddle_numbness"),
+        ("ar", "أختي طاحت من الدرج كله وظهرها يوجعها", "major_trauma"),
+    ],
+)
+def test_spoken_forms_reach_the_rule(pack: KnowledgePack, lang: str, text: str, rule: str) -> None:
+    result = _triage(pack, text, lang)
+    assert result.level is TriageLevel.EMERGENCY
+    assert rule in {flag.id for flag in result.flags}
+
+
+def test_a_dropped_ne_does_not_turn_nothing_odd_into_a_loss(pack: KnowledgePack) -> None:
+    result = _triage(pack, "aucune sensation bizarre aux fesses", "fr")
+    assert result.level is not TriageLevel.EMERGENCY
