@@ -408,3 +408,45 @@ def test_spoken_forms_reach_the_rule(pack: KnowledgePack, lang: str, text: str, 
 def test_a_dropped_ne_does_not_turn_nothing_odd_into_a_loss(pack: KnowledgePack) -> None:
     result = _triage(pack, "aucune sensation bizarre aux fesses", "fr")
     assert result.level is not TriageLevel.EMERGENCY
+
+
+# Class: time without peeing told as a duration ("ça fait 12h que j'ai pas
+# pissé"), spoken French without "ne", slang and possessives for the area,
+# and speed making a fall a serious injury.
+@pytest.mark.parametrize(
+    ("lang", "text", "rule"),
+    [
+        ("fr", "ça fait 12h que j'ai pas pissé alors que j'ai bu", "cauda_equina"),
+        ("pt", "faz 10 horas que não faço xixi e a barriga tá estufada", "cauda_equina"),
+        ("ar", "من ١٠ ساعات ما بلت والمثانة منفوخة", "cauda_equina"),
+        ("fr", "maintenant je sens pas mes pieds", "both_legs"),
+        ("fr", "il dit qu'il sent plus son zizi", "saddle_numbness"),
+        ("pt", "ela disse que tá sem sentir a perereca desde ontem", "saddle_numbness"),
+        ("ar", "زوجتي تقول ما تحس بمؤخرتها", "saddle_numbness"),
+        ("pl", "przewróciłem się na rowerze z dużą prędkością, plecy bolą", "major_trauma"),
+    ],
+)
+def test_durations_spoken_forms_and_speed_reach_the_rule(
+    pack: KnowledgePack, lang: str, text: str, rule: str
+) -> None:
+    result = _triage(pack, text, lang)
+    assert rule in {flag.id for flag in result.flags}
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("fr", "je sens plus rien de bizarre, tout va bien"),
+        ("pt", "faz 2 dias que não tenho febre"),
+    ],
+)
+def test_spoken_denials_stay_denials(pack: KnowledgePack, lang: str, text: str) -> None:
+    assert _triage(pack, text, lang).level is TriageLevel.SELF_CARE
+
+
+def test_a_spoken_french_no_followed_by_de_is_a_denial(pack: KnowledgePack) -> None:
+    layer = load_crosslingual(pack.root, pack.triage_tables["en"], {}, [], cache_dir=None)
+    assert layer is not None
+    reader = layer.denials("fr", pack.triage_tables["fr"].language)
+    for text, denied in (("je sens pas de gene dans les jambes", True), ("je sens pas", False)):
+        assert reader.denied(text, 0, len(text)) is denied, text
