@@ -267,6 +267,11 @@ def test_weder_noch_denies_the_second_item_however_far(pack: KnowledgePack) -> N
         ("pl", "czuję jeszcze wszystko", True),
         ("pt", "ainda sinto tudo", True),
         ("ar", "لسه حاسس بكل شي", True),
+        # "nothing else" closes a message; it says no symptom ("nic więcej" had
+        # read as saddle numbness)
+        ("pl", "nic więcej", True),
+        ("es", "nada más", True),
+        ("pl", "nie czuję nic więcej poniżej pasa", False),
         ("de", "ich spüre nicht mehr alles da unten", False),
         ("es", "no siento todo bien ahí abajo", False),
     ],
