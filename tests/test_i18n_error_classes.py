@@ -426,6 +426,8 @@ def test_a_dropped_ne_does_not_turn_nothing_odd_into_a_loss(pack: KnowledgePack)
         ("ar", "من ١٠ ساعات ما بلت والمثانة منفوخة", "cauda_equina"),
         ("fr", "maintenant je sens pas mes pieds", "both_legs"),
         ("fr", "il dit qu'il sent plus son zizi", "saddle_numbness"),
+        ("fr", "plus de sensation en bas", "saddle_numbness"),
+        ("fr", "jarrive pu a pisser", "cauda_equina"),
         ("pt", "ela disse que tá sem sentir a perereca desde ontem", "saddle_numbness"),
         ("ar", "زوجتي تقول ما تحس بمؤخرتها", "saddle_numbness"),
         ("pl", "przewróciłem się na rowerze z dużą prędkością, plecy bolą", "major_trauma"),
@@ -442,6 +444,7 @@ def test_durations_spoken_forms_and_speed_reach_the_rule(
     ("lang", "text"),
     [
         ("fr", "je sens plus rien de bizarre, tout va bien"),
+        ("fr", "je n'ai pas de sensation anormale entre les jambes"),
         ("pt", "faz 2 dias que não tenho febre"),
     ],
 )
