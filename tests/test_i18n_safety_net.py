@@ -51,18 +51,17 @@ def test_every_served_language_has_a_net(pack: KnowledgePack) -> None:
     assert not net.serves("en")
 
 
-# Lines of the development sets (eval/i18n/test/red_flags4_*, red_flags5_*... )
-# that the rules leave at self_care and the net raises.
+# Lines that the rules leave below urgent and the net raises as a question:
+# a topic named with no stated loss. (Round 9 escalates a stated loss on the
+# legs or chest, so the development lines once here, "une barre dans la
+# poitrine", "beide Beine ... kraftlos", "as duas sem força", now raise their
+# rule: see test_a_stated_loss_on_the_legs_or_chest_raises_the_rule.)
 ONLY_THE_NET = [
-    ("es", "arrastro el pie izquierdo, no puedo levantar la punta y tropiezo", "leg_strength"),
-    ("fr", "j'ai une barre dans la poitrine et mal dans le dos, je transpire", "chest"),
-    (
-        "de",
-        "beide Beine fühlen sich schwer und kraftlos an, ich schaff die Treppe nicht",
-        "leg_strength",
-    ),
+    ("es", "noto la pierna derecha un poco floja", "leg_strength"),
+    ("fr", "depuis ce matin le coeur s'emballe et j'ai mal au dos", "chest"),
+    ("de", "die Beine sind irgendwie wackelig heute", "leg_strength"),
     ("pl", "nogi obie mi się trzęsą i nie mam w nich siły", "leg_strength"),
-    ("pt", "minhas pernas estão as duas sem força, não consigo ficar em pé", "leg_strength"),
+    ("pt", "desde ontem sinto o coração acelerado e dor nas costas", "chest"),
     ("ar", "رجليني الثنتين ثقيلة وما أقدر أوقف", "leg_strength"),
 ]
 
@@ -231,4 +230,7 @@ def test_the_shipped_pack_loads_the_net() -> None:
     for table in net.topics.values():
         for topic, english in zip(table.topics, pack.triage_topics.topics, strict=True):
             assert topic.covered_by == english.covered_by
-            assert topic.escalate_to in (None, english.escalate_to)
+            if english.escalate_to is not None:
+                assert topic.escalate_to in (None, english.escalate_to)
+            else:  # a language may escalate a topic English does not (round 9)
+                assert topic.escalate_to is None or topic.escalate_to in english.covered_by

@@ -69,6 +69,7 @@ _WORD = re.compile(r"\w+")
 _MIN_WORDS = 2
 # A cue this many words or fewer into a part of a clause denies the part.
 _CUE_REACH = 2
+_BOTH_LEGS = "both_legs"
 
 
 class QueryEncoder(Protocol):
@@ -86,13 +87,44 @@ class QueryEncoder(Protocol):
 
 @dataclass(frozen=True)
 class LanguageExamples:
-    """One language's own examples and the negated verbs that report a symptom."""
+    """One language's own examples and the negated verbs that report a symptom.
+
+    ``one_side`` and ``both_sides`` say how many legs a clause is about.
+    """
 
     positive: Mapping[str, tuple[str, ...]]
     negative: tuple[str, ...]
     symptom_negations: re.Pattern[str] | None
     reassured: re.Pattern[str] | None = None
     nothing_odd: re.Pattern[str] | None = None
+    one_side: re.Pattern[str] | None = None
+    both_sides: re.Pattern[str] | None = None
+
+    def allows(self, rule_id: str, text: str, start: int, end: int) -> bool:
+        """Whether the clause ``text[start:end]`` may carry ``rule_id`` at all.
+
+        Round 9 (docs/languages.md): the encoder weighs the subject and the
+        symptom, not the count, and read one leg named with its side as both
+        legs ("la pierna izquierda ... hormigueo en ese pie", "ins linke Bein
+        ... die Zehen kribbeln"). A clause naming one side and no word for both
+        is not about both legs, nor is a clause naming neither in a message
+        that does; every other rule is left to meaning.
+        """
+        if rule_id != _BOTH_LEGS or self.one_side is None:
+            return True
+        if not self._counts(text, start, end):
+            # "..., com formigamento": a clause that names no leg takes the
+            # count the rest of the message gives.
+            start, end = 0, len(text)
+        if not self.one_side.search(text, start, end):
+            return True
+        return self.both_sides is not None and bool(self.both_sides.search(text, start, end))
+
+    def _counts(self, text: str, start: int, end: int) -> bool:
+        """Whether the clause says how many legs (one side, or both)."""
+        assert self.one_side is not None
+        both = self.both_sides is not None and self.both_sides.search(text, start, end)
+        return bool(both or self.one_side.search(text, start, end))
 
 
 @dataclass(frozen=True)
@@ -254,10 +286,13 @@ class CrossLingualTriage:
             # Another person's event placed years back is history ("mon voisin
             # avait perdu le contrôle de sa vessie"); a carer's present is not.
             long_over = scope.is_long_over(normalised.text, *clause.span)
+            own = self.languages[code]
             for rid in wanted:
                 if rid in flags or (someone_else and rid in self.personal):
                     continue
                 if long_over and rid not in self.personal:
+                    continue
+                if not own.allows(rid, normalised.text, *clause.span):
                     continue
                 threshold, margin = fitted[rid]
                 similarity = clause.best[rid]
@@ -429,12 +464,16 @@ def load_crosslingual(
         pattern = data.get("symptom_negations")
         reassured = data.get("reassured")
         odd = data.get("nothing_odd")
+        one_side = data.get("one_side")
+        both_sides = data.get("both_sides")
         languages[code] = LanguageExamples(
             positive=positive,
             negative=tuple(data.get("negative") or ()),
             symptom_negations=re.compile(pattern) if pattern else None,
             reassured=re.compile(reassured) if reassured else None,
             nothing_odd=re.compile(odd) if odd else None,
+            one_side=re.compile(one_side) if one_side else None,
+            both_sides=re.compile(both_sides) if both_sides else None,
         )
     params = None
     fitted = content_dir / "i18n" / "triage_crosslingual.yaml"

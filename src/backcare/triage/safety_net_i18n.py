@@ -8,8 +8,12 @@ saddle, weak legs, the chest, a fever or a fall, not denied in the message's
 own language, raises ``check_<topic>`` at urgent, and the interview asks its
 translated follow-up questions. A clause that states a present loss of
 bladder, bowel or saddle function ("no puedo orinar", "nie czuję krocza"),
-or a fall from a height or a road collision, raises the rule itself, exactly
-as the English net does.
+or a fall from a height or a road collision, raises the rule itself, as the
+English net does; a language may also escalate the legs (weaker by the hour,
+foot drop: ``leg_weakness``) and the chest (pain, tightness, breathlessness:
+``chest_breathless``), which CONTENT.md section 3 makes emergencies. A less
+urgent rule of a topic (``fracture_risk`` for a fall) settles its question,
+never its escalation.
 
 Each language's words are data (``content/i18n/<code>/safety_net.yaml``);
 the English net's engine (``backcare.triage.safety_net``) runs them, with
@@ -36,11 +40,18 @@ import yaml
 from pydantic import ValidationError
 
 from backcare.errors import KnowledgePackError, PackValidationError
-from backcare.model import FollowUpBank, RedFlagRules, TriageFlag, TriageTopics
+from backcare.model import (
+    FollowUpBank,
+    RedFlagRules,
+    TriageFlag,
+    TriageLevel,
+    TriageTopic,
+    TriageTopics,
+)
 from backcare.model.yamltext import parse_yaml
-from backcare.triage._negation import ScopeReader, normalise
+from backcare.triage._negation import Normalised, ScopeReader, normalise
 from backcare.triage.rules import scope_reader
-from backcare.triage.safety_net import safety_net
+from backcare.triage.safety_net import SafetyNetHit, safety_net
 
 __all__ = ["FILE_NAME", "NetLine", "TranslatedNet", "load_translated_net"]
 
@@ -49,7 +60,9 @@ FILE_NAME = "safety_net.yaml"
 
 # Per-language keys of the file; each topic takes the regex lists of the
 # English topic table (content/triage_topics.yaml).
-_TOPIC_KEYS = frozenset({"about", "about_words", "needs", "needs_words", "unless", "escalate"})
+_TOPIC_KEYS = frozenset(
+    {"about", "about_words", "needs", "needs_words", "unless", "escalate", "escalate_to"}
+)
 _TOP_KEYS = frozenset(
     {"breaks", "symptom_negations", "long_ago", "reassured", "hypothetical", "answered_no"}
     | {"topics"}
@@ -114,7 +127,9 @@ class TranslatedNet:
         if breaks is not None:
             normalised = normalised.with_text(breaks.sub(_as_break, normalised.text))
         scope = _OwnScope(scope_reader(own), self.symptoms.get(code), self.long_ago.get(code))
-        hits = safety_net(normalised, table, scope, fired, levels)
+        earlier = list(fired)
+        hits = safety_net(normalised, table, scope, earlier, levels)
+        hits += _escalations_under(normalised, table, scope, earlier, levels, hits)
         lines = []
         for hit in hits:
             rule = _rule(hit.flag.id, own, english)
@@ -123,6 +138,42 @@ class TranslatedNet:
             else:
                 lines.append(NetLine(hit.flag, rule[0], rule[1]))
         return lines
+
+
+def _escalations_under(
+    normalised: Normalised,
+    table: TriageTopics,
+    scope: ScopeReader,
+    fired: list[TriageFlag],
+    levels: Mapping[str, TriageLevel],
+    hits: list[SafetyNetHit],
+) -> list[SafetyNetHit]:
+    """Escalations a less urgent rule of the same topic hid.
+
+    A rule any layer raised at urgent settles its topic's question, but not
+    the topic's emergency: "levei um tombo feio do cavalo" drew fracture_risk
+    (urgent) from the cross-language layer, which settled the trauma topic
+    before the net could read the fall from a horse as major_trauma. The net
+    is run again without such lesser flags, and only its escalations are kept.
+    """
+    lesser = {
+        flag.id
+        for flag in fired
+        for topic in table.topics
+        if topic.escalate_to is not None
+        and flag.id in topic.covered_by
+        and flag.id != topic.escalate_to
+        and flag.level.rank < levels.get(topic.escalate_to, flag.level).rank
+    }
+    if not lesser:
+        return []
+    raised = {hit.flag.id for hit in hits}
+    kept = [flag for flag in fired if flag.id not in lesser]
+    return [
+        hit
+        for hit in safety_net(normalised, table, scope, kept, levels)
+        if hit.flag.id == hit.topic.escalate_to and hit.flag.id not in raised
+    ]
 
 
 class _OwnScope(ScopeReader):
@@ -270,7 +321,7 @@ def _table(
                 "message": message,
                 "question": _question(bank, topic.id, code) or topic.question,
                 "covered_by": topic.covered_by,
-                "escalate_to": topic.escalate_to if own.get("escalate") else None,
+                "escalate_to": _escalate_to(path, topic, own),
             }
         )
     table = {key: data[key] for key in ("reassured", "hypothetical", "answered_no") if key in data}
@@ -278,6 +329,29 @@ def _table(
         return TriageTopics.model_validate({**table, "topics": items})
     except ValidationError as exc:
         raise PackValidationError(f"{path}: {exc}; fix the named field") from exc
+
+
+def _escalate_to(path: Path, topic: TriageTopic, own: Mapping[str, Any]) -> str | None:
+    """The rule a stated loss on ``topic`` raises in this language (None: never escalate).
+
+    English escalates bladder, bowel, saddle and trauma. A language may name
+    the rule for another topic (``escalate_to``, one of its ``covered_by``):
+    CONTENT.md section 3 makes "leg getting weaker by the hour" (leg_weakness)
+    and chest tightness with back pain (chest_breathless) emergencies, so the
+    net says them as the rule rather than as an urgent question. It may not
+    name another rule where English already chose one.
+    """
+    if not own.get("escalate"):
+        return None
+    named = own.get("escalate_to")
+    if named is None:
+        return topic.escalate_to
+    if topic.escalate_to is not None and named != topic.escalate_to:
+        raise PackValidationError(
+            f"{path}: topic '{topic.id}': escalate_to {named!r} differs from English's "
+            f"{topic.escalate_to!r}; leave it out to use English's"
+        )
+    return str(named)
 
 
 def _question(bank: FollowUpBank, topic: str, code: str) -> str | None:
