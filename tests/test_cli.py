@@ -110,3 +110,26 @@ def test_every_command_has_help(command: str) -> None:
     code, out, _ = _run(*command.split(), "--help")
     assert code == 0
     assert len(out.strip().splitlines()) > 3
+
+
+@pytest.mark.usefixtures("real_encoder", "clean_env")
+@pytest.mark.parametrize("question", ["\udcff back spasm", "\ud800 back spasm"])
+def test_json_error_for_undecodable_argv(question: str) -> None:
+    # A shell passes bytes that are not UTF-8 as surrogates: the JSON error must still print.
+    code, out, _ = _run("ask", "--json", question)
+    assert code == 2
+    error = json.loads(out)
+    assert error["error"]["code"] == "not_text"
+    assert error["query"].startswith("\ufffd")
+
+
+@pytest.mark.usefixtures("real_encoder", "clean_env")
+def test_jsonl_goes_on_after_an_escaped_lone_surrogate() -> None:
+    # JSON may spell a lone surrogate as \ud800; that line gets an error, the next its reply.
+    stdin = '{"q": "\\ud800 back spasm"}\nhow long will my back spasm last\n'
+    code, out, _ = _run("ask", "--jsonl", stdin=stdin)
+    assert code == 0
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert rows[0]["error"]["code"] == "not_text"
+    assert rows[0]["query"] == "\ufffd back spasm"
+    assert rows[1]["answer"]["entry_id"] == "duration"

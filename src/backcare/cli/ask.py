@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -163,8 +164,18 @@ def _jsonl_line(backcare: Backcare, line: str, top_k: int, lang: str | None = No
 
 
 def _printable(text: str) -> str:
-    """Undecodable input bytes (kept as surrogates) shown as U+FFFD, so JSON can carry them."""
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    """Undecodable input bytes (kept as surrogates) shown as U+FFFD, so JSON can carry them.
+
+    Other lone surrogates (a JSON line may spell one as ``\\ud800``) have no
+    bytes to give back, so they become U+FFFD directly; encoding them raised
+    and ended the whole ``--jsonl`` run.
+    """
+    escaped = _LONE_SURROGATE.sub("\ufffd", text)
+    return escaped.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+# Surrogates that surrogateescape cannot turn back into a byte (it uses U+DC80-U+DCFF).
+_LONE_SURROGATE = re.compile("[\ud800-\udc7f\udd00-\udfff]")
 
 
 @app.command()
@@ -237,7 +248,7 @@ def ask(
     except QueryError as exc:
         if as_json:
             info = QueryErrorInfo(code=exc.code, message=exc.message)
-            print(_dump(ErrorReply(query=question[:2000], error=info)))
+            print(_dump(ErrorReply(query=_printable(question[:2000]), error=info)))
         raise _fail(exc.message, 2) from exc
     if as_json:
         print(_dump(reply))
