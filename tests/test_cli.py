@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -133,3 +134,17 @@ def test_jsonl_goes_on_after_an_escaped_lone_surrogate() -> None:
     assert rows[0]["error"]["code"] == "not_text"
     assert rows[0]["query"] == "\ufffd back spasm"
     assert rows[1]["answer"]["entry_id"] == "duration"
+
+
+@pytest.mark.usefixtures("real_encoder", "clean_env")
+def test_index_build_stores_the_calibration(tmp_path: Path) -> None:
+    # Without it every process that opens the index recalibrates (160 searches) at start.
+    from backcare import KnowledgeBase
+    from backcare.retrieval.calibration import MANIFEST_KEY
+
+    code, out, err = _run("index", "build", "--out", str(tmp_path / "kb"))
+    assert code == 0, err
+    assert "indexed" in out
+    manifest = KnowledgeBase.load(tmp_path / "kb").manifest
+    assert isinstance(manifest.get(MANIFEST_KEY), dict)
+    assert manifest[MANIFEST_KEY]["relevance_mean"] is not None

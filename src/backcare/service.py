@@ -63,6 +63,7 @@ __all__ = [
     "pack_index_dir",
     "plan_care",
     "prepare_query",
+    "save_pack_index",
     "triage_answers",
     "triage_layers",
     "triage_message",
@@ -619,6 +620,15 @@ def pack_index(pack: KnowledgePack, encoder: Encoder, cache_dir: Path | None) ->
     except KnowledgePackError:
         logger.info("building the pack index in %s", folder)
     kb = KnowledgeBase.build(pack.label, pack.entries, encoder)
+    save_pack_index(pack, kb, encoder, folder)
+    return kb
+
+
+def save_pack_index(pack: KnowledgePack, kb: KnowledgeBase, encoder: Encoder, folder: Path) -> None:
+    """Calibrate ``kb`` (built from ``pack`` with ``encoder``) and save it into ``folder``.
+
+    The calibration goes into the manifest before the save: a folder saved
+    without it is recalibrated (160 searches) by every process that opens it.
+    """
     kb.manifest = HybridRetriever(kb, encoder, pack.params).calibrated()
     kb.save(folder)
-    return kb

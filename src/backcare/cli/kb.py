@@ -75,6 +75,7 @@ def index_build(
         pack_crosslingual,
         pack_index_dir,
     )
+    from backcare.service import save_pack_index
 
     settings = _settings()
     try:
@@ -92,7 +93,7 @@ def index_build(
                 progress=lambda n: progress.update(task, completed=n),
             )
         target = kb or pack_index_dir(pack, encoder, settings.index_dir)
-        built.save(target)
+        save_pack_index(pack, built, encoder, target)
         multilingual = (
             multilingual_encoder(
                 settings.model_dir, threads=settings.threads, variant=settings.encoder
