@@ -20,6 +20,9 @@ from backcare import Backcare, QueryError, TriageLevel, prepare_query
         ("back pain " * 10_000, "query_too_long"),
         ("my back\x00\x01\x02", "not_text"),
         ("bad \udcff bytes", "not_text"),
+        # Past the first 10,000 characters, behind whitespace that normalising collapses.
+        (" " * 10_000 + "\ud800 my back hurts", "not_text"),
+        ("\t" * 12_000 + "my back\x07", "not_text"),
         (b"bytes", "not_text"),
         (None, "not_text"),
     ],

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import unicodedata
+import re
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -74,6 +74,8 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 MAX_QUERY_CHARS = 2000
+# Unicode's control (Cc) and surrogate (Cs) characters, but tab, newline and return.
+_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def prepare_query(text: object) -> str:
@@ -84,14 +86,17 @@ def prepare_query(text: object) -> str:
     """
     if not isinstance(text, str):
         raise QueryError("not_text", f"the question must be text, not {type(text).__name__}")
-    # Surrogates come from undecodable bytes; control characters from binary data.
-    if any(unicodedata.category(ch) in ("Cs", "Cc") and ch not in "\t\n\r" for ch in text[:10_000]):
-        raise QueryError("not_text", "the question contains binary data, not readable text")
     if len(text) > 10 * MAX_QUERY_CHARS:
         raise QueryError(
             "query_too_long",
             f"the question is {len(text):,} characters long; the limit is {MAX_QUERY_CHARS:,}",
         )
+    # Surrogates come from undecodable bytes; control characters from binary data.
+    # The whole text is checked: normalising collapses whitespace, so a character far
+    # past the start can survive into the question (a lone surrogate then broke
+    # every JSON reply with a 500).
+    if _NOT_TEXT.search(text):
+        raise QueryError("not_text", "the question contains binary data, not readable text")
     normalised = normalise_text(text)
     if not normalised:
         raise QueryError("empty_query", "the question is empty; type what you want to know")
