@@ -625,7 +625,10 @@ def pack_index(pack: KnowledgePack, encoder: Encoder, cache_dir: Path | None) ->
     except KnowledgePackError:
         logger.info("building the pack index in %s", folder)
     kb = KnowledgeBase.build(pack.label, pack.entries, encoder)
-    save_pack_index(pack, kb, encoder, folder)
+    try:
+        save_pack_index(pack, kb, encoder, folder)
+    except OSError as exc:  # a read-only cache only costs a rebuild next time
+        logger.warning("cannot save the pack index to %s: %s", folder, exc)
     return kb
 
 
