@@ -367,9 +367,14 @@ class Backcare:
         kb: KnowledgeBase,
         encoder: Encoder,
         crosslingual: CrossLingualRetriever | None = None,
+        *,
+        kb_dir: Path | None = None,
     ) -> None:
         self.pack = pack
         self.kb = kb
+        # The ingested knowledge base's folder (None: the pack), where its review
+        # decisions are kept beside its versions.
+        self.kb_dir = kb_dir
         self.retriever = HybridRetriever(kb, encoder, pack.params)
         # Searches non-English questions when the multilingual encoder is built
         # (docs/languages.md, part B); None keeps every question on `retriever`.
@@ -412,7 +417,7 @@ class Backcare:
             crosslingual = pack_crosslingual(pack, multilingual, cache_dir)
             if cache_dir is not None:
                 _cache_triage_examples(pack, cache_dir)
-        return cls(pack, kb, encoder, crosslingual)
+        return cls(pack, kb, encoder, crosslingual, kb_dir=kb_dir)
 
     @property
     def kb_label(self) -> str:
