@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from backcare import Backcare
 from backcare.cli import app
 
 runner = CliRunner()
@@ -148,3 +149,17 @@ def test_index_build_stores_the_calibration(tmp_path: Path) -> None:
     manifest = KnowledgeBase.load(tmp_path / "kb").manifest
     assert isinstance(manifest.get(MANIFEST_KEY), dict)
     assert manifest[MANIFEST_KEY]["relevance_mean"] is not None
+
+
+@pytest.mark.parametrize("entry_id", ["step[/]2", "faq[bold]", "[/dim]x"])
+def test_readable_reply_prints_any_entry_id(fake_backcare: Backcare, entry_id: str) -> None:
+    # An ingested file chooses its ids; printed as markup, "[/]" in one broke the output.
+    from backcare.cli._common import console
+    from backcare.cli._render import render_reply
+
+    reply = fake_backcare.ask("how long do back spasms last", top_k=3)
+    odd = tuple(alt.model_copy(update={"entry_id": entry_id}) for alt in reply.alternatives)
+    assert odd, "the reply needs an alternative to print"
+    with console.capture() as captured:
+        render_reply(reply.model_copy(update={"alternatives": odd}))
+    assert f"({entry_id}, " in captured.get()
