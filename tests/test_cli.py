@@ -146,9 +146,9 @@ def test_index_build_stores_the_calibration(tmp_path: Path) -> None:
     code, out, err = _run("index", "build", "--out", str(tmp_path / "kb"))
     assert code == 0, err
     assert "indexed" in out
-    manifest = KnowledgeBase.load(tmp_path / "kb").manifest
-    assert isinstance(manifest.get(MANIFEST_KEY), dict)
-    assert manifest[MANIFEST_KEY]["relevance_mean"] is not None
+    calibration = KnowledgeBase.load(tmp_path / "kb").manifest.get(MANIFEST_KEY)
+    assert isinstance(calibration, dict)
+    assert calibration["relevance_mean"] is not None
 
 
 @pytest.mark.parametrize("entry_id", ["step[/]2", "faq[bold]", "[/dim]x"])
