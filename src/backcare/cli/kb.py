@@ -74,8 +74,8 @@ def index_build(
         multilingual_encoder,
         pack_crosslingual,
         pack_index_dir,
+        save_pack_index,
     )
-    from backcare.service import save_pack_index
 
     settings = _settings()
     try:
