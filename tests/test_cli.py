@@ -163,3 +163,14 @@ def test_readable_reply_prints_any_entry_id(fake_backcare: Backcare, entry_id: s
     with console.capture() as captured:
         render_reply(reply.model_copy(update={"alternatives": odd}))
     assert f"({entry_id}, " in captured.get()
+
+
+@pytest.mark.usefixtures("real_encoder", "clean_env")
+def test_jsonl_refuses_a_lang_that_is_not_text() -> None:
+    # POST /v1/ask refuses it (422); the line must not be answered as if lang were absent.
+    stdin = '{"q": "how long will my back spasm last", "lang": 3}\n'
+    code, out, _ = _run("ask", "--jsonl", stdin=stdin)
+    assert code == 0
+    row = json.loads(out)
+    assert row["error"]["code"] == "bad_json"
+    assert "lang" in row["error"]["message"]

@@ -145,8 +145,15 @@ def _jsonl_line(backcare: Backcare, line: str, top_k: int, lang: str | None = No
             info = QueryErrorInfo(code="bad_json", message='a JSON line needs a "q" key')
             return _dump(ErrorReply(query=_printable(text[:2000]), error=info))
         text = data["q"]
-        if isinstance(data.get("lang"), str):
-            lang = data["lang"]
+        given = data.get("lang")
+        if given is not None and not isinstance(given, str):
+            # POST /v1/ask refuses it too; answering as if it were absent would hide the slip.
+            info = QueryErrorInfo(
+                code="bad_json", message='"lang" must be a language code such as "es"'
+            )
+            return _dump(ErrorReply(query=_printable(str(text)[:2000]), error=info))
+        if given is not None:
+            lang = given
         answers = data.get("answers")
         if answers is not None and not (
             isinstance(answers, dict) and all(isinstance(v, bool) for v in answers.values())
