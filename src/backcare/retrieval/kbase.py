@@ -345,6 +345,12 @@ class KnowledgeBase:
                 f"{folder}: knowledge base is inconsistent (entries, vectors and manifest "
                 "disagree); rebuild it"
             )
+        if not _vectors_fit(vectors, answers, starts):
+            entries.close()
+            raise KnowledgePackError(
+                f"{folder}: knowledge base is inconsistent (the question vectors, their "
+                "starts and the answer vectors do not fit together); rebuild it"
+            )
         return cls(
             name=str(manifest.get("name", folder.name)),
             entries=entries,
@@ -357,6 +363,22 @@ class KnowledgeBase:
             manifest=manifest,
             ann=ann,
         )
+
+
+def _vectors_fit(questions: Vectors, answers: Vectors, starts: np.ndarray) -> bool:
+    """Whether loaded matrices can be searched together (their counts are checked apart).
+
+    Each entry's question group starts after the one before, inside the question
+    matrix, and both matrices have the same width: otherwise every query fails
+    (an index out of bounds, a shape error) instead of the load.
+    """
+    if questions.ndim != 2 or answers.ndim != 2 or questions.shape[1] != answers.shape[1]:
+        return False
+    if starts.ndim != 1 or starts.dtype.kind not in "iu":
+        return False
+    if not len(starts):
+        return True
+    return bool(starts[0] == 0 and np.all(np.diff(starts) > 0) and starts[-1] < len(questions))
 
 
 def _stored(vectors: np.ndarray, dtype: np.dtype[np.generic]) -> Vectors:
