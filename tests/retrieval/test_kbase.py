@@ -179,8 +179,15 @@ def _shuffle_question_starts(saved: Path) -> None:
     np.save(saved / "question_starts.npy", np.load(saved / "question_starts.npy")[::-1].copy())
 
 
+def _narrow_both(saved: Path) -> None:
+    for kind in ("question", "answer"):
+        path = saved / f"{kind}_vectors.npy"
+        np.save(path, np.load(path)[:, :10])
+
+
 @pytest.mark.parametrize(
-    "damage", [_cut_question_vectors, _narrow_answer_vectors, _shuffle_question_starts]
+    "damage",
+    [_cut_question_vectors, _narrow_answer_vectors, _shuffle_question_starts, _narrow_both],
 )
 def test_vectors_that_do_not_fit_the_entries_are_refused(saved: Path, damage: object) -> None:
     # The counts agree, so these loaded before and failed on every query (IndexError,

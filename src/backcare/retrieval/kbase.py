@@ -345,11 +345,12 @@ class KnowledgeBase:
                 f"{folder}: knowledge base is inconsistent (entries, vectors and manifest "
                 "disagree); rebuild it"
             )
-        if not _vectors_fit(vectors, answers, starts):
+        if not _vectors_fit(vectors, answers, starts) or vectors.shape[1] != manifest.get("dim"):
             entries.close()
             raise KnowledgePackError(
                 f"{folder}: knowledge base is inconsistent (the question vectors, their "
-                "starts and the answer vectors do not fit together); rebuild it"
+                "starts, the answer vectors and the manifest's dim do not fit together); "
+                "rebuild it"
             )
         return cls(
             name=str(manifest.get("name", folder.name)),
