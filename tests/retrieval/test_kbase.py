@@ -198,6 +198,16 @@ def test_vectors_that_do_not_fit_the_entries_are_refused(saved: Path, damage: ob
         KnowledgeBase.load(saved.parent)
 
 
+def test_a_bm25_index_of_another_size_is_refused(saved: Path, tmp_path: Path) -> None:
+    import shutil
+
+    KnowledgeBase.build("few@1", _many(7), HashingEncoder()).save(tmp_path / "few")
+    shutil.rmtree(saved / "bm25_answers")
+    shutil.copytree(kbase.live_version(tmp_path / "few") / "bm25_answers", saved / "bm25_answers")
+    with pytest.raises(KnowledgePackError, match="inconsistent.*BM25.*7 documents for 30"):
+        KnowledgeBase.load(saved.parent)
+
+
 def test_a_format_2_folder_is_refused(saved: Path) -> None:
     manifest = json.loads((saved / "manifest.json").read_text(encoding="utf-8"))
     manifest["format_version"] = 2

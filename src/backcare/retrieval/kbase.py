@@ -352,11 +352,25 @@ class KnowledgeBase:
                 "starts, the answer vectors and the manifest's dim do not fit together); "
                 "rebuild it"
             )
+        try:
+            bm25_questions = BM25Index.load(folder / "bm25_questions")
+            bm25_answers = BM25Index.load(folder / "bm25_answers")
+        except KnowledgePackError:
+            entries.close()
+            raise
+        if not bm25_questions.n_docs == bm25_answers.n_docs == len(entries):
+            # Their score arrays are added to the vectors' per entry: every query would fail.
+            entries.close()
+            raise KnowledgePackError(
+                f"{folder}: knowledge base is inconsistent (the BM25 indexes count "
+                f"{bm25_questions.n_docs} and {bm25_answers.n_docs} documents for "
+                f"{len(entries)} entries); rebuild it"
+            )
         return cls(
             name=str(manifest.get("name", folder.name)),
             entries=entries,
-            bm25_questions=BM25Index.load(folder / "bm25_questions"),
-            bm25_answers=BM25Index.load(folder / "bm25_answers"),
+            bm25_questions=bm25_questions,
+            bm25_answers=bm25_answers,
             question_vectors=vectors,
             question_starts=starts,
             answer_vectors=answers,
