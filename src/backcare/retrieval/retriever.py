@@ -110,10 +110,13 @@ def top_indexes(scores: np.ndarray, k: int) -> np.ndarray:
     """
     k = max(1, min(k, len(scores)))
     if k < len(scores):
-        kth = np.partition(-scores, k - 1)[k - 1]
-        above = np.flatnonzero(-scores < kth)
-        tied = np.flatnonzero(-scores == kth)[: k - len(above)]
-        chosen = np.concatenate([above, tied])
+        chosen = np.argpartition(-scores, k - 1)[:k]
+        kth = scores[chosen].min()
+        if np.count_nonzero(scores >= kth) > k:
+            # Scores equal to the k-th best lie across the cut: take those first in order.
+            above = np.flatnonzero(scores > kth)
+            tied = np.flatnonzero(scores == kth)[: k - len(above)]
+            chosen = np.concatenate([above, tied])
     else:
         chosen = np.arange(len(scores))
     # lexsort's last key sorts first: by score, descending, then by index.
