@@ -174,6 +174,13 @@ class TestErrors:
         )
         _error(response, 422, "not_text")
 
+    def test_a_lone_surrogate_after_much_whitespace_is_not_text(self, client: TestClient) -> None:
+        """Whitespace collapses on normalising; what follows it is still checked (was a 500)."""
+        body = b'{"q": "' + b" " * 10_000 + b'\\ud800 my back hurts"}'
+        for path in ("/v1/ask", "/v1/triage"):
+            response = client.post(path, content=body, headers={"content-type": "application/json"})
+            _error(response, 422, "not_text")
+
     def test_broken_json_is_bad_json(self, client: TestClient) -> None:
         response = client.post(
             "/v1/ask", content=b'{"q": "half', headers={"content-type": "application/json"}

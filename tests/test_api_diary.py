@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +18,9 @@ from fastapi.testclient import TestClient
 from backcare import (
     Backcare,
     DiaryError,
+    Encoder,
     EpisodePatch,
+    KnowledgePack,
     NewCheckIn,
     NewEpisode,
     SqlDiaryStore,
@@ -390,3 +393,30 @@ def test_a_failing_log_of_unanswered_questions_never_fails_the_reply(
     assert reply.status_code == 200 and reply.json()["status"] == "abstained"
     assert "could not log an unanswered question" in caplog.text
     assert "capital" not in caplog.text, "the question is not logged above DEBUG"
+
+
+def test_review_honours_the_knowledge_bases_decisions(
+    tmp_path: Path, fake_encoder: Encoder, pack: KnowledgePack
+) -> None:
+    # `backcare review --kb DIR` leaves accepted clusters out and never proposes a
+    # rejected entry again; GET /v1/review over the same knowledge base must agree.
+    from backcare import Abstained, ingest_to_kb, reject_proposal
+
+    kb = tmp_path / "kb"
+    ingest_to_kb(
+        [Path(__file__).parent / "ingest" / "cases" / "back-spasms-faq.txt"], kb, fake_encoder
+    )
+    backcare = Backcare.open(fake_encoder, kb_dir=kb, pack=pack)
+    store = SqlDiaryStore("sqlite://")
+    feedback = SqlFeedbackStore("sqlite://")
+    question = "back spasm jogging ok?"
+    feedback.add_abstained(Abstained(at=NOW, query=question, kb=backcare.kb_label))
+    _, token = store.add_user("max", maintainer=True, now=NOW)
+    app = create_app(backcare, feedback=feedback, diary=store, clock=_clock)
+    with TestClient(app) as client:
+        headers = {"Authorization": f"Bearer {token}"}
+        first = client.get("/v1/review", headers=headers).json()["unanswered"][0]
+        reject_proposal(kb, first["id"], first["proposal"]["entry_id"])
+        again = client.get("/v1/review", headers=headers).json()["unanswered"][0]
+    assert again["id"] == first["id"]
+    assert again["proposal"]["entry_id"] != first["proposal"]["entry_id"]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from backcare import Backcare
 from backcare.cli import app
 
 runner = CliRunner()
@@ -110,3 +112,65 @@ def test_every_command_has_help(command: str) -> None:
     code, out, _ = _run(*command.split(), "--help")
     assert code == 0
     assert len(out.strip().splitlines()) > 3
+
+
+@pytest.mark.usefixtures("real_encoder", "clean_env")
+@pytest.mark.parametrize("question", ["\udcff back spasm", "\ud800 back spasm"])
+def test_json_error_for_undecodable_argv(question: str) -> None:
+    # A shell passes bytes that are not UTF-8 as surrogates: the JSON error must still print.
+    code, out, _ = _run("ask", "--json", question)
+    assert code == 2
+    error = json.loads(out)
+    assert error["error"]["code"] == "not_text"
+    assert error["query"].startswith("\ufffd")
+
+
+@pytest.mark.usefixtures("real_encoder", "clean_env")
+def test_jsonl_goes_on_after_an_escaped_lone_surrogate() -> None:
+    # JSON may spell a lone surrogate as \ud800; that line gets an error, the next its reply.
+    stdin = '{"q": "\\ud800 back spasm"}\nhow long will my back spasm last\n'
+    code, out, _ = _run("ask", "--jsonl", stdin=stdin)
+    assert code == 0
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert rows[0]["error"]["code"] == "not_text"
+    assert rows[0]["query"] == "\ufffd back spasm"
+    assert rows[1]["answer"]["entry_id"] == "duration"
+
+
+@pytest.mark.usefixtures("real_encoder", "clean_env")
+def test_index_build_stores_the_calibration(tmp_path: Path) -> None:
+    # Without it every process that opens the index recalibrates (160 searches) at start.
+    from backcare import KnowledgeBase
+    from backcare.retrieval.calibration import MANIFEST_KEY
+
+    code, out, err = _run("index", "build", "--out", str(tmp_path / "kb"))
+    assert code == 0, err
+    assert "indexed" in out
+    calibration = KnowledgeBase.load(tmp_path / "kb").manifest.get(MANIFEST_KEY)
+    assert isinstance(calibration, dict)
+    assert calibration["relevance_mean"] is not None
+
+
+@pytest.mark.parametrize("entry_id", ["step[/]2", "faq[bold]", "[/dim]x"])
+def test_readable_reply_prints_any_entry_id(fake_backcare: Backcare, entry_id: str) -> None:
+    # An ingested file chooses its ids; printed as markup, "[/]" in one broke the output.
+    from backcare.cli._common import console
+    from backcare.cli._render import render_reply
+
+    reply = fake_backcare.ask("how long do back spasms last", top_k=3)
+    odd = tuple(alt.model_copy(update={"entry_id": entry_id}) for alt in reply.alternatives)
+    assert odd, "the reply needs an alternative to print"
+    with console.capture() as captured:
+        render_reply(reply.model_copy(update={"alternatives": odd}))
+    assert f"({entry_id}, " in captured.get()
+
+
+@pytest.mark.usefixtures("real_encoder", "clean_env")
+def test_jsonl_refuses_a_lang_that_is_not_text() -> None:
+    # POST /v1/ask refuses it (422); the line must not be answered as if lang were absent.
+    stdin = '{"q": "how long will my back spasm last", "lang": 3}\n'
+    code, out, _ = _run("ask", "--jsonl", stdin=stdin)
+    assert code == 0
+    row = json.loads(out)
+    assert row["error"]["code"] == "bad_json"
+    assert "lang" in row["error"]["message"]

@@ -35,7 +35,7 @@ PUBLIC = {
     # the facade
     "Backcare", "build_model", "build_multilingual_model", "default_encoder",
     "multilingual_encoder", "pack_crosslingual", "pack_index_dir", "plan_care",
-    "prepare_query", "triage_answers", "triage_text", "warning_signs",
+    "prepare_query", "save_pack_index", "triage_answers", "triage_text", "warning_signs",
     # ingest and evaluation
     "IngestReport", "KbInfo", "ReviewDecisions", "accept_proposal", "export_kb",
     "ingest_to_kb", "kb_info", "reject_proposal", "review_decisions", "EvalCase",

@@ -79,6 +79,22 @@ class TestMetrics:
         assert kb == 1
         assert "how long do back spasms last" not in scraped.text
 
+    def test_made_up_methods_cannot_mint_labels(self, fake_backcare: Backcare) -> None:
+        # HTTP lets a client send any token as its method; each one was a new series.
+        with TestClient(create_app(fake_backcare)) as http:
+            for n in range(5):
+                assert http.request(f"SCAN{n}", "/healthz").status_code == 405
+            scraped = http.get("/metrics")
+        samples = _samples(scraped.text)
+        methods = {
+            dict(labels)["method"]
+            for name, labels in samples
+            if name == "backcare_http_requests_total"
+        }
+        assert methods == {"OTHER"}
+        total = "backcare_http_requests_total"
+        assert _value(samples, total, route="/healthz", method="OTHER", status="405") == 5
+
     def test_metrics_can_be_turned_off(self, fake_backcare: Backcare) -> None:
         with TestClient(create_app(fake_backcare, metrics=False)) as http:
             assert http.get("/metrics").status_code == 404

@@ -215,3 +215,29 @@ def test_review_accept_errors_are_clear(database: str, tmp_path: Path) -> None:
     assert _run("ingest", str(SEED), "--kb", str(kb))[0] == 0
     code, _, err = _run("review", "accept", "abc", "entry", "--kb", str(kb))
     assert code == 1 and "no open cluster 'abc'" in err
+
+
+@pytest.mark.usefixtures("real_encoder")
+def test_review_accept_keeps_the_encoder_variant(
+    database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Accept re-encodes with the encoder it opens: with the variant that is not the
+    # default set (BACKCARE_ENCODER), it must stay the knowledge base's, or `ask --kb`
+    # with the same setting refuses the new version as built with another model.
+    monkeypatch.setenv("BACKCARE_ENCODER", "fp32")
+    get_settings.cache_clear()
+    kb = tmp_path / "seed-kb"
+    assert _run("ingest", str(SEED), "--kb", str(kb))[0] == 0
+    model = read_manifest(live_version(kb))["model_id"]
+    question = "is it fine to go swimming while my lumbago keeps flaring up"
+    assert _run("ask", "--json", "--kb", str(kb), question)[0] == 0
+    code, out, err = _run("review", "--json", "--kb", str(kb))
+    assert code == 0, err
+    cluster = {c["question"]: c for c in json.loads(out)["unanswered"]}[question]
+    target = "should-you-stretch-back-spasm"
+    code, _, err = _run("review", "accept", cluster["id"], target, "--kb", str(kb))
+    assert code == 0, err
+    assert read_manifest(live_version(kb))["model_id"] == model
+    code, out, err = _run("ask", "--json", "--kb", str(kb), question)
+    assert code == 0, err
+    assert json.loads(out)["answer"]["entry_id"] == target

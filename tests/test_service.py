@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backcare import Backcare, QueryError, TriageLevel, prepare_query
+from backcare import Backcare, Encoder, KnowledgePack, QueryError, TriageLevel, prepare_query
 
 
 @pytest.mark.parametrize(
@@ -20,6 +21,9 @@ from backcare import Backcare, QueryError, TriageLevel, prepare_query
         ("back pain " * 10_000, "query_too_long"),
         ("my back\x00\x01\x02", "not_text"),
         ("bad \udcff bytes", "not_text"),
+        # Past the first 10,000 characters, behind whitespace that normalising collapses.
+        (" " * 10_000 + "\ud800 my back hurts", "not_text"),
+        ("\t" * 12_000 + "my back\x07", "not_text"),
         (b"bytes", "not_text"),
         (None, "not_text"),
     ],
@@ -125,3 +129,17 @@ def test_every_way_to_a_care_plan_gives_the_same_plan(
     triage = None if text is None else triage_text(pack, text)
     assert make_care_plan(onset, now, pack.careplan, age=70, triage=triage) == plan
     assert plan.suppressed == (text is not None and "pee" in text)
+
+
+def test_an_unwritable_index_cache_still_answers(
+    pack: KnowledgePack, fake_encoder: Encoder, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A read-only or broken cache only costs a rebuild next time, as for the
+    # cross-language vectors; it must not stop the service from opening.
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    backcare = Backcare.open(fake_encoder, pack=pack, cache_dir=blocker / "kb")
+    assert backcare.retriever.calibration() is not None
+    reply = backcare.ask("how long do back spasms last")
+    assert reply.kb == "backcare-pack@1"
+    assert "cannot save the pack index" in caplog.text

@@ -99,6 +99,7 @@ from backcare.service import pack_crosslingual as pack_crosslingual
 from backcare.service import pack_index_dir as pack_index_dir
 from backcare.service import plan_care as plan_care
 from backcare.service import prepare_query as prepare_query
+from backcare.service import save_pack_index as save_pack_index
 from backcare.service import triage_answers as triage_answers
 from backcare.service import triage_text as triage_text
 from backcare.service import warning_signs as warning_signs

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import unicodedata
+import re
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -63,6 +63,7 @@ __all__ = [
     "pack_index_dir",
     "plan_care",
     "prepare_query",
+    "save_pack_index",
     "triage_answers",
     "triage_layers",
     "triage_message",
@@ -73,6 +74,8 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 MAX_QUERY_CHARS = 2000
+# Unicode's control (Cc) and surrogate (Cs) characters, but tab, newline and return.
+_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def prepare_query(text: object) -> str:
@@ -83,14 +86,17 @@ def prepare_query(text: object) -> str:
     """
     if not isinstance(text, str):
         raise QueryError("not_text", f"the question must be text, not {type(text).__name__}")
-    # Surrogates come from undecodable bytes; control characters from binary data.
-    if any(unicodedata.category(ch) in ("Cs", "Cc") and ch not in "\t\n\r" for ch in text[:10_000]):
-        raise QueryError("not_text", "the question contains binary data, not readable text")
     if len(text) > 10 * MAX_QUERY_CHARS:
         raise QueryError(
             "query_too_long",
             f"the question is {len(text):,} characters long; the limit is {MAX_QUERY_CHARS:,}",
         )
+    # Surrogates come from undecodable bytes; control characters from binary data.
+    # The whole text is checked: normalising collapses whitespace, so a character far
+    # past the start can survive into the question (a lone surrogate then broke
+    # every JSON reply with a 500).
+    if _NOT_TEXT.search(text):
+        raise QueryError("not_text", "the question contains binary data, not readable text")
     normalised = normalise_text(text)
     if not normalised:
         raise QueryError("empty_query", "the question is empty; type what you want to know")
@@ -361,9 +367,14 @@ class Backcare:
         kb: KnowledgeBase,
         encoder: Encoder,
         crosslingual: CrossLingualRetriever | None = None,
+        *,
+        kb_dir: Path | None = None,
     ) -> None:
         self.pack = pack
         self.kb = kb
+        # The ingested knowledge base's folder (None: the pack), where its review
+        # decisions are kept beside its versions.
+        self.kb_dir = kb_dir
         self.retriever = HybridRetriever(kb, encoder, pack.params)
         # Searches non-English questions when the multilingual encoder is built
         # (docs/languages.md, part B); None keeps every question on `retriever`.
@@ -406,7 +417,7 @@ class Backcare:
             crosslingual = pack_crosslingual(pack, multilingual, cache_dir)
             if cache_dir is not None:
                 _cache_triage_examples(pack, cache_dir)
-        return cls(pack, kb, encoder, crosslingual)
+        return cls(pack, kb, encoder, crosslingual, kb_dir=kb_dir)
 
     @property
     def kb_label(self) -> str:
@@ -619,6 +630,18 @@ def pack_index(pack: KnowledgePack, encoder: Encoder, cache_dir: Path | None) ->
     except KnowledgePackError:
         logger.info("building the pack index in %s", folder)
     kb = KnowledgeBase.build(pack.label, pack.entries, encoder)
+    try:
+        save_pack_index(pack, kb, encoder, folder)
+    except OSError as exc:  # a read-only cache only costs a rebuild next time
+        logger.warning("cannot save the pack index to %s: %s", folder, exc)
+    return kb
+
+
+def save_pack_index(pack: KnowledgePack, kb: KnowledgeBase, encoder: Encoder, folder: Path) -> None:
+    """Calibrate ``kb`` (built from ``pack`` with ``encoder``) and save it into ``folder``.
+
+    The calibration goes into the manifest before the save: a folder saved
+    without it is recalibrated (160 searches) by every process that opens it.
+    """
     kb.manifest = HybridRetriever(kb, encoder, pack.params).calibrated()
     kb.save(folder)
-    return kb

@@ -231,6 +231,28 @@ def test_refuses_a_folder_that_is_not_a_knowledge_base(
         kb_info(tmp_path)
 
 
+def test_a_first_ingest_killed_before_its_switch_does_not_block_the_next(
+    tmp_path: Path, fake_encoder: Encoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Killed after renaming its version folder into place but before writing
+    # CURRENT: the folder holds only that version, which no one can read.
+    import backcare.retrieval.kbase as kbase
+
+    def killed(path: Path, text: str) -> None:
+        raise KeyboardInterrupt
+
+    kb_dir = tmp_path / "kb"
+    monkeypatch.setattr(kbase, "_write_atomically", killed)
+    with pytest.raises(KeyboardInterrupt):
+        ingest_to_kb([SEED], kb_dir, fake_encoder)
+    monkeypatch.undo()
+    assert [p.name for p in kb_dir.iterdir() if p.name.startswith("v-")]
+    assert not (kb_dir / "CURRENT").exists()
+    ingest_to_kb([SEED], kb_dir, fake_encoder)
+    assert _entries(kb_dir)
+    assert [p.name for p in kb_dir.iterdir() if p.name.startswith("v-")] == [_current(kb_dir)]
+
+
 def test_progress_goes_through_every_phase(tmp_path: Path, fake_encoder: Encoder) -> None:
     calls: list[tuple[str, int, int | None]] = []
     ingest_to_kb([SEED], tmp_path / "kb", fake_encoder, progress=lambda *a: calls.append(a))

@@ -84,3 +84,28 @@ def test_malformed_markup_reads_or_fails_cleanly(page: str) -> None:
         read_html(page, file="fuzz.html")
     except IngestError:
         pass
+
+
+def test_a_structured_question_without_an_answer_is_reported() -> None:
+    # Structured data wins over the visible text, so a Question it gives without an
+    # answer is not read anywhere else: the report must say it was dropped.
+    page = """<script type="application/ld+json">{"@type": "FAQPage", "mainEntity": [
+      {"@type": "Question", "name": "Does it hurt?",
+       "acceptedAnswer": {"@type": "Answer", "text": "Not much."}},
+      {"@type": "Question", "name": "Will it come back?"}]}</script>
+    <div itemscope itemtype="https://schema.org/Question">
+      <h3 itemprop="name">Can I run?</h3></div>"""
+    result = read_html(page, file="p.html")
+    assert [e.question for e in result.entries] == ["Does it hurt?"]
+    dropped = {(item.question, item.reason) for item in result.items}
+    assert dropped == {("Will it come back?", "no answer"), ("Can I run?", "no answer")}
+    lines = {item.question: item.line for item in result.items}
+    assert lines == {"Will it come back?": 4, "Can I run?": 5}
+
+
+def test_structured_questions_without_any_answer_leave_the_page_to_the_text() -> None:
+    page = """<script type="application/ld+json">{"@type": "Question", "name": "Why?"}</script>
+    <h2>Why?</h2><p>Because.</p>"""
+    result = read_html(page, file="p.html")
+    assert [(e.question, e.answer) for e in result.entries] == [("Why?", "Because.")]
+    assert not [item for item in result.items if item.reason == "no answer"]

@@ -120,6 +120,18 @@ def test_existing_entries_win_and_are_not_reported() -> None:
     assert [i.kind for i in result.items] == ["merged"]
 
 
+def test_existing_entries_are_all_kept_as_they_are() -> None:
+    # A knowledge base built with keep_both holds two entries for one question; a
+    # later ingest (keep_first by default) must not drop the second unreported.
+    first = entry("swim", "Can I swim with back pain?", "Yes, gently.")
+    second = entry("swim-2", "Can I swim with back pain?", "Wait a week first.", 2)
+    also = entry("swim-3", "Can I swim with a sore back?", "Yes, gently.", 3)
+    other = entry("sciatica", "What is sciatica?", "Nerve pain down the leg.", 7)
+    result = merge_entries([other], existing=[first, second, also], embed=fake_embed)
+    assert list(result.entries) == [first, second, also, other]
+    assert [i.kind for i in result.items] == ["added"]
+
+
 def test_taken_ids_are_renamed_and_reported() -> None:
     result = merge_entries([entry("x", "Why?", "A."), entry("x", "When?", "B.")])
     assert [e.id for e in result.entries] == ["x", "x-2"]

@@ -167,6 +167,47 @@ def test_counts_that_disagree_are_refused(saved: Path, names: set[str]) -> None:
         KnowledgeBase.load(saved.parent)
 
 
+def _cut_question_vectors(saved: Path) -> None:
+    np.save(saved / "question_vectors.npy", np.load(saved / "question_vectors.npy")[:5])
+
+
+def _narrow_answer_vectors(saved: Path) -> None:
+    np.save(saved / "answer_vectors.npy", np.load(saved / "answer_vectors.npy")[:, :10])
+
+
+def _shuffle_question_starts(saved: Path) -> None:
+    np.save(saved / "question_starts.npy", np.load(saved / "question_starts.npy")[::-1].copy())
+
+
+def _narrow_both(saved: Path) -> None:
+    for kind in ("question", "answer"):
+        path = saved / f"{kind}_vectors.npy"
+        np.save(path, np.load(path)[:, :10])
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [_cut_question_vectors, _narrow_answer_vectors, _shuffle_question_starts, _narrow_both],
+)
+def test_vectors_that_do_not_fit_the_entries_are_refused(saved: Path, damage: object) -> None:
+    # The counts agree, so these loaded before and failed on every query (IndexError,
+    # a shape error) instead of being refused once, at start.
+    assert callable(damage)
+    damage(saved)
+    with pytest.raises(KnowledgePackError, match="inconsistent.*rebuild"):
+        KnowledgeBase.load(saved.parent)
+
+
+def test_a_bm25_index_of_another_size_is_refused(saved: Path, tmp_path: Path) -> None:
+    import shutil
+
+    KnowledgeBase.build("few@1", _many(7), HashingEncoder()).save(tmp_path / "few")
+    shutil.rmtree(saved / "bm25_answers")
+    shutil.copytree(kbase.live_version(tmp_path / "few") / "bm25_answers", saved / "bm25_answers")
+    with pytest.raises(KnowledgePackError, match="inconsistent.*BM25.*7 documents for 30"):
+        KnowledgeBase.load(saved.parent)
+
+
 def test_a_format_2_folder_is_refused(saved: Path) -> None:
     manifest = json.loads((saved / "manifest.json").read_text(encoding="utf-8"))
     manifest["format_version"] = 2

@@ -315,4 +315,13 @@ def _add_review_route(
         top: Annotated[int, Query(ge=1, le=200)] = 20,
     ) -> ReviewReport:
         """The most frequent unanswered questions and the worst-rated answers."""
-        return backcare.review(feedback, top=top)
+        if backcare.kb_dir is None:
+            return backcare.review(feedback, top=top)
+        from backcare import review_decisions
+
+        # As `backcare review --kb`: accepted clusters are left out, rejected
+        # proposals are not made again.
+        decisions = review_decisions(backcare.kb_dir)
+        return backcare.review(
+            feedback, top=top, accepted=decisions.accepted, rejected=decisions.rejected
+        )

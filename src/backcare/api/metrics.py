@@ -3,8 +3,9 @@
 Each app has a registry of its own, so apps built in one process (the tests
 build hundreds) never clash over metric names. Labels are bounded: routes are
 the app's path templates (``/v1/entries/{entry_id:path}``, never the path a
-client typed), statuses are HTTP codes, and asks are labelled only by the
-closed sets of reply statuses and triage levels. No question text is a label.
+client typed), statuses are HTTP codes, methods the standard ones (any other
+is ``OTHER``), and asks are labelled only by the closed sets of reply statuses
+and triage levels. No question text is a label.
 
 With ``serve --workers N`` each worker counts its own requests and a scrape
 reaches one of them; run one worker per replica and scale with replicas
@@ -46,6 +47,12 @@ _LATENCY_BUCKETS = (
 )
 
 
+# HTTP allows any token as a method, so any other is counted as OTHER, or each
+# one a client made up would be a new series.
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+OTHER_METHOD = "OTHER"
+
+
 class Metrics:
     """The collectors of one app and their text exposition."""
 
@@ -85,7 +92,7 @@ class Metrics:
 
     def observe_request(self, route: str, method: str, status: int, seconds: float) -> None:
         """Count one answered request and its latency."""
-        labels = (route, method, str(status))
+        labels = (route, method if method in _METHODS else OTHER_METHOD, str(status))
         self.requests.labels(*labels).inc()
         self.latency.labels(*labels).observe(seconds)
 

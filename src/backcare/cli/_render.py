@@ -67,7 +67,9 @@ def render_reply(reply: Reply) -> None:
         heading = "Related questions" if reply.answer else "Closest topics"
         console.print(f"[bold]{heading}:[/]")
         for alt in reply.alternatives:
-            console.print(f"  • {escape(alt.question)} [dim]({alt.entry_id}, {alt.score:.2f})[/]")
+            console.print(
+                f"  • {escape(alt.question)} [dim]({escape(alt.entry_id)}, {alt.score:.2f})[/]"
+            )
     if not loud:
         console.print(f"[green]{escape(reply.triage.message)}[/]")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -144,8 +145,15 @@ def _jsonl_line(backcare: Backcare, line: str, top_k: int, lang: str | None = No
             info = QueryErrorInfo(code="bad_json", message='a JSON line needs a "q" key')
             return _dump(ErrorReply(query=_printable(text[:2000]), error=info))
         text = data["q"]
-        if isinstance(data.get("lang"), str):
-            lang = data["lang"]
+        given = data.get("lang")
+        if given is not None and not isinstance(given, str):
+            # POST /v1/ask refuses it too; answering as if it were absent would hide the slip.
+            info = QueryErrorInfo(
+                code="bad_json", message='"lang" must be a language code such as "es"'
+            )
+            return _dump(ErrorReply(query=_printable(str(text)[:2000]), error=info))
+        if given is not None:
+            lang = given
         answers = data.get("answers")
         if answers is not None and not (
             isinstance(answers, dict) and all(isinstance(v, bool) for v in answers.values())
@@ -163,8 +171,18 @@ def _jsonl_line(backcare: Backcare, line: str, top_k: int, lang: str | None = No
 
 
 def _printable(text: str) -> str:
-    """Undecodable input bytes (kept as surrogates) shown as U+FFFD, so JSON can carry them."""
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    """Undecodable input bytes (kept as surrogates) shown as U+FFFD, so JSON can carry them.
+
+    Other lone surrogates (a JSON line may spell one as ``\\ud800``) have no
+    bytes to give back, so they become U+FFFD directly; encoding them raised
+    and ended the whole ``--jsonl`` run.
+    """
+    escaped = _LONE_SURROGATE.sub("\ufffd", text)
+    return escaped.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+# Surrogates that surrogateescape cannot turn back into a byte (it uses U+DC80-U+DCFF).
+_LONE_SURROGATE = re.compile("[\ud800-\udc7f\udd00-\udfff]")
 
 
 @app.command()
@@ -237,7 +255,7 @@ def ask(
     except QueryError as exc:
         if as_json:
             info = QueryErrorInfo(code=exc.code, message=exc.message)
-            print(_dump(ErrorReply(query=question[:2000], error=info)))
+            print(_dump(ErrorReply(query=_printable(question[:2000]), error=info)))
         raise _fail(exc.message, 2) from exc
     if as_json:
         print(_dump(reply))

@@ -522,7 +522,11 @@ def review_accept(
         raise _fail(f"no open cluster '{cluster}'; run `backcare review --kb {folder}` for ids")
     settings = _settings()
     try:
-        encoder = default_encoder(settings.model_dir, threads=settings.threads)
+        # The variant the knowledge base was opened with above: another one has
+        # another model id, and the whole knowledge base would be re-encoded with it.
+        encoder = default_encoder(
+            settings.model_dir, threads=settings.threads, variant=settings.encoder
+        )
         added = accept_proposal(folder, cluster, entry, found.examples, encoder)
     except BackcareError as exc:
         raise _fail(str(exc)) from exc

@@ -74,6 +74,7 @@ def index_build(
         multilingual_encoder,
         pack_crosslingual,
         pack_index_dir,
+        save_pack_index,
     )
 
     settings = _settings()
@@ -92,7 +93,7 @@ def index_build(
                 progress=lambda n: progress.update(task, completed=n),
             )
         target = kb or pack_index_dir(pack, encoder, settings.index_dir)
-        built.save(target)
+        save_pack_index(pack, built, encoder, target)
         multilingual = (
             multilingual_encoder(
                 settings.model_dir, threads=settings.threads, variant=settings.encoder

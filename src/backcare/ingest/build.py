@@ -579,8 +579,13 @@ def _existing(folder: Path) -> KnowledgeBase | None:
         return KnowledgeBase.load(folder)
     if folder.exists() and not folder.is_dir():
         raise KnowledgePackError(f"{folder}: is a file; --kb needs a folder")
-    # Leftovers of a killed first build (".tmp-*") are not content.
-    if folder.is_dir() and any(not child.name.startswith(".") for child in folder.iterdir()):
+    # Leftovers of a killed first build are not content: ".tmp-*", and a "v-*" version
+    # renamed into place before CURRENT named it. (The ingest lock is held, so no
+    # other build is writing them; the next save removes them.)
+    if folder.is_dir() and any(
+        not (child.name.startswith(".") or (child.name.startswith("v-") and child.is_dir()))
+        for child in folder.iterdir()
+    ):
         raise KnowledgePackError(
             f"{folder}: not empty and not a knowledge base (no {_CURRENT} file); "
             "choose a new or empty folder"

@@ -105,6 +105,7 @@ def read_html(text: str, *, file: str) -> ReadResult:
 
 def _structured(tree: Any, file: str, items: list[ReportItem]) -> list[QuestionBlock]:
     found: list[QuestionBlock] = []
+    unanswered: list[ReportItem] = []
     for script in tree.iter("script"):
         if (script.get("type") or "").strip().lower() != "application/ld+json":
             continue
@@ -119,6 +120,9 @@ def _structured(tree: Any, file: str, items: list[ReportItem]) -> list[QuestionB
             needle = json.dumps(question, ensure_ascii=False)[1:-1][:60]
             offset = body.find(needle)
             line = (script.sourceline or 1) + (body.count("\n", 0, offset) if offset >= 0 else 0)
+            if answer is None:
+                unanswered.append(skipped("no answer", file, line, clean_question(question)))
+                continue
             found.append(QuestionBlock(clean_question(question), line, _fragment_blocks(answer)))
     try:
         micro = MicrodataExtractor(add_html_node=True).extract_items(tree, None)
@@ -126,10 +130,19 @@ def _structured(tree: Any, file: str, items: list[ReportItem]) -> list[QuestionB
         items.append(skipped(f"invalid microdata: {exc}", file, 1))
         micro = []
     for node, question, answer_node, answer in _micro_pairs(micro, 0):
+        if answer_node is None or answer is None:
+            unanswered.append(skipped("no answer", file, node.sourceline, clean_question(question)))
+            continue
         text_node = next(iter(answer_node.xpath(".//*[@itemprop='text']")), answer_node)
         blocks = _blocks(text_node) if text_node is not None else [answer]
         found.append(QuestionBlock(clean_question(question), node.sourceline or 1, blocks))
-    return [block for block in found if block.question]
+    found = [block for block in found if block.question]
+    if found:
+        # Structured data wins, and the visible text is then not read: a question
+        # it gives without an answer is dropped for good, so the report says so.
+        # (Without any answered one, the page is read as text and may answer it.)
+        items.extend(item for item in unanswered if item.question)
+    return found
 
 
 def _types(item: dict[str, Any], key: str) -> set[str]:
@@ -138,8 +151,11 @@ def _types(item: dict[str, Any], key: str) -> set[str]:
     return {str(v).rsplit("/", 1)[-1] for v in values if isinstance(v, str)}
 
 
-def _faq_pairs(data: Any, depth: int) -> Iterator[tuple[str, str]]:
-    """(question, answer HTML) for every schema.org Question with an answer in JSON-LD."""
+def _faq_pairs(data: Any, depth: int) -> Iterator[tuple[str, str | None]]:
+    """(question, answer HTML) for every named schema.org Question in JSON-LD.
+
+    The answer is None when the Question has none, so the caller can report it.
+    """
     if depth > _MAX_DEPTH:
         return
     if isinstance(data, list):
@@ -153,16 +169,19 @@ def _faq_pairs(data: Any, depth: int) -> Iterator[tuple[str, str]]:
         answers = data.get("acceptedAnswer") or data.get("suggestedAnswer")
         answer = answers[0] if isinstance(answers, list) and answers else answers
         text = answer.get("text") if isinstance(answer, dict) else answer
-        if isinstance(name, str) and isinstance(text, str):
-            yield name, text
+        if isinstance(name, str):
+            yield name, text if isinstance(text, str) else None
         return
     for value in data.values():
         if isinstance(value, dict | list):
             yield from _faq_pairs(value, depth + 1)
 
 
-def _micro_pairs(data: Any, depth: int) -> Iterator[tuple[Any, str, Any, str]]:
-    """(question node, question, answer node, answer text) for microdata Questions."""
+def _micro_pairs(data: Any, depth: int) -> Iterator[tuple[Any, str, Any, str | None]]:
+    """(question node, question, answer node, answer text) for named microdata Questions.
+
+    The answer node and text are None when the Question has no answer with text.
+    """
     if depth > _MAX_DEPTH:
         return
     if isinstance(data, list):
@@ -178,11 +197,15 @@ def _micro_pairs(data: Any, depth: int) -> Iterator[tuple[Any, str, Any, str]]:
         answers = props.get("acceptedAnswer") or props.get("suggestedAnswer")
         answer = answers[0] if isinstance(answers, list) and answers else answers
         name = props.get("name") or props.get("text")
-        if isinstance(answer, dict) and isinstance(name, str):
-            text = (answer.get("properties") or {}).get("text")
-            node = answer.get("htmlNode")
+        if isinstance(name, str):
+            text = node = None
+            if isinstance(answer, dict):
+                text = (answer.get("properties") or {}).get("text")
+                node = answer.get("htmlNode")
             if isinstance(text, str) and node is not None:
                 yield data["htmlNode"], name, node, text
+            else:
+                yield data["htmlNode"], name, None, None
         return
     for value in props.values():
         yield from _micro_pairs(value, depth + 1)

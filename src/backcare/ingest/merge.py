@@ -92,6 +92,14 @@ def merge_entries(
     for position, (entry, key) in enumerate(zip(pool, keys, strict=True)):
         q = key_index[key]
         new = position >= len(existing)
+        if not new:
+            # The knowledge base's own entries stay as they are: it may hold two for
+            # one question (built with keep_both) or near-duplicates under another
+            # threshold, and an ingest of other files must not drop or merge them
+            # (this loop reports new entries only, so that loss was silent).
+            kept.append(entry.model_copy(update={"id": ids.unique(entry.id)}))
+            roots.setdefault(q, []).append(len(kept) - 1)
+            continue
         candidates = [(1.0, k) for k in roots.get(q, [])]
         candidates += [
             (s, k)

@@ -345,11 +345,32 @@ class KnowledgeBase:
                 f"{folder}: knowledge base is inconsistent (entries, vectors and manifest "
                 "disagree); rebuild it"
             )
+        if not _vectors_fit(vectors, answers, starts) or vectors.shape[1] != manifest.get("dim"):
+            entries.close()
+            raise KnowledgePackError(
+                f"{folder}: knowledge base is inconsistent (the question vectors, their "
+                "starts, the answer vectors and the manifest's dim do not fit together); "
+                "rebuild it"
+            )
+        try:
+            bm25_questions = BM25Index.load(folder / "bm25_questions")
+            bm25_answers = BM25Index.load(folder / "bm25_answers")
+        except KnowledgePackError:
+            entries.close()
+            raise
+        if not bm25_questions.n_docs == bm25_answers.n_docs == len(entries):
+            # Their score arrays are added to the vectors' per entry: every query would fail.
+            entries.close()
+            raise KnowledgePackError(
+                f"{folder}: knowledge base is inconsistent (the BM25 indexes count "
+                f"{bm25_questions.n_docs} and {bm25_answers.n_docs} documents for "
+                f"{len(entries)} entries); rebuild it"
+            )
         return cls(
             name=str(manifest.get("name", folder.name)),
             entries=entries,
-            bm25_questions=BM25Index.load(folder / "bm25_questions"),
-            bm25_answers=BM25Index.load(folder / "bm25_answers"),
+            bm25_questions=bm25_questions,
+            bm25_answers=bm25_answers,
             question_vectors=vectors,
             question_starts=starts,
             answer_vectors=answers,
@@ -357,6 +378,22 @@ class KnowledgeBase:
             manifest=manifest,
             ann=ann,
         )
+
+
+def _vectors_fit(questions: Vectors, answers: Vectors, starts: np.ndarray) -> bool:
+    """Whether loaded matrices can be searched together (their counts are checked apart).
+
+    Each entry's question group starts after the one before, inside the question
+    matrix, and both matrices have the same width: otherwise every query fails
+    (an index out of bounds, a shape error) instead of the load.
+    """
+    if questions.ndim != 2 or answers.ndim != 2 or questions.shape[1] != answers.shape[1]:
+        return False
+    if starts.ndim != 1 or starts.dtype.kind not in "iu":
+        return False
+    if not len(starts):
+        return True
+    return bool(starts[0] == 0 and np.all(np.diff(starts) > 0) and starts[-1] < len(questions))
 
 
 def _stored(vectors: np.ndarray, dtype: np.dtype[np.generic]) -> Vectors:

@@ -27,7 +27,7 @@ from backcare.retrieval.quantized import Int8Rows
 from backcare.retrieval.spelling import SpellFixer
 from backcare.retrieval.tokenize import Analyzer, words
 
-__all__ = ["HybridRetriever", "QuerySignals", "SearchResult"]
+__all__ = ["HybridRetriever", "QuerySignals", "SearchResult", "top_indexes"]
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +98,30 @@ def relevance_of(dense: np.ndarray, k: int = RELEVANCE_K) -> float:
         return 0.0
     k = min(k, dense.size)
     return float(np.mean(np.partition(dense, dense.size - k)[dense.size - k :]))
+
+
+def top_indexes(scores: np.ndarray, k: int) -> np.ndarray:
+    """The indexes of the ``k`` best ``scores`` (at least one), best first; ties in index order.
+
+    ``argpartition`` alone picks arbitrarily among scores equal to the k-th
+    best, so the answer to a question could change with ``top_k`` (two entries
+    with the same text score the same). Here the result for ``k`` is always the
+    first ``k`` of the result for any larger ``k``.
+    """
+    k = max(1, min(k, len(scores)))
+    if k < len(scores):
+        chosen = np.argpartition(-scores, k - 1)[:k]
+        kth = scores[chosen].min()
+        if np.count_nonzero(scores >= kth) > k:
+            # Scores equal to the k-th best lie across the cut: take those first in order.
+            above = np.flatnonzero(scores > kth)
+            tied = np.flatnonzero(scores == kth)[: k - len(above)]
+            chosen = np.concatenate([above, tied])
+    else:
+        chosen = np.arange(len(scores))
+    # lexsort's last key sorts first: by score, descending, then by index.
+    order: np.ndarray = chosen[np.lexsort((chosen, -scores[chosen]))]
+    return order
 
 
 @dataclass(frozen=True)
@@ -332,9 +356,7 @@ class HybridRetriever:
         conf = confidences(
             p, fused, coverage, query.anchor, self.calibration(), relevance=query.relevance
         )
-        k = max(1, min(top_k, len(fused)))
-        top = np.argpartition(-fused, k - 1)[:k] if k < len(fused) else np.arange(len(fused))
-        top = top[np.argsort(-fused[top], kind="stable")]
+        top = top_indexes(fused, top_k)
         hits = tuple(
             Hit(
                 entry_id=self.kb.ids[i],
