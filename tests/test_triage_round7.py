@@ -1,0 +1,81 @@
+"""Round 7 of issue 14: classes of error fixed in the code paths, each with its own test.
+
+Each test names the class it guards (docs/triage.md, "Round 7"); the wordings
+were written for this file, not taken from any eval set.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from backcare.knowledge.pack import KnowledgePack
+from backcare.model import TriageLevel
+from backcare.retrieval.dense import Encoder
+from backcare.service import triage_text
+from backcare.triage._negation import ScopeReader, normalise
+
+
+def _negated(pack: KnowledgePack, text: str, word: str) -> bool:
+    scope = ScopeReader(pack.red_flags.language)
+    folded = normalise(text).text
+    start = folded.rindex(word)
+    return scope.is_negated(folded, start, start + len(word))
+
+
+# --- class 1: a denial covers a coordinated list --------------------------------
+
+COORDINATED_DENIALS = (
+    ("I have not had any trouble at all with my bladder or my bowels", "bowels"),
+    ("I've not had any trouble with my waterworks or my bowels", "bowels"),
+    ("not had any problems with peeing or with my bowels", "bowels"),
+    ("I haven't had any problems with my bladder, bowels or legs", "bowels"),
+    ("I haven't had any problems with my bladder and my bowels", "bowels"),
+    ("no leaking, dribbling or trouble starting", "dribbling"),
+    ("there is no numbness in my bum nor my legs", "legs"),
+)
+
+
+@pytest.mark.parametrize(("text", "word"), COORDINATED_DENIALS)
+def test_a_denial_covers_the_later_items_of_its_list(
+    pack: KnowledgePack, text: str, word: str
+) -> None:
+    assert _negated(pack, text, word)
+
+
+@pytest.mark.parametrize(("text", "_word"), COORDINATED_DENIALS)
+def test_coordinated_denials_stay_self_care_through_every_layer(
+    pack: KnowledgePack, real_encoder: Encoder, text: str, _word: str
+) -> None:
+    result = triage_text(pack, text, encoder=real_encoder)
+    assert result.level is TriageLevel.SELF_CARE, result.flags
+
+
+# An "and" joins clauses as often as nouns: a symptom after it, or a clause
+# that goes on after the noun, is still reported.
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("I have no fever and numb bum", "numb"),
+        ("no fever and my legs are numb", "legs"),
+        ("no fever, numb bum", "numb"),
+        ("no pain in my back and numb bum", "numb"),
+        ("no fever or chills and my bladder has stopped working", "bladder"),
+        ("no position is comfortable, even lying still, day or night", "day"),
+    ],
+)
+def test_and_or_a_verb_ends_the_list(pack: KnowledgePack, text: str, word: str) -> None:
+    assert not _negated(pack, text, word)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I don't have feeling in the place between the legs",
+        "I haven't got any feeling in my bum",
+        "I don't have any feeling down there",
+    ],
+)
+def test_not_having_feeling_is_a_loss_not_a_denial(
+    pack: KnowledgePack, real_encoder: Encoder, text: str
+) -> None:
+    assert triage_text(pack, text, encoder=real_encoder).level is TriageLevel.EMERGENCY
