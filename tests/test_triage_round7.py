@@ -79,3 +79,47 @@ def test_not_having_feeling_is_a_loss_not_a_denial(
     pack: KnowledgePack, real_encoder: Encoder, text: str
 ) -> None:
     assert triage_text(pack, text, encoder=real_encoder).level is TriageLevel.EMERGENCY
+
+
+# --- class 2: a statement of normal function fires nothing; a denied one still reports --
+
+NORMAL_FUNCTION = (
+    "I can still feel everything down there",
+    "my bladder and bowels are working as usual",
+    "my legs still work fine",
+    "bladder and bowels fine",
+    "wees and poos as per usual",
+)
+
+
+@pytest.mark.parametrize("text", NORMAL_FUNCTION)
+def test_normal_function_stated_in_other_words_stays_self_care(
+    pack: KnowledgePack, real_encoder: Encoder, text: str
+) -> None:
+    result = triage_text(pack, text, encoder=real_encoder)
+    assert result.level is TriageLevel.SELF_CARE, result.flags
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my bladder is not working as usual",
+        "my bladder doesn't feel normal since the spasm",
+        "I can feel tingling down there",
+    ],
+)
+def test_a_denied_reassurance_reassures_nothing(
+    pack: KnowledgePack, real_encoder: Encoder, text: str
+) -> None:
+    result = triage_text(pack, text, encoder=real_encoder)
+    assert result.level is TriageLevel.EMERGENCY, result.flags
+
+
+def test_the_layers_read_reassurance_polarity_from_the_scope(pack: KnowledgePack) -> None:
+    from backcare.triage.semantic import SemanticDetector
+
+    assert pack.semantic_examples is not None and pack.semantic_params is not None
+    detector = SemanticDetector(pack.semantic_examples, pack.semantic_params, pack.red_flags)
+    scope = ScopeReader(pack.red_flags.language)
+    assert not detector.candidates(normalise("my bladder is working as usual"), scope)
+    assert detector.candidates(normalise("my bladder is not working as usual"), scope)

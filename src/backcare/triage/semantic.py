@@ -120,6 +120,22 @@ _MIN_WORDS = 2
 _ANSWERED_NO = re.compile(r"\s*[:?]+\s*(?:no|nope|none|nah|never|not really|not at all)\b")
 
 
+def _reassures(
+    pattern: re.Pattern[str], scope: ScopeReader, text: str, start: int, end: int
+) -> bool:
+    """Whether ``text[start:end]`` states normal function with a cue no denial covers.
+
+    Round 7: "working as usual" reassures, "not working as usual" does not;
+    the words are the same, the polarity is the scope reader's.
+    """
+    # On a slice: the translated nets' reassurances open with "^(?!...)", and
+    # "^" never matches at an offset.
+    return any(
+        not scope.is_negated(text, start + match.start(), start + match.end())
+        for match in pattern.finditer(text[start:end])
+    )
+
+
 class SemanticDetector:
     """Embedding match of clauses against each rule's examples; thread-safe."""
 
@@ -201,7 +217,7 @@ class SemanticDetector:
             # A one-word clause ("heat") says too little to match safely.
             if len(TOKEN.findall(text, start, end)) < _MIN_WORDS:
                 continue
-            if self._reassured is not None and self._reassured.search(text, start, end):
+            if self._reassured is not None and _reassures(self._reassured, scope, text, start, end):
                 continue
             # Negated clauses do not fire: one denied gate word is enough
             # ("my legs arent weak": "legs" alone is not denied), and so is a
