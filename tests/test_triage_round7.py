@@ -123,3 +123,50 @@ def test_the_layers_read_reassurance_polarity_from_the_scope(pack: KnowledgePack
     scope = ScopeReader(pack.red_flags.language)
     assert not detector.candidates(normalise("my bladder is working as usual"), scope)
     assert detector.candidates(normalise("my bladder is not working as usual"), scope)
+
+
+# --- class 3: number; one leg is not both legs ----------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my leg went to sleep when I sat cross-legged",
+        "my left leg went to sleep on the sofa",
+    ],
+)
+def test_one_leg_never_reads_as_both_legs(
+    pack: KnowledgePack, real_encoder: Encoder, text: str
+) -> None:
+    result = triage_text(pack, text, encoder=real_encoder)
+    assert "both_legs" not in {flag.id for flag in result.flags}, result.flags
+
+
+def test_the_semantic_layer_needs_the_number_in_the_sentence() -> None:
+    from backcare.triage.semantic import _says_number
+
+    def says(text: str) -> bool:
+        folded = normalise(text).text
+        return _says_number("both_legs", folded, 0, len(folded))
+
+    assert not says("my leg went to sleep")
+    assert says("my legs went to sleep")
+    assert says("my legs, the two, they are sleeping")
+    assert says("numb on each side")
+    assert _says_number("cauda_equina", "my bladder", 0, 10)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "she can't feel her legs properly, both of them",
+        "my dad doesn't feel his feet when he walks",
+        "I can't feel my legs since this morning",
+    ],
+)
+def test_legs_that_cannot_be_felt_are_both_legs(
+    pack: KnowledgePack, real_encoder: Encoder, text: str
+) -> None:
+    result = triage_text(pack, text, encoder=real_encoder)
+    assert result.level is TriageLevel.EMERGENCY, result.flags
+    assert "both_legs" in {flag.id for flag in result.flags}

@@ -117,7 +117,33 @@ class ExampleIndex:
 
 
 _MIN_WORDS = 2
+_SENTENCE_END = re.compile(r"[.;!?\n]")
+# Round 7: similarity ignores number, so "my leg went to sleep" sat as close to
+# the both-legs examples as "my legs went numb". A rule whose meaning is a
+# number fires from this layer only when its clause says so; "my leg" alone is
+# left to the one-leg rules (``below_knee``, ``leg_weakness``) and the net.
+_NUMBER_CUES: dict[str, re.Pattern[str]] = {
+    "both_legs": re.compile(
+        r"\b(?:legs|feet|thighs|knees|calves|ankles|shins|both|each (?:leg|foot|side)|"
+        r"either (?:leg|foot|side)|left and right|right and left|bilateral\w*|both sides|"
+        r"limbs|lower limbs|the pair|two legs)\b"
+    ),
+}
 _ANSWERED_NO = re.compile(r"\s*[:?]+\s*(?:no|nope|none|nah|never|not really|not at all)\b")
+
+
+def _says_number(rule_id: str, text: str, start: int, end: int) -> bool:
+    """Whether the clause's sentence holds the number ``rule_id`` means (always, for most rules).
+
+    The sentence, not the clause: "my legs, the two, they are sleeping" names
+    the number in one clause and the symptom in another.
+    """
+    cue = _NUMBER_CUES.get(rule_id)
+    if cue is None:
+        return True
+    opened = max((found.end() for found in _SENTENCE_END.finditer(text, 0, start)), default=0)
+    closed = _SENTENCE_END.search(text, end)
+    return cue.search(text, opened, closed.start() if closed else len(text)) is not None
 
 
 def _reassures(
@@ -307,6 +333,7 @@ class SemanticDetector:
                 for rule_id in sorted(wanted, key=lambda rid: -self.levels[rid].rank)
                 if not (someone_else and rule_id in self.personal)
                 and not (long_over and rule_id not in self.personal)
+                and _says_number(rule_id, normalised.text, *clause.span)
             ]
             for name in sorted(fired):
                 # The family says what the clause is about; its nearest
