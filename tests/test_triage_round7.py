@@ -170,3 +170,44 @@ def test_legs_that_cannot_be_felt_are_both_legs(
     result = triage_text(pack, text, encoder=real_encoder)
     assert result.level is TriageLevel.EMERGENCY, result.flags
     assert "both_legs" in {flag.id for flag in result.flags}
+
+
+# --- class 6: families of wording the rules lacked --------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # clinical saddle wording
+        "perineal numbness noted since this morning",
+        "patient reports perianal paraesthesia",
+        "new saddle hypoaesthesia with low back pain",
+        # idioms for the genitals and the toilet
+        "numb in the crown jewels department",
+        "can't spend a penny since this morning",
+        "I keep trying to have a slash and nothing comes",
+        # retention told as a story
+        "I sat on the toilet for ages and not a drop came out",
+        "hadn't been for a wee all day and when I went nothing would come",
+        # collisions with the vehicle as the subject
+        "a lorry hit me when I was on my motorbike",
+        "a taxi ran into the back of my bike yesterday",
+        "I was knocked down by a car crossing the road",
+    ],
+)
+def test_rules_know_clinical_idiomatic_and_story_wordings(pack: KnowledgePack, text: str) -> None:
+    result = triage_text(pack, text)
+    assert result.level is TriageLevel.EMERGENCY, result.flags
+    assert any(flag.layer == "rules" for flag in result.flags)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I sat on the loo for ages but no poo would come, constipated from the codeine",
+        "I tried the stretches and nothing happened",
+        "I hit a car with my trolley in the car park",
+    ],
+)
+def test_the_new_wordings_leave_look_alikes_alone(pack: KnowledgePack, text: str) -> None:
+    assert triage_text(pack, text).level is TriageLevel.SELF_CARE
