@@ -44,7 +44,13 @@ from backcare.triage._negation import Normalised, ScopeReader
 from backcare.triage._slips import TOKEN, SlipTolerant
 from backcare.triage.classifier import FAMILIES, ClauseClassifier
 
-__all__ = ["ClauseEncoder", "ClauseScores", "ExampleIndex", "SemanticDetector"]
+__all__ = [
+    "ClauseEncoder",
+    "ClauseScores",
+    "ExampleIndex",
+    "SemanticDetector",
+    "content_words",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -117,6 +123,16 @@ class ExampleIndex:
 
 
 _MIN_WORDS = 2
+# Words that carry no content, for counting a clause's content words: round 7
+# tried a stricter bar for short clauses ("landed on my feet"), fitted on fit
+# data by tuning/fit_triage_semantic.py --short; every stricter bar lost more
+# emergencies than it spared calm lines, so the layer has none (docs/triage.md).
+_FUNCTION_WORDS = frozenset(
+    "a an the my your his her their our its this that these those i im ive me we us you he "
+    "she it they them and or but so if of on in at to up down out off over into onto from "
+    "with by for as is are was were be been am do does did have has had got get just very "
+    "really bit all some any there here now then when".split()
+)
 _SENTENCE_END = re.compile(r"[.;!?\n]")
 # Round 7: similarity ignores number, so "my leg went to sleep" sat as close to
 # the both-legs examples as "my legs went numb". A rule whose meaning is a
@@ -130,6 +146,11 @@ _NUMBER_CUES: dict[str, re.Pattern[str]] = {
     ),
 }
 _ANSWERED_NO = re.compile(r"\s*[:?]+\s*(?:no|nope|none|nah|never|not really|not at all)\b")
+
+
+def content_words(text: str, start: int, end: int) -> int:
+    """How many words of ``text[start:end]`` carry content (not "my", "on", "the"...)."""
+    return sum(1 for word in TOKEN.findall(text, start, end) if word not in _FUNCTION_WORDS)
 
 
 def _says_number(rule_id: str, text: str, start: int, end: int) -> bool:
