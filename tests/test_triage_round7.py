@@ -211,3 +211,27 @@ def test_rules_know_clinical_idiomatic_and_story_wordings(pack: KnowledgePack, t
 )
 def test_the_new_wordings_leave_look_alikes_alone(pack: KnowledgePack, text: str) -> None:
     assert triage_text(pack, text).level is TriageLevel.SELF_CARE
+
+
+# --- class 3 (place): a part of one leg is not the saddle -------------------------
+
+
+def test_a_clause_about_a_foot_is_not_saddle_numbness(
+    pack: KnowledgePack, real_encoder: Encoder
+) -> None:
+    result = triage_text(pack, "pins and needles in my left foot on and off", encoder=real_encoder)
+    assert "saddle_numbness" not in {flag.id for flag in result.flags}, result.flags
+    assert result.level is TriageLevel.DOCTOR
+
+
+def test_only_a_limb_needs_no_saddle_word() -> None:
+    from backcare.triage.semantic import _only_a_limb
+
+    def only(text: str) -> bool:
+        folded = normalise(text).text
+        return _only_a_limb(folded, 0, len(folded))
+
+    assert only("pins and needles in my left foot")
+    assert not only("numb between my legs")
+    assert not only("my foot and my bum are tingling")
+    assert not only("I can't feel the toilet paper when I wipe")

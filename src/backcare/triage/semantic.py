@@ -145,12 +145,27 @@ _NUMBER_CUES: dict[str, re.Pattern[str]] = {
         r"limbs|lower limbs|the pair|two legs)\b"
     ),
 }
+# Round 7: place, like number. A clause that names a part of one leg and no
+# part of the saddle area ("pins and needles in my left foot") is sciatica
+# talk, not saddle numbness, however close its vector sits to those examples.
+_LIMB = re.compile(r"\b(?:leg|foot|feet|toes?|calf|calves|shin|shins|ankles?|knees?|heel)\b")
+_SADDLE_WORDS = re.compile(
+    r"\b(?:bum|bottom|backside|butt|buttocks?|arse|anus|anal|groin|genitals?|privates?|"
+    r"crotch|perine\w*|perian\w*|saddle|seat|down there|down below|between my legs|inner thighs?|"
+    r"back passage|vagina|vulva|penis|testicles|scrotum|bits|wipe|wiping|toilet|loo)\b"
+)
+_PLACE_RULES = frozenset({"saddle_numbness"})
 _ANSWERED_NO = re.compile(r"\s*[:?]+\s*(?:no|nope|none|nah|never|not really|not at all)\b")
 
 
 def content_words(text: str, start: int, end: int) -> int:
     """How many words of ``text[start:end]`` carry content (not "my", "on", "the"...)."""
     return sum(1 for word in TOKEN.findall(text, start, end) if word not in _FUNCTION_WORDS)
+
+
+def _only_a_limb(text: str, start: int, end: int) -> bool:
+    """Whether the clause names a part of a leg and nothing of the saddle area."""
+    return bool(_LIMB.search(text, start, end)) and not _SADDLE_WORDS.search(text, start, end)
 
 
 def _says_number(rule_id: str, text: str, start: int, end: int) -> bool:
@@ -355,6 +370,7 @@ class SemanticDetector:
                 if not (someone_else and rule_id in self.personal)
                 and not (long_over and rule_id not in self.personal)
                 and _says_number(rule_id, normalised.text, *clause.span)
+                and not (rule_id in _PLACE_RULES and _only_a_limb(normalised.text, *clause.span))
             ]
             for name in sorted(fired):
                 # The family says what the clause is about; its nearest
