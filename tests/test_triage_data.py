@@ -30,6 +30,7 @@ FIT = (
     "handwritten_fit3.jsonl",  # dev only (round 5), but never in a test file either
     "handwritten_fit4.jsonl",  # round 6: self-care look-alikes, all of it fit
     "handwritten_dev5.jsonl",  # dev only (round 7), but never in a test file either
+    "handwritten_fit6.jsonl",  # round 7: the classes of error, all of it fit
 )
 TEST = (
     "generated_test.jsonl",

@@ -75,6 +75,32 @@ _HYPOTHETICAL = re.compile(
 _WORD = re.compile(r"\S+")
 # How far after a match "is fine" / "are normal" may be read.
 _POST_REACH = 80
+# English words that carry no content between a cue and what it denies, so they
+# do not use up the negation window: "not had any trouble at all with my
+# bladder" is as near as "not had trouble with bladder" (round 7).
+_LIGHT = frozenset({"my", "the", "any", "an", "his", "her", "their", "your", "our", "at", "all"})
+# A later item of a list whose earlier item a cue denies (round 7): "no trouble
+# with my bladder or (with) my bowels", "no leaking, dribbling or trouble
+# starting", "my bladder nor my bowels". The item may start with up to three
+# words before the match ("or feeling down there").
+_LIST_TOKEN = re.compile(r",|[^\s,.;:!?()]+")
+_ITEM_LEAD = 3
+# An "and" joins two clauses as often as two nouns ("no fever and numb bum",
+# "no fever and my legs are numb"), so it carries a denial on only when the item
+# after it is a short bare noun phrase closing its clause, with no symptom word.
+_SYMPTOM_WORD = re.compile(
+    r"\b(?:numb\w*|tingl\w*|weak\w*|dead|los[est]\w*|leak\w*|dribbl\w*|pain\w*|hurt\w*|"
+    r"ach\w*|sore|burn\w*|pins|cant|cannot|unable|no|not|blood\w*|swell\w*|shak\w*|collaps\w*|"
+    r"stopped|gone|went|feel\w*|felt|funny|odd|strange|weird|incontin\w*|retention|problems?|"
+    r"trouble|issues?|difficult\w*|wet|soil\w*|accident\w*|heavy|tight\w*|fever\w*)\b"
+)
+_ITEM_END = re.compile(r" ?(?:$|[.,;:!?()\n]|(?:and|or|nor|either|at all|lately|recently|today)\b)")
+_MAX_LIST = 4  # items walked back through one list
+# A comma item that holds a verb is a clause, not a list item: "no position is
+# comfortable, even lying still, day or night" lists no denied symptoms.
+_VERB = re.compile(
+    r"\b(?:is|are|was|were|am|be|been|being|feels?|felt|seems?|gets?|got|goes|went)\b"
+)
 
 
 class Normalised:
@@ -216,25 +242,89 @@ class ScopeReader:
         "no numbness, tingling or weakness" negates all three; a plain comma
         does, so "no fever, numb bum" still reports the numbness.
         """
-        for boundary in reversed(list(self._breaks.finditer(text, 0, start))):
-            if boundary.group() == "," and self._list_joiner.search(text, boundary.end(), end):
-                continue
+        breaks = list(self._breaks.finditer(text, 0, start))
+        for index in range(len(breaks) - 1, -1, -1):
+            boundary = breaks[index]
+            if boundary.group() == ",":
+                before = breaks[index - 1].end() if index else 0
+                if self._closes_list(text, boundary.end(), end, before):
+                    continue
             return boundary.end()
         return 0
 
+    def _closes_list(self, text: str, after: int, end: int, before: int | None = None) -> bool:
+        """Whether a list joiner follows a comma at ``after`` before its clause ends.
+
+        Round 7: the joiner may also come after the match, so a middle item
+        ("bowels" in "no trouble with my bladder, bowels or legs") is in the
+        list too, when the item before the comma (from ``before``) has no verb.
+        """
+        if self._list_joiner.search(text, after, end):
+            return True
+        if before is not None and _VERB.search(text, before, after):
+            return False
+        stop = end
+        for brk in self._breaks.finditer(text, end):
+            if brk.group() != ",":
+                stop = brk.start()
+                break
+        else:
+            stop = len(text)
+        return self._list_joiner.search(text, end, stop) is not None
+
     def is_negated(self, text: str, start: int, end: int) -> bool:
-        """Whether a cue before ``text[start:end]`` (same clause) or "is fine" after denies it."""
+        """Whether a cue before ``text[start:end]`` (same clause) or "is fine" after denies it.
+
+        A denial also covers the later items of a list it opens ("no trouble
+        with my bladder or bowels", "no leaking, dribbling or trouble
+        starting"; round 7).
+        """
+        return self._negated(text, start, end, _MAX_LIST)
+
+    def _negated(self, text: str, start: int, end: int, items: int) -> bool:
         clause = self.clause_start(text, start, end)
         prefix = text[clause:start]
         for cue in reversed(list(self._cues.finditer(prefix))):
-            if len(_WORD.findall(prefix, cue.end())) > self._window:
+            between = _WORD.findall(prefix, cue.end())
+            if sum(word not in _LIGHT for word in between) > self._window:
                 break
             if self._cue_exceptions and self._cue_exceptions.search(prefix, 0, cue.start()):
                 continue
             return True
         # A slice, not match(text, end): "^" in the pack's regex only matches at
         # the real start of a string, so matching from an offset never succeeded.
-        return self._post.match(text[end : end + _POST_REACH]) is not None
+        if self._post.match(text[end : end + _POST_REACH]) is not None:
+            return True
+        return items > 0 and self._denied_item(text, start, end, items - 1)
+
+    def _denied_item(self, text: str, start: int, end: int, items: int) -> bool:
+        """Whether ``text[start:end]`` is a later list item after an item a cue denies."""
+        sentence = 0
+        for sentence_end in _SENTENCE_END.finditer(text, 0, start):
+            sentence = sentence_end.end()
+        tokens = list(_LIST_TOKEN.finditer(text, sentence, start))
+        # The nearest joiner at most three words before the match.
+        for back in range(1, min(_ITEM_LEAD + 1, len(tokens)) + 1):
+            joiner = tokens[-back]
+            word = joiner.group()
+            if word == ",":
+                before = tokens[0].start()
+                for token in tokens[: len(tokens) - back]:
+                    if self._breaks.fullmatch(token.group()):
+                        before = token.end()
+                if not self._closes_list(text, joiner.end(), end, before):
+                    return False
+            elif word == "and":
+                bare = text[joiner.end() : end]
+                if _SYMPTOM_WORD.search(bare) or not _ITEM_END.match(text, end):
+                    return False
+            elif not self._list_joiner.fullmatch(word):
+                continue
+            if back == len(tokens) or tokens[-back - 1].group() == ",":
+                return False
+            previous = tokens[-back - 1]
+            return self._negated(text, previous.start(), previous.end(), items)
+        return False
 
     def is_long_over(self, text: str, start: int, end: int) -> bool:
         """Whether the clause of ``text[start:end]`` places it years back ("last year").

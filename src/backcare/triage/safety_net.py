@@ -158,7 +158,7 @@ def _raises(
     piece = text[start:end]
     if item.unless is not None and item.unless.search(piece):
         return False
-    if table.reassured is not None and table.reassured.search(piece):
+    if table.reassured is not None and _reassures(table.reassured, scope, text, start, end):
         return False
     if table.reassured is not None and len(TOKEN.findall(piece)) <= _BARE:
         # A bare item of a list, "Bladder, bowels and legs all normal": the
@@ -175,6 +175,22 @@ def _raises(
     if item.needs is None and not item.topic.needs_words:
         return True
     return _live_match(item.needs, item.needs_words, scope, text, start, end)
+
+
+def _reassures(
+    pattern: re.Pattern[str], scope: ScopeReader, text: str, start: int, end: int
+) -> bool:
+    """Whether a reassurance cue in ``text[start:end]`` is not itself denied (round 7).
+
+    "my bladder is working as usual" is settled; "my bladder is not working
+    as usual" reports a change in the same words.
+    """
+    # On a slice: the translated nets' reassurances open with "^(?!...)", and
+    # "^" never matches at an offset.
+    return any(
+        not scope.is_negated(text, start + match.start(), start + match.end())
+        for match in pattern.finditer(text[start:end])
+    )
 
 
 def _live_match(

@@ -44,7 +44,13 @@ from backcare.triage._negation import Normalised, ScopeReader
 from backcare.triage._slips import TOKEN, SlipTolerant
 from backcare.triage.classifier import FAMILIES, ClauseClassifier
 
-__all__ = ["ClauseEncoder", "ClauseScores", "ExampleIndex", "SemanticDetector"]
+__all__ = [
+    "ClauseEncoder",
+    "ClauseScores",
+    "ExampleIndex",
+    "SemanticDetector",
+    "content_words",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -117,7 +123,79 @@ class ExampleIndex:
 
 
 _MIN_WORDS = 2
+# Words that carry no content, for counting a clause's content words: round 7
+# tried a stricter bar for short clauses ("landed on my feet"), fitted on fit
+# data by tuning/fit_triage_semantic.py --short; every stricter bar lost more
+# emergencies than it spared calm lines, so the layer has none (docs/triage.md).
+_FUNCTION_WORDS = frozenset(
+    "a an the my your his her their our its this that these those i im ive me we us you he "
+    "she it they them and or but so if of on in at to up down out off over into onto from "
+    "with by for as is are was were be been am do does did have has had got get just very "
+    "really bit all some any there here now then when".split()
+)
+_SENTENCE_END = re.compile(r"[.;!?\n]")
+# Round 7: similarity ignores number, so "my leg went to sleep" sat as close to
+# the both-legs examples as "my legs went numb". A rule whose meaning is a
+# number fires from this layer only when its clause says so; "my leg" alone is
+# left to the one-leg rules (``below_knee``, ``leg_weakness``) and the net.
+_NUMBER_CUES: dict[str, re.Pattern[str]] = {
+    "both_legs": re.compile(
+        r"\b(?:legs|feet|thighs|knees|calves|ankles|shins|both|each (?:leg|foot|side)|"
+        r"either (?:leg|foot|side)|left and right|right and left|bilateral\w*|both sides|"
+        r"limbs|lower limbs|the pair|two legs)\b"
+    ),
+}
+# Round 7: place, like number. A clause that names a part of one leg and no
+# part of the saddle area ("pins and needles in my left foot") is sciatica
+# talk, not saddle numbness, however close its vector sits to those examples.
+_LIMB = re.compile(r"\b(?:leg|foot|feet|toes?|calf|calves|shin|shins|ankles?|knees?|heel)\b")
+_SADDLE_WORDS = re.compile(
+    r"\b(?:bum|bottom|backside|butt|buttocks?|arse|anus|anal|groin|genitals?|privates?|"
+    r"crotch|perine\w*|perian\w*|saddle|seat|down there|down below|between my legs|inner thighs?|"
+    r"back passage|vagina|vulva|penis|testicles|scrotum|bits|wipe|wiping|toilet|loo)\b"
+)
+_PLACE_RULES = frozenset({"saddle_numbness"})
 _ANSWERED_NO = re.compile(r"\s*[:?]+\s*(?:no|nope|none|nah|never|not really|not at all)\b")
+
+
+def content_words(text: str, start: int, end: int) -> int:
+    """How many words of ``text[start:end]`` carry content (not "my", "on", "the"...)."""
+    return sum(1 for word in TOKEN.findall(text, start, end) if word not in _FUNCTION_WORDS)
+
+
+def _only_a_limb(text: str, start: int, end: int) -> bool:
+    """Whether the clause names a part of a leg and nothing of the saddle area."""
+    return bool(_LIMB.search(text, start, end)) and not _SADDLE_WORDS.search(text, start, end)
+
+
+def _says_number(rule_id: str, text: str, start: int, end: int) -> bool:
+    """Whether the clause's sentence holds the number ``rule_id`` means (always, for most rules).
+
+    The sentence, not the clause: "my legs, the two, they are sleeping" names
+    the number in one clause and the symptom in another.
+    """
+    cue = _NUMBER_CUES.get(rule_id)
+    if cue is None:
+        return True
+    opened = max((found.end() for found in _SENTENCE_END.finditer(text, 0, start)), default=0)
+    closed = _SENTENCE_END.search(text, end)
+    return cue.search(text, opened, closed.start() if closed else len(text)) is not None
+
+
+def _reassures(
+    pattern: re.Pattern[str], scope: ScopeReader, text: str, start: int, end: int
+) -> bool:
+    """Whether ``text[start:end]`` states normal function with a cue no denial covers.
+
+    Round 7: "working as usual" reassures, "not working as usual" does not;
+    the words are the same, the polarity is the scope reader's.
+    """
+    # On a slice: the translated nets' reassurances open with "^(?!...)", and
+    # "^" never matches at an offset.
+    return any(
+        not scope.is_negated(text, start + match.start(), start + match.end())
+        for match in pattern.finditer(text[start:end])
+    )
 
 
 class SemanticDetector:
@@ -201,7 +279,7 @@ class SemanticDetector:
             # A one-word clause ("heat") says too little to match safely.
             if len(TOKEN.findall(text, start, end)) < _MIN_WORDS:
                 continue
-            if self._reassured is not None and self._reassured.search(text, start, end):
+            if self._reassured is not None and _reassures(self._reassured, scope, text, start, end):
                 continue
             # Negated clauses do not fire: one denied gate word is enough
             # ("my legs arent weak": "legs" alone is not denied), and so is a
@@ -291,6 +369,8 @@ class SemanticDetector:
                 for rule_id in sorted(wanted, key=lambda rid: -self.levels[rid].rank)
                 if not (someone_else and rule_id in self.personal)
                 and not (long_over and rule_id not in self.personal)
+                and _says_number(rule_id, normalised.text, *clause.span)
+                and not (rule_id in _PLACE_RULES and _only_a_limb(normalised.text, *clause.span))
             ]
             for name in sorted(fired):
                 # The family says what the clause is about; its nearest
