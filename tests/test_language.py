@@ -242,3 +242,10 @@ def test_warm_up_builds_the_detector_and_a_cheap_test_can_skip_it() -> None:
     skipping = LanguageIdentifier(IdentifierConfig(lazy=True), plainly_english=lambda _: True)
     found = skipping.detect("me duele mucho la espalda")
     assert (found.code, found.reliable, skipping.loaded) == ("en", True, False)
+
+
+def test_short_red_flag_wording_in_english_is_read_as_english() -> None:
+    # "wet myself" was read as Dutch: the reply said the message could not be
+    # checked while the English rules had found an emergency in it.
+    for message in ("wet myself", "legs numb", "can't feel my bladder", "peed myself"):
+        assert detect_language(message).code == DEFAULT_LANGUAGE, message

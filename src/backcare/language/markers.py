@@ -14,12 +14,17 @@ __all__ = ["ENGLISH_MARKERS", "has_english_marker"]
 # English instead (the fallback), which left 17 misread, mostly gibberish or
 # off-topic; the full models misread 2 of 1,085 but cost ~410 MB (2026-12-06).
 # Excluded on purpose: "was", "will", "after" (German), "muscle", "pain"
-# (French), "my", "i", "to", "do", "a" (Polish, Portuguese, Spanish), "help" (Dutch).
+# (French), "my", "i", "to", "do", "a" (Polish, Portuguese, Spanish), "help" (Dutch),
+# "been", "went", "wee" (Dutch: leg, gets used to, woe), "just" (German). The
+# pronouns, contractions and body words were added when "wet myself" was read
+# as Dutch and told it had not been checked (2026-12-07).
 ENGLISH_MARKERS: frozenset[str] = frozenset(
     "the what when how why your you is are does did can could should would with for and "
     "of it its this that have has had from get got not any about there there's i'm it's "
     "what's can't don't back spasm spasms symptoms lower exercises stretch stretches ache "
-    "hurts hurt worse better relief painkillers pills".split()
+    "hurts hurt worse better relief painkillers pills myself yourself himself herself "
+    "since i've i'd he's she's isn't won't couldn't didn't doesn't haven't wasn't "
+    "bladder legs pee peed numb feel feeling".split()
 )
 _MARKER_WORD = re.compile(r"[a-z']+")
 
