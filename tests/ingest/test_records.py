@@ -118,3 +118,22 @@ def test_json_and_yaml_read_back_what_they_wrote(rows: list[tuple[str, str]]) ->
     assert [
         (e.id, e.question, e.answer) for e in read_json(json.dumps(again), file="r").entries
     ] == strip
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "data:text/html,<b>x</b>", "http://[::1"])
+def test_a_dropped_url_is_reported_with_its_line(url: str) -> None:
+    # The entry stays, without the link; the report says which line lost what.
+    text = f'id,question,answer,url\nheat,Does heat help?,Yes.,"{url}"\n'
+    result = read_csv(text, file="u.csv")
+    assert [e.id for e in result.entries] == ["heat"]
+    assert result.entries[0].sources == ()
+    [item] = result.items
+    assert (item.kind, item.file, item.line) == ("skipped", "u.csv", 2)
+    assert "url" in item.reason and "http" in item.reason
+    assert item.question == "Does heat help?"
+
+
+def test_a_json_record_with_a_javascript_url_reports_its_line() -> None:
+    text = '[\n {"question": "Can I swim?", "answer": "Yes.",\n  "url": "JavaScript:alert(1)"}\n]'
+    [item] = read_json(text, file="j.json").items
+    assert (item.kind, item.line) == ("skipped", 2)

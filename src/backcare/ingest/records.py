@@ -119,21 +119,24 @@ def _questions(row: Row) -> tuple[str, list[str]]:
     return first, alts
 
 
-def _sources(row: Row) -> list[Source]:
+def _sources(row: Row) -> tuple[list[Source], str | None]:
+    """The row's source link, and why its url was dropped when it was."""
     url = normalise_text(str(row.fields.get("url") or ""))
     name = normalise_text(str(row.fields.get("source") or ""))
     if not url and re.match(r"https?://", name):
         url, name = name, ""
     if not url:
-        return []
+        return [], None
+    # Said in the report: the entry stays, but its link is gone.
+    dropped = f"url {url[:80]!r} dropped: only http and https links are kept"
     try:
         parts = urlsplit(url)
     except ValueError:  # "http://[::1": not a URL at all
-        return []
+        return [], dropped
     if parts.scheme.lower() not in ("http", "https"):
         # A javascript: or data: "source" is an attack on whoever renders it as a link.
-        return []
-    return [Source(title=name or parts.netloc or url, url=url)]
+        return [], dropped
+    return [Source(title=name or parts.netloc or url, url=url)], None
 
 
 def build(rows: Sequence[Row], *, file: str, format: str) -> ReadResult:
@@ -176,6 +179,9 @@ def build(rows: Sequence[Row], *, file: str, format: str) -> ReadResult:
             items.append(_same_id("merged", reason, file, row.line, given, question))
             continue
         entry_id = given or ids.slug(question)
+        sources, dropped = _sources(row)
+        if dropped is not None:
+            items.append(skipped(dropped, file, row.line, question))
         entry = make_entry(
             entry_id=entry_id,
             question=question,
@@ -183,7 +189,7 @@ def build(rows: Sequence[Row], *, file: str, format: str) -> ReadResult:
             file=file,
             line=row.line,
             alternates=alternates,
-            sources=_sources(row),
+            sources=sources,
         )
         if given:
             by_id[given] = len(entries)
