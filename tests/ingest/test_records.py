@@ -137,3 +137,20 @@ def test_a_json_record_with_a_javascript_url_reports_its_line() -> None:
     text = '[\n {"question": "Can I swim?", "answer": "Yes.",\n  "url": "JavaScript:alert(1)"}\n]'
     [item] = read_json(text, file="j.json").items
     assert (item.kind, item.line) == ("skipped", 2)
+
+
+def test_unread_csv_columns_are_reported_once() -> None:
+    text = (
+        "id,question,answer,Category,Views,\n"
+        "a,Can I swim?,Yes.,sport,10,\n"
+        "b,Can I run?,Later.,sport,3,\n"
+    )
+    result = read_csv(text, file="c.csv")
+    assert len(result.entries) == 2
+    [item] = result.items
+    assert (item.kind, item.file, item.line) == ("warning", "c.csv", 1)
+    assert "'Category'" in item.reason and "'Views'" in item.reason
+
+
+def test_a_csv_whose_columns_are_all_read_reports_nothing() -> None:
+    assert read_csv("id,question,answer\na,Can I swim?,Yes.\n", file="c.csv").items == ()
