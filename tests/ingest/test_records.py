@@ -154,3 +154,35 @@ def test_unread_csv_columns_are_reported_once() -> None:
 
 def test_a_csv_whose_columns_are_all_read_reports_nothing() -> None:
     assert read_csv("id,question,answer\na,Can I swim?,Yes.\n", file="c.csv").items == ()
+
+
+FAQ_PAGE = {
+    "@context": "https://schema.org",
+    "@type": "FAQPage",
+    "mainEntity": [
+        {
+            "@type": "Question",
+            "name": "Does heat help a spasm?",
+            "acceptedAnswer": {"@type": "Answer", "text": "<p>A warm pack can ease it.</p>"},
+        },
+        {"@type": "Question", "name": "Is it serious?"},
+    ],
+}
+
+
+@pytest.mark.parametrize("data", [FAQ_PAGE, [FAQ_PAGE], {"@graph": [FAQ_PAGE]}])
+def test_faqpage_json_ld_saved_as_json_is_read(data: object) -> None:
+    result = read_json(json.dumps(data, indent=2), file="faq.json")
+    [entry] = result.entries
+    assert (entry.question, entry.answer) == ("Does heat help a spasm?", "A warm pack can ease it.")
+    [item] = result.items
+    assert (item.kind, item.reason, item.question) == ("skipped", "no answer", "Is it serious?")
+    assert item.line is not None and item.line > 1
+
+
+def test_json_of_no_known_shape_names_every_accepted_shape() -> None:
+    with pytest.raises(IngestError) as caught:
+        read_json('{"title": 3, "pages": [1, 2]}'.replace("title", "name"), file="x.json")
+    message = str(caught.value)
+    for shape in ("list of FAQ records", "'entries'", "'faqs'", "'question'", "FAQPage"):
+        assert shape in message

@@ -29,7 +29,7 @@ from backcare.ingest.report import ReportItem
 from backcare.model import FaqEntry, Source
 from backcare.retrieval.tokenize import normalise_text
 
-__all__ = ["FIELD_NAMES", "Row", "build", "field_of", "find_rows", "normalize_key"]
+__all__ = ["FIELD_NAMES", "Row", "SHAPES", "build", "field_of", "find_rows", "normalize_key"]
 
 FIELD_NAMES: dict[str, tuple[str, ...]] = {
     "question": ("question", "questions", "q", "question_text", "query", "title", "faq_question"),
@@ -198,6 +198,12 @@ def build(rows: Sequence[Row], *, file: str, format: str) -> ReadResult:
 
 
 _LIST_KEYS = ("entries", "faqs", "faq", "items", "qnadocuments", "qnalist", "data", "questions")
+SHAPES = (
+    "a list of FAQ records, an object whose 'entries' key (or 'faqs', 'faq', 'items', "
+    "'qnaDocuments', 'qnaList', 'data', 'questions') holds that list, or one record "
+    "with a 'question' (records need a question and an answer; README: Ingest)"
+)
+"""The document shapes ``find_rows`` accepts, for error messages."""
 
 
 def find_rows(data: Any) -> tuple[list[Any], str | None] | None:
