@@ -294,11 +294,22 @@ class KnowledgeBase:
         """Write a new version into ``folder`` and make it live atomically."""
         folder = folder.resolve()
         folder.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder))
-        # Held until the switch is done, so another save's sweep leaves this alone.
-        writing = _open_dir(tmp)
+        with _locked(folder):
+            # Made and locked under the folder's lock, which every sweep takes too,
+            # so no sweep finds it between the two; held until the switch is done.
+            tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder))
+            try:
+                writing = _open_dir(tmp)
+            except BaseException:
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise
+            try:
+                fcntl.flock(writing, fcntl.LOCK_EX)
+            except BaseException:
+                os.close(writing)
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise
         try:
-            fcntl.flock(writing, fcntl.LOCK_EX)
             write_entries(tmp, self.entries)
             self.bm25_questions.save(tmp / "bm25_questions")
             self.bm25_answers.save(tmp / "bm25_answers")
