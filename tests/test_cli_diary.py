@@ -178,3 +178,18 @@ def test_every_new_command_has_help() -> None:
     ):
         code, out, _ = _run(*command, "--help")
         assert code == 0 and "Usage" in out, command
+
+
+@pytest.mark.usefixtures("real_encoder")
+def test_ask_jsonl_logs_unanswered_questions_like_ask(sqlite_database: str) -> None:
+    # The docs say questions ask could not answer are logged for review; --jsonl
+    # answered from the same facade but logged none of them.
+    stdin = "how long do back spasms last\nwhat is the capital of France?\n\nwho won the cup?\n"
+    code, out, err = _run("ask", "--jsonl", stdin=stdin)
+    assert code == 0, err
+    statuses = [json.loads(line).get("status") for line in out.splitlines()]
+    assert statuses == ["answered", "abstained", None, "abstained"]
+    feedback = SqlFeedbackStore(sqlite_database)
+    logged = sorted(item.query for item in feedback.abstained())
+    feedback.close()
+    assert logged == ["what is the capital of France?", "who won the cup?"]

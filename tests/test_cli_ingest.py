@@ -252,3 +252,15 @@ def test_sigkill_during_ingest_leaves_the_old_kb_live(tmp_path: Path) -> None:
     assert code == 0, out
     assert json.loads(out)["kb"]["entries"] == 16
     assert not [p for p in kb_dir.iterdir() if p.name.startswith(".tmp-")]
+
+
+def test_ingest_shows_unread_columns_as_a_warning(tmp_path: Path) -> None:
+    faq = tmp_path / "faq.csv"
+    faq.write_text(
+        "question,answer,Category\nDoes heat help a back spasm?,A warm pack can ease it.,home\n",
+        encoding="utf-8",
+    )
+    code, out, err = _run("ingest", str(faq), "--kb", str(tmp_path / "kb"))
+    assert code == 0, err
+    assert "conflicts 0, warnings 1)" in out
+    assert re.search(r"warnings \(1\):\s+\S*faq\.csv:1: column 'Category' is not read", out)

@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backcare import Backcare, Encoder, KnowledgePack, QueryError, TriageLevel, prepare_query
+from backcare import (
+    Backcare,
+    Encoder,
+    FaqEntry,
+    KnowledgeBase,
+    KnowledgePack,
+    QueryError,
+    TriageLevel,
+    pack_index_dir,
+    prepare_query,
+)
+from backcare.service import pack_index
 
 
 @pytest.mark.parametrize(
@@ -143,3 +156,45 @@ def test_an_unwritable_index_cache_still_answers(
     reply = backcare.ask("how long do back spasms last")
     assert reply.kb == "backcare-pack@1"
     assert "cannot save the pack index" in caplog.text
+
+
+def test_stale_pack_caches_go_once_unused_and_the_current_one_stays(
+    tmp_path: Path, pack: KnowledgePack, fake_encoder: Encoder
+) -> None:
+    # Each content change gave a new pack-<hash>-<model> folder (and its -xlang
+    # sibling); the old ones stayed in ~/.cache/backcare/kb for ever.
+    cache = tmp_path / "kb"
+    model = fake_encoder.model_id
+    entries = [FaqEntry(id="x", question="Is heat good?", answer="Yes.")]
+    day_ago = time.time() - 2 * 24 * 3600
+
+    def stale(name: str, *, age: float = day_ago) -> Path:
+        folder = cache / name
+        KnowledgeBase.build("old", entries, fake_encoder).save(folder)
+        os.utime(folder, (age, age))
+        return folder
+
+    gone = stale(f"pack-{'0' * 16}-{model}")
+    xlang = cache / f"pack-{'0' * 16}-xyz-xlang"
+    xlang.mkdir(parents=True)
+    (xlang / "manifest.json").write_text("{}", encoding="utf-8")
+    os.utime(xlang, (day_ago, day_ago))
+    recent = stale(f"pack-{'1' * 16}-{model}", age=time.time())
+    served = stale(f"pack-{'2' * 16}-{model}")
+    serving = KnowledgeBase.load(served)  # another process still answers from it
+    mine = cache / "notes"
+    mine.mkdir()
+    os.utime(mine, (day_ago, day_ago))
+
+    kb = pack_index(pack, fake_encoder, cache)
+    assert kb.name == "backcare-pack@1"
+    left = sorted(p.name for p in cache.iterdir())
+    assert gone.name not in left
+    assert xlang.name not in left
+    assert {
+        recent.name,
+        served.name,
+        "notes",
+        pack_index_dir(pack, fake_encoder, cache).name,
+    } == set(left)
+    assert len(serving) == 1

@@ -7,9 +7,13 @@ encoder or a small knowledge base.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
+import os
 import re
+import shutil
+import time
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -32,7 +36,7 @@ from backcare.model import (
 )
 from backcare.retrieval.crosslingual import CrossLingualRetriever, crosslingual_dir
 from backcare.retrieval.dense import Encoder, OnnxMiniLM
-from backcare.retrieval.kbase import KnowledgeBase
+from backcare.retrieval.kbase import KnowledgeBase, remove_if_unused
 from backcare.retrieval.multilingual import MultilingualEncoder
 from backcare.retrieval.onnx_export import DEFAULT_VARIANT, Variant
 from backcare.retrieval.retriever import HybridRetriever
@@ -63,6 +67,7 @@ __all__ = [
     "pack_index_dir",
     "plan_care",
     "prepare_query",
+    "remove_stale_pack_indexes",
     "save_pack_index",
     "triage_answers",
     "triage_layers",
@@ -601,6 +606,62 @@ def pack_index_dir(pack: KnowledgePack, encoder: Encoder, cache_dir: Path) -> Pa
     return cache_dir / f"pack-{pack.content_hash}-{encoder.model_id}"
 
 
+STALE_PACK_AGE_S = 24 * 3600
+"""A cached pack index of other content is removed once unused this long.
+
+Not at once: checkouts of different pack versions on one machine share the
+cache (a worktree per branch, or an old and a new release side by side), and
+each would otherwise remove the other's index and rebuild its own in turn.
+"""
+
+
+def remove_stale_pack_indexes(
+    cache_dir: Path, content_hash: str, *, now: float | None = None
+) -> list[str]:
+    """Remove cached indexes (``pack-*`` folders) of other pack content that nobody uses.
+
+    Kept: every folder of the pack with ``content_hash`` (any model), those
+    used in the last `STALE_PACK_AGE_S` seconds (opening one marks it), and
+    those a running process has loaded. Best effort: a read-only cache or a
+    folder that cannot be removed is left as it is.
+
+    Returns:
+        The names of the folders removed.
+    """
+    cutoff = (time.time() if now is None else now) - STALE_PACK_AGE_S
+    removed: list[str] = []
+    try:
+        children = sorted(cache_dir.iterdir())
+    except OSError:
+        return removed
+    for child in children:
+        name = child.name
+        if not name.startswith("pack-") or name.startswith(f"pack-{content_hash}-"):
+            continue
+        try:
+            if not child.is_dir() or child.is_symlink() or child.stat().st_mtime > cutoff:
+                continue
+        except OSError:
+            continue
+        if name.endswith("-xlang"):
+            # Cross-language vectors: whole arrays read at open, no versions to mark.
+            shutil.rmtree(child, ignore_errors=True)
+            gone = not child.exists()
+        else:
+            gone = remove_if_unused(child)
+        if gone:
+            removed.append(name)
+    if removed:
+        logger.info("removed %d stale pack indexes from %s", len(removed), cache_dir)
+    return removed
+
+
+def _mark_used(folder: Path) -> None:
+    """Mark a cached folder as used now (its mtime), so stale-cache removal keeps it."""
+    with contextlib.suppress(OSError):  # a read-only cache is never swept either
+        os.utime(folder)
+
+
 def pack_crosslingual(
     pack: KnowledgePack, multilingual: MultilingualEncoder, cache_dir: Path | None
 ) -> CrossLingualRetriever:
@@ -610,7 +671,7 @@ def pack_crosslingual(
         if cache_dir is None
         else crosslingual_dir(cache_dir, pack.content_hash, multilingual.passage_model_id)
     )
-    return CrossLingualRetriever.open(
+    retriever = CrossLingualRetriever.open(
         pack.entries,
         multilingual,
         pack.params,
@@ -618,6 +679,9 @@ def pack_crosslingual(
         pack.translated_questions.alternates,
         pack.translated_questions.anchors,
     )
+    if folder is not None:
+        _mark_used(folder)
+    return retriever
 
 
 def pack_index(pack: KnowledgePack, encoder: Encoder, cache_dir: Path | None) -> KnowledgeBase:
@@ -625,10 +689,15 @@ def pack_index(pack: KnowledgePack, encoder: Encoder, cache_dir: Path | None) ->
     if cache_dir is None:
         return KnowledgeBase.build(pack.label, pack.entries, encoder)
     folder = pack_index_dir(pack, encoder, cache_dir)
+    # Each content change leaves a pack-* folder behind; clear the unused ones.
+    remove_stale_pack_indexes(cache_dir, pack.content_hash)
     try:
-        return KnowledgeBase.load(folder, model_id=encoder.model_id)
+        kb = KnowledgeBase.load(folder, model_id=encoder.model_id)
     except KnowledgePackError:
         logger.info("building the pack index in %s", folder)
+    else:
+        _mark_used(folder)
+        return kb
     kb = KnowledgeBase.build(pack.label, pack.entries, encoder)
     try:
         save_pack_index(pack, kb, encoder, folder)

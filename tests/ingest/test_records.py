@@ -118,3 +118,71 @@ def test_json_and_yaml_read_back_what_they_wrote(rows: list[tuple[str, str]]) ->
     assert [
         (e.id, e.question, e.answer) for e in read_json(json.dumps(again), file="r").entries
     ] == strip
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "data:text/html,<b>x</b>", "http://[::1"])
+def test_a_dropped_url_is_reported_with_its_line(url: str) -> None:
+    # The entry stays, without the link; the report says which line lost what.
+    text = f'id,question,answer,url\nheat,Does heat help?,Yes.,"{url}"\n'
+    result = read_csv(text, file="u.csv")
+    assert [e.id for e in result.entries] == ["heat"]
+    assert result.entries[0].sources == ()
+    [item] = result.items
+    assert (item.kind, item.file, item.line) == ("skipped", "u.csv", 2)
+    assert "url" in item.reason and "http" in item.reason
+    assert item.question == "Does heat help?"
+
+
+def test_a_json_record_with_a_javascript_url_reports_its_line() -> None:
+    text = '[\n {"question": "Can I swim?", "answer": "Yes.",\n  "url": "JavaScript:alert(1)"}\n]'
+    [item] = read_json(text, file="j.json").items
+    assert (item.kind, item.line) == ("skipped", 2)
+
+
+def test_unread_csv_columns_are_reported_once() -> None:
+    text = (
+        "id,question,answer,Category,Views,\n"
+        "a,Can I swim?,Yes.,sport,10,\n"
+        "b,Can I run?,Later.,sport,3,\n"
+    )
+    result = read_csv(text, file="c.csv")
+    assert len(result.entries) == 2
+    [item] = result.items
+    assert (item.kind, item.file, item.line) == ("warning", "c.csv", 1)
+    assert "'Category'" in item.reason and "'Views'" in item.reason
+
+
+def test_a_csv_whose_columns_are_all_read_reports_nothing() -> None:
+    assert read_csv("id,question,answer\na,Can I swim?,Yes.\n", file="c.csv").items == ()
+
+
+FAQ_PAGE = {
+    "@context": "https://schema.org",
+    "@type": "FAQPage",
+    "mainEntity": [
+        {
+            "@type": "Question",
+            "name": "Does heat help a spasm?",
+            "acceptedAnswer": {"@type": "Answer", "text": "<p>A warm pack can ease it.</p>"},
+        },
+        {"@type": "Question", "name": "Is it serious?"},
+    ],
+}
+
+
+@pytest.mark.parametrize("data", [FAQ_PAGE, [FAQ_PAGE], {"@graph": [FAQ_PAGE]}])
+def test_faqpage_json_ld_saved_as_json_is_read(data: object) -> None:
+    result = read_json(json.dumps(data, indent=2), file="faq.json")
+    [entry] = result.entries
+    assert (entry.question, entry.answer) == ("Does heat help a spasm?", "A warm pack can ease it.")
+    [item] = result.items
+    assert (item.kind, item.reason, item.question) == ("skipped", "no answer", "Is it serious?")
+    assert item.line is not None and item.line > 1
+
+
+def test_json_of_no_known_shape_names_every_accepted_shape() -> None:
+    with pytest.raises(IngestError) as caught:
+        read_json('{"title": 3, "pages": [1, 2]}'.replace("title", "name"), file="x.json")
+    message = str(caught.value)
+    for shape in ("list of FAQ records", "'entries'", "'faqs'", "'question'", "FAQPage"):
+        assert shape in message

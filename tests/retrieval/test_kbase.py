@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import json
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -385,3 +387,81 @@ def test_float16_folders_still_open_beside_int8_ones(tmp_path: Path) -> None:
         np.asarray(half.answer_vectors, dtype=np.float32),
         atol=5e-3,
     )
+
+
+def _pause_before_switch(
+    monkeypatch: pytest.MonkeyPatch,
+) -> tuple[threading.Event, threading.Event]:
+    """Make the next save stop after writing its files, before the switch.
+
+    Returns (reached, resume): the save sets ``reached`` and waits for ``resume``.
+    """
+    reached, resume = threading.Event(), threading.Event()
+    fsync = kbase._fsync_tree
+    paused = [False]
+
+    def pause(folder: Path) -> None:
+        fsync(folder)
+        if not paused[0]:  # only the first save to get here waits
+            paused[0] = True
+            reached.set()
+            assert resume.wait(30)
+
+    monkeypatch.setattr(kbase, "_fsync_tree", pause)
+    return reached, resume
+
+
+def test_two_saves_at_once_both_succeed_and_leave_a_loadable_folder(
+    tmp_path: Path, built: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # serve --workers 2 on a fresh machine: both workers build the pack's cache.
+    # The first stops with its version written but not switched; the second saves
+    # all the way through (its sweep used to delete the first's temporary folder,
+    # whose rename then failed).
+    reached, resume = _pause_before_switch(monkeypatch)
+    other = KnowledgeBase.build("test@2", _many(3), HashingEncoder())
+    errors: list[BaseException] = []
+
+    def first() -> None:
+        try:
+            built.save(tmp_path / "kb")
+        except BaseException as exc:  # reported by the assertion below
+            errors.append(exc)
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    assert reached.wait(30)
+    other.save(tmp_path / "kb")
+    assert KnowledgeBase.load(tmp_path / "kb").name == "test@2"
+    resume.set()
+    thread.join(30)
+    assert errors == []
+    assert KnowledgeBase.load(tmp_path / "kb").name == "test@1"
+    leftovers = [p.name for p in (tmp_path / "kb").iterdir() if p.name.startswith((".tmp-", "v-"))]
+    assert leftovers == [kbase.live_version(tmp_path / "kb").name]
+
+
+def test_a_loaded_version_is_kept_until_let_go(tmp_path: Path, built: KnowledgeBase) -> None:
+    folder = tmp_path / "kb"
+    built.save(folder)
+    serving = KnowledgeBase.load(folder)
+    served = kbase.live_version(folder)
+    built.save(folder)
+    built.save(folder)
+    assert served.is_dir()  # another process may still open its files lazily
+    serving.release()
+    built.save(folder)
+    assert not served.exists()
+    assert len([p for p in folder.iterdir() if p.name.startswith("v-")]) == 1
+
+
+def test_a_whole_folder_is_removed_only_when_unused(tmp_path: Path, built: KnowledgeBase) -> None:
+    folder = tmp_path / "kb"
+    built.save(folder)
+    serving = KnowledgeBase.load(folder)
+    assert not kbase.remove_if_unused(folder)
+    assert KnowledgeBase.load(folder).name == "test@1"
+    del serving
+    gc.collect()
+    assert kbase.remove_if_unused(folder)
+    assert not folder.exists()

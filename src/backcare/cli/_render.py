@@ -107,10 +107,12 @@ def _render_report(report: IngestReport, info: KbInfo, show: int) -> None:
     console.print(
         f"[bold]{escape(info.name)}[/] in {escape(info.path)}: {info.entries} entries "
         f"(added {report.added}, merged {report.merged}, skipped {report.skipped}, "
-        f"conflicts {report.conflicts})",
+        f"conflicts {report.conflicts}"
+        + (f", warnings {report.warnings})" if report.warnings else ")"),
         soft_wrap=True,
     )
     for title, items in (
+        ("warnings", report.of_kind("warning")),
         ("conflicts", report.of_kind("conflict")),
         ("merged", report.of_kind("merged")),
         ("skipped", report.of_kind("skipped")),

@@ -7,6 +7,7 @@ import json
 import logging
 import re
 import sys
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -43,6 +44,8 @@ from backcare.cli._render import _render_plan, render_reply, render_triage
 
 if TYPE_CHECKING:
     from rich.table import Table
+
+    from backcare import FeedbackStore
 
 LangOption = Annotated[
     str | None,
@@ -132,7 +135,10 @@ class _Rating(StrEnum):
     wrong = "wrong"
 
 
-def _jsonl_line(backcare: Backcare, line: str, top_k: int, lang: str | None = None) -> str:
+def _jsonl_line(
+    backcare: Backcare, line: str, top_k: int, lang: str | None = None
+) -> tuple[str, Reply | None]:
+    """The reply line for one input line, and the reply (None for an error line)."""
     text: Any = line.rstrip("\n")
     answers: dict[str, bool] | None = None
     if text.lstrip().startswith("{"):
@@ -140,10 +146,10 @@ def _jsonl_line(backcare: Backcare, line: str, top_k: int, lang: str | None = No
             data = json.loads(text)
         except ValueError as exc:
             info = QueryErrorInfo(code="bad_json", message=f"malformed JSON line: {exc}")
-            return _dump(ErrorReply(query=_printable(text[:2000]), error=info))
+            return _dump(ErrorReply(query=_printable(text[:2000]), error=info)), None
         if not isinstance(data, dict) or "q" not in data:
             info = QueryErrorInfo(code="bad_json", message='a JSON line needs a "q" key')
-            return _dump(ErrorReply(query=_printable(text[:2000]), error=info))
+            return _dump(ErrorReply(query=_printable(text[:2000]), error=info)), None
         text = data["q"]
         given = data.get("lang")
         if given is not None and not isinstance(given, str):
@@ -151,7 +157,7 @@ def _jsonl_line(backcare: Backcare, line: str, top_k: int, lang: str | None = No
             info = QueryErrorInfo(
                 code="bad_json", message='"lang" must be a language code such as "es"'
             )
-            return _dump(ErrorReply(query=_printable(str(text)[:2000]), error=info))
+            return _dump(ErrorReply(query=_printable(str(text)[:2000]), error=info)), None
         if given is not None:
             lang = given
         answers = data.get("answers")
@@ -161,13 +167,64 @@ def _jsonl_line(backcare: Backcare, line: str, top_k: int, lang: str | None = No
             info = QueryErrorInfo(
                 code="bad_json", message='"answers" must map question ids to true or false'
             )
-            return _dump(ErrorReply(query=_printable(str(text)[:2000]), error=info))
+            return _dump(ErrorReply(query=_printable(str(text)[:2000]), error=info)), None
     try:
-        return _dump(backcare.ask(text, top_k=top_k, lang=lang, answers=answers))
+        reply = backcare.ask(text, top_k=top_k, lang=lang, answers=answers)
     except QueryError as exc:
         query = text if isinstance(text, str) else json.dumps(text)
         info = QueryErrorInfo(code=exc.code, message=exc.message)
-        return _dump(ErrorReply(query=_printable(query[:2000]), error=info))
+        return _dump(ErrorReply(query=_printable(query[:2000]), error=info)), None
+    return _dump(reply), reply
+
+
+def _answer_lines(backcare: Backcare, top_k: int, lang: str | None) -> None:
+    """``ask --jsonl``: a reply line for each stdin line, unanswered questions logged."""
+    unanswered = _UnansweredLog()
+    try:
+        for raw in sys.stdin.buffer:
+            # One output line per input line, blank ones included, so replies line up.
+            line = raw.decode("utf-8", errors="surrogateescape").rstrip("\r\n")
+            out, reply = _jsonl_line(backcare, line, top_k, lang)
+            sys.stdout.write(out + "\n")
+            sys.stdout.flush()
+            if reply is not None:
+                unanswered.log(reply)
+    finally:
+        unanswered.close()
+
+
+class _UnansweredLog:
+    """Logs the questions an ``ask --jsonl`` run could not answer, as ``ask`` does.
+
+    The stores are opened on the first such question and kept for the run (a
+    batch of answered questions never touches the database); if they cannot
+    be opened, the run goes on without logging, as ``ask`` does.
+    """
+
+    def __init__(self) -> None:
+        self._feedback: FeedbackStore | None = None
+        self._close: Callable[[], None] | None = None
+        self._broken = False
+
+    def log(self, reply: Reply) -> None:
+        from backcare import log_unanswered, open_stores
+
+        if reply.status != "abstained" or self._broken:
+            return
+        if self._feedback is None:
+            try:
+                stores = open_stores(_settings().database_url)
+            except BackcareError as exc:
+                self._broken = True
+                logging.getLogger(__name__).warning("could not log unanswered questions: %s", exc)
+                return
+            self._feedback, self._close = stores.feedback, stores.close
+        log_unanswered(self._feedback, reply, now=dt.datetime.now(dt.UTC))
+
+    def close(self) -> None:
+        """Close the stores, if a question opened them."""
+        if self._close is not None:
+            self._close()
 
 
 def _printable(text: str) -> str:
@@ -232,13 +289,7 @@ def ask(
             raise _fail("--rate rates one answer; it does not work with --jsonl", 2)
         if given is not None:
             raise _fail('--answers is for one question; with --jsonl put "answers" on a line', 2)
-        backcare = _open(kb)
-        stdin = sys.stdin.buffer
-        for raw in stdin:
-            # One output line per input line, blank ones included, so replies line up.
-            line = raw.decode("utf-8", errors="surrogateescape").rstrip("\r\n")
-            sys.stdout.write(_jsonl_line(backcare, line, top_k, lang) + "\n")
-            sys.stdout.flush()
+        _answer_lines(_open(kb), top_k, lang)
         return
     if question is None:
         raise _fail('ask needs a question, e.g. backcare ask "what helps a back spasm?"', 2)

@@ -34,6 +34,7 @@ __all__ = [
     "make_entry",
     "numbered_lines",
     "skipped",
+    "warning",
     "slugify",
     "strip_junk_prefix",
     "text_key",
@@ -227,3 +228,8 @@ def make_entry(
 def skipped(reason: str, file: str, line: int | None, question: str | None = None) -> ReportItem:
     """A ``skipped`` report item."""
     return ReportItem(kind="skipped", reason=reason, file=file, line=line, question=question)
+
+
+def warning(reason: str, file: str, line: int | None) -> ReportItem:
+    """A ``warning`` report item: nothing dropped, but something in the file is not read."""
+    return ReportItem(kind="warning", reason=reason, file=file, line=line)

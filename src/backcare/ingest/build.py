@@ -306,6 +306,8 @@ def _ingest_locked(
         ann=ann,
     )
     emit("saving", 0, None)
+    if old is not None:
+        old.release()  # or its version would stay on disk until the next ingest
     _calibrate_and_save(built, reuse, params, folder)
     emit("saving", 1, 1)
     return result.report
@@ -426,6 +428,7 @@ def accept_proposal(
                 sources=_manifest_sources(old.manifest),
                 ann=old.ann is not None,
             )
+            old.release()
             _calibrate_and_save(built, reuse, params, folder)
             logger.info("added %d alternates to %s in %s", len(added), entry_id, folder)
         decisions = review_decisions(folder)

@@ -4,7 +4,8 @@ The header names the columns (see ``records.FIELD_NAMES``); a two-column file
 whose first row names no known column is read as ``question, answer`` rows
 without a header, as Dialogflow's FAQ knowledge documents are. QnA Maker
 exports one row per alternate question under the same ``QnA id``: those rows
-become one entry with alternates. A cell that ``backcare.model.csvcells`` guarded
+become one entry with alternates. Columns of no known name are not read; the
+report says so once, on the header's line. A cell that ``backcare.model.csvcells`` guarded
 against spreadsheet formulas (``'=...``, ``'-...``) loses that leading quote.
 """
 
@@ -14,8 +15,9 @@ import csv
 import io
 
 from backcare.errors import IngestError
-from backcare.ingest.base import ReadResult
+from backcare.ingest.base import ReadResult, warning
 from backcare.ingest.records import FIELD_NAMES, Row, build, field_of
+from backcare.ingest.report import ReportItem
 from backcare.model.csvcells import restore
 
 __all__ = ["read_csv", "read_tsv"]
@@ -37,6 +39,7 @@ def _read(text: str, *, file: str, delimiter: str, format: str) -> ReadResult:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows: list[Row] = []
     columns: list[str] | None = None
+    unread: list[ReportItem] = []
     start = 1
     try:
         for cells in reader:
@@ -48,11 +51,32 @@ def _read(text: str, *, file: str, delimiter: str, format: str) -> ReadResult:
                 columns = _columns(record, file, line)
                 if columns != record:  # no header: the first row is data
                     rows.append(Row(line, dict(zip(columns, record, strict=False))))
+                else:
+                    unread = _unread(columns, file, line)
                 continue
             rows.append(Row(line, dict(zip(columns, record, strict=False))))
     except csv.Error as exc:
         raise IngestError(f"{file}:{reader.line_num}: cannot read {format.upper()}: {exc}") from exc
-    return build(rows, file=file, format=format)
+    result = build(rows, file=file, format=format)
+    return ReadResult(result.entries, (*unread, *result.items), file=file, format=format)
+
+
+def _unread(header: list[str], file: str, line: int) -> list[ReportItem]:
+    """One warning naming the header's columns that feed no entry field, if any."""
+    names = [name for name in header if name.strip() and field_of(name) is None]
+    if not names:
+        return []
+    listed = ", ".join(repr(name[:60]) for name in names[:10])
+    more = f" and {len(names) - 10} more" if len(names) > 10 else ""
+    return [
+        warning(
+            f"{'column' if len(names) == 1 else 'columns'} {listed}{more} "
+            f"{'is' if len(names) == 1 else 'are'} not read (no entry field has "
+            f"{'that name' if len(names) == 1 else 'those names'}; README: Ingest lists them)",
+            file,
+            line,
+        )
+    ]
 
 
 def _columns(header: list[str], file: str, line: int) -> list[str]:

@@ -33,7 +33,7 @@ from backcare.ingest.report import ReportItem
 from backcare.ingest.text import QuestionBlock, assemble
 from backcare.retrieval.tokenize import normalise_text
 
-__all__ = ["html_to_text", "read_html"]
+__all__ = ["faq_pairs", "html_to_text", "is_faq_jsonld", "read_html"]
 
 _NOISE_TAGS = (
     "script style noscript template nav header footer aside form button select iframe svg "
@@ -116,7 +116,7 @@ def _structured(tree: Any, file: str, items: list[ReportItem]) -> list[QuestionB
             items.append(skipped(f"invalid JSON-LD: {exc}", file, script.sourceline))
             continue
         body = script.text or ""
-        for question, answer in _faq_pairs(data, 0):
+        for question, answer in faq_pairs(data, 0):
             needle = json.dumps(question, ensure_ascii=False)[1:-1][:60]
             offset = body.find(needle)
             line = (script.sourceline or 1) + (body.count("\n", 0, offset) if offset >= 0 else 0)
@@ -151,7 +151,26 @@ def _types(item: dict[str, Any], key: str) -> set[str]:
     return {str(v).rsplit("/", 1)[-1] for v in values if isinstance(v, str)}
 
 
-def _faq_pairs(data: Any, depth: int) -> Iterator[tuple[str, str | None]]:
+def is_faq_jsonld(data: Any) -> bool:
+    """Whether parsed JSON is schema.org JSON-LD of a FAQ: a ``FAQPage``, ``QAPage``
+    or ``Question`` (alone, in a list, or in an ``@graph``).
+
+    Those ``@``-keys name no FAQ record field, so such a document is never a
+    list of records as well.
+    """
+    items = data if isinstance(data, list) else [data]
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        if _types(item, "@type") & {"FAQPage", "QAPage", "Question"}:
+            return True
+        graph = item.get("@graph")
+        if isinstance(graph, list) and is_faq_jsonld(graph):
+            return True
+    return False
+
+
+def faq_pairs(data: Any, depth: int = 0) -> Iterator[tuple[str, str | None]]:
     """(question, answer HTML) for every named schema.org Question in JSON-LD.
 
     The answer is None when the Question has none, so the caller can report it.
@@ -160,7 +179,7 @@ def _faq_pairs(data: Any, depth: int) -> Iterator[tuple[str, str | None]]:
         return
     if isinstance(data, list):
         for value in data:
-            yield from _faq_pairs(value, depth + 1)
+            yield from faq_pairs(value, depth + 1)
         return
     if not isinstance(data, dict):
         return
@@ -174,7 +193,7 @@ def _faq_pairs(data: Any, depth: int) -> Iterator[tuple[str, str | None]]:
         return
     for value in data.values():
         if isinstance(value, dict | list):
-            yield from _faq_pairs(value, depth + 1)
+            yield from faq_pairs(value, depth + 1)
 
 
 def _micro_pairs(data: Any, depth: int) -> Iterator[tuple[Any, str, Any, str | None]]:

@@ -1,6 +1,10 @@
 """JSON and JSON Lines FAQs: ``question``, ``answer``, optional ``id``/``qid``, ``alternates``,
 ``url``, ``source`` (README: Ingest), plus the key spellings of ``records.FIELD_NAMES``.
 
+A ``.json`` file may also hold schema.org ``FAQPage`` JSON-LD (a page's
+``<script type="application/ld+json">`` saved on its own): its Questions and
+accepted answers are read as records, as the HTML reader reads them in a page.
+
 JSONL is read one line at a time and a bad line is reported, not fatal, so a
 large export such as MedQuAD (47k rows, 31k with a null answer) streams
 through; rows without an answer are skipped and counted.
@@ -13,17 +17,18 @@ from typing import Any
 
 from backcare.errors import IngestError
 from backcare.ingest.base import LineIndex, ReadResult, skipped
-from backcare.ingest.records import Row, build, find_rows
+from backcare.ingest.html import faq_pairs, is_faq_jsonld
+from backcare.ingest.records import SHAPES, Row, build, find_rows
 from backcare.ingest.report import ReportItem
 
 __all__ = ["read_json", "read_jsonl"]
 
 
 def read_json(text: str, *, file: str) -> ReadResult:
-    """Read one JSON document: a list of records or an object holding one.
+    """Read one JSON document: a list of records, an object holding one, or FAQPage JSON-LD.
 
     Raises:
-        IngestError: the text is not JSON, or holds no list of records.
+        IngestError: the text is not JSON, or none of those shapes.
     """
     try:
         data = json.loads(text)
@@ -31,13 +36,13 @@ def read_json(text: str, *, file: str) -> ReadResult:
         raise IngestError(f"{file}:{exc.lineno}: invalid JSON: {exc.msg}") from exc
     except RecursionError as exc:
         raise IngestError(f"{file}:1: JSON nested too deeply") from exc
+    index = LineIndex(text)
+    if is_faq_jsonld(data):
+        return _read_jsonld(data, text, index, file)
     found = find_rows(data)
     if found is None:
-        raise IngestError(
-            f"{file}:1: expected a list of FAQ records or an object with an 'entries' list"
-        )
+        raise IngestError(f"{file}:1: expected {SHAPES}, or schema.org FAQPage JSON-LD")
     records, _ = found
-    index = LineIndex(text)
     rows: list[Row] = []
     items: list[ReportItem] = []
     cursor = 0
@@ -58,6 +63,20 @@ def read_json(text: str, *, file: str) -> ReadResult:
             items.append(skipped(f"record {number} is not an object", file, line))
     result = build(rows, file=file, format="json")
     return ReadResult(result.entries, tuple(items) + result.items, file=file, format="json")
+
+
+def _read_jsonld(data: Any, text: str, index: LineIndex, file: str) -> ReadResult:
+    """Records from the Questions of FAQPage JSON-LD, each on its question's line."""
+    rows: list[Row] = []
+    cursor = 0
+    for question, answer in faq_pairs(data):
+        offset = text.find(json.dumps(question, ensure_ascii=False)[1:-1], cursor)
+        cursor = offset if offset >= 0 else cursor
+        rows.append(Row(index.line(cursor), {"question": question, "answer": answer}))
+    if not rows:
+        raise IngestError(f"{file}:1: schema.org JSON-LD without any named Question to read")
+    result = build(rows, file=file, format="json")
+    return ReadResult(result.entries, result.items, file=file, format="json")
 
 
 def read_jsonl(text: str, *, file: str) -> ReadResult:

@@ -29,7 +29,7 @@ from backcare.ingest.report import ReportItem
 from backcare.model import FaqEntry, Source
 from backcare.retrieval.tokenize import normalise_text
 
-__all__ = ["FIELD_NAMES", "Row", "build", "field_of", "find_rows", "normalize_key"]
+__all__ = ["FIELD_NAMES", "Row", "SHAPES", "build", "field_of", "find_rows", "normalize_key"]
 
 FIELD_NAMES: dict[str, tuple[str, ...]] = {
     "question": ("question", "questions", "q", "question_text", "query", "title", "faq_question"),
@@ -119,21 +119,24 @@ def _questions(row: Row) -> tuple[str, list[str]]:
     return first, alts
 
 
-def _sources(row: Row) -> list[Source]:
+def _sources(row: Row) -> tuple[list[Source], str | None]:
+    """The row's source link, and why its url was dropped when it was."""
     url = normalise_text(str(row.fields.get("url") or ""))
     name = normalise_text(str(row.fields.get("source") or ""))
     if not url and re.match(r"https?://", name):
         url, name = name, ""
     if not url:
-        return []
+        return [], None
+    # Said in the report: the entry stays, but its link is gone.
+    dropped = f"url {url[:80]!r} dropped: only http and https links are kept"
     try:
         parts = urlsplit(url)
     except ValueError:  # "http://[::1": not a URL at all
-        return []
+        return [], dropped
     if parts.scheme.lower() not in ("http", "https"):
         # A javascript: or data: "source" is an attack on whoever renders it as a link.
-        return []
-    return [Source(title=name or parts.netloc or url, url=url)]
+        return [], dropped
+    return [Source(title=name or parts.netloc or url, url=url)], None
 
 
 def build(rows: Sequence[Row], *, file: str, format: str) -> ReadResult:
@@ -176,6 +179,9 @@ def build(rows: Sequence[Row], *, file: str, format: str) -> ReadResult:
             items.append(_same_id("merged", reason, file, row.line, given, question))
             continue
         entry_id = given or ids.slug(question)
+        sources, dropped = _sources(row)
+        if dropped is not None:
+            items.append(skipped(dropped, file, row.line, question))
         entry = make_entry(
             entry_id=entry_id,
             question=question,
@@ -183,7 +189,7 @@ def build(rows: Sequence[Row], *, file: str, format: str) -> ReadResult:
             file=file,
             line=row.line,
             alternates=alternates,
-            sources=_sources(row),
+            sources=sources,
         )
         if given:
             by_id[given] = len(entries)
@@ -192,6 +198,12 @@ def build(rows: Sequence[Row], *, file: str, format: str) -> ReadResult:
 
 
 _LIST_KEYS = ("entries", "faqs", "faq", "items", "qnadocuments", "qnalist", "data", "questions")
+SHAPES = (
+    "a list of FAQ records, an object whose 'entries' key (or 'faqs', 'faq', 'items', "
+    "'qnaDocuments', 'qnaList', 'data', 'questions') holds that list, or one record "
+    "with a 'question' (records need a question and an answer; README: Ingest)"
+)
+"""The document shapes ``find_rows`` accepts, for error messages."""
 
 
 def find_rows(data: Any) -> tuple[list[Any], str | None] | None:

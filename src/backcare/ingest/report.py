@@ -1,4 +1,5 @@
-"""What an ingest did with every question it saw: added, merged, skipped or in conflict.
+"""What an ingest did with every question it saw: added, merged, skipped or in conflict,
+plus warnings about a file as a whole (columns it has that are not read).
 
 Every item names the file and line it came from, so a maintainer can open the
 document and fix it. The report is a pydantic model and serialises to JSON
@@ -13,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, computed_field
 
 __all__ = ["IngestReport", "ItemKind", "ReportItem"]
 
-ItemKind = Literal["added", "merged", "skipped", "conflict"]
+ItemKind = Literal["added", "merged", "skipped", "conflict", "warning"]
 
 
 class ReportItem(BaseModel):
@@ -22,8 +23,10 @@ class ReportItem(BaseModel):
     ``kind`` is ``added`` (a new entry), ``merged`` (became alternate questions
     of ``other_id``), ``skipped`` (dropped: junk, no answer, exact duplicate,
     unreadable row) or ``conflict`` (the same question with a different answer
-    than ``other_id``; never merged silently). ``line`` is 1-based; ``None``
-    when a whole file is meant.
+    than ``other_id``; never merged silently) or ``warning`` (nothing was
+    dropped, but the file holds something ingest does not read, such as a
+    CSV column of no known name; said once, on the line that shows it).
+    ``line`` is 1-based; ``None`` when a whole file is meant.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -75,6 +78,12 @@ class IngestReport(BaseModel):
     def conflicts(self) -> int:
         """How many questions had an answer that disagrees with an earlier one."""
         return self._count("conflict")
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def warnings(self) -> int:
+        """How many warnings about the files as a whole (e.g. CSV columns not read)."""
+        return self._count("warning")
 
     def of_kind(self, kind: ItemKind) -> tuple[ReportItem, ...]:
         """The items of one kind, in input order."""

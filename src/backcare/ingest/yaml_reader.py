@@ -11,7 +11,7 @@ from typing import Any
 
 from backcare.errors import IngestError
 from backcare.ingest.base import ReadResult, skipped
-from backcare.ingest.records import Row, build, find_rows
+from backcare.ingest.records import SHAPES, Row, build, find_rows
 from backcare.ingest.report import ReportItem
 
 __all__ = ["read_yaml"]
@@ -44,9 +44,7 @@ def read_yaml(text: str, *, file: str) -> ReadResult:
             loader.dispose()
     found = find_rows(data)
     if found is None or node is None:
-        raise IngestError(
-            f"{file}:1: expected a list of FAQ records or a mapping with an 'entries' list"
-        )
+        raise IngestError(f"{file}:1: expected {SHAPES}")
     records, key = found
     lines = _record_lines(node, key, len(records))
     rows: list[Row] = []

@@ -24,6 +24,17 @@ version, and one subfolder per version::
 ``save`` writes a new version into a temporary subfolder, renames it, then
 atomically replaces ``CURRENT`` (write and rename), so a build that fails or
 is killed at any point leaves the previous version live and untouched.
+
+Several processes may save into one folder at once (``serve --workers 2``
+building the pack's cache on a fresh machine) and others may be reading it,
+so folders are marked with ``flock`` (released by the kernel when a process
+dies): a save holds an exclusive lock on its temporary folder while writing
+it, ``load`` holds a shared lock on the version it opened for as long as the
+knowledge base lives, and the switch (rename, ``CURRENT``, removal of old
+versions) runs under an exclusive lock on the folder itself. A version or
+temporary folder is removed only when its exclusive lock can be taken, so a
+save never deletes another's half-written version or one a process serves,
+and ``CURRENT`` always names a version that exists.
 ``load`` memory-maps the arrays, reads entries only when they are asked for
 (see ``entries.py``: parsing them all cost ~170 MB on 47,000 entries), and
 refuses a folder whose manifest is missing, from another format version or
@@ -32,15 +43,18 @@ another model, or whose files disagree.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import logging
 import os
 import shutil
 import tempfile
+import weakref
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,6 +81,7 @@ __all__ = [
     "content_hash",
     "live_version",
     "read_manifest",
+    "remove_if_unused",
 ]
 
 logger = logging.getLogger(__name__)
@@ -152,6 +167,18 @@ class KnowledgeBase:
             else tuple(entry.id for entry in self.entries)
         )
         self._by_id = {entry_id: index for index, entry_id in enumerate(self.ids)}
+        # The shared lock on the version folder this was loaded from (see the module doc).
+        self._in_use: weakref.finalize[[int], KnowledgeBase] | None = None
+
+    def release(self) -> None:
+        """Stop marking the version this was loaded from as in use.
+
+        Its files stay readable here (they are open or mapped already), but the
+        next save into the folder may remove the version: ingest calls this on
+        the version it replaces, just before saving the new one.
+        """
+        if self._in_use is not None:
+            self._in_use()
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -267,7 +294,21 @@ class KnowledgeBase:
         """Write a new version into ``folder`` and make it live atomically."""
         folder = folder.resolve()
         folder.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder))
+        with _locked(folder):
+            # Made and locked under the folder's lock, which every sweep takes too,
+            # so no sweep finds it between the two; held until the switch is done.
+            tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder))
+            try:
+                writing = _open_dir(tmp)
+            except BaseException:
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise
+            try:
+                fcntl.flock(writing, fcntl.LOCK_EX)
+            except BaseException:
+                os.close(writing)
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise
         try:
             write_entries(tmp, self.entries)
             self.bm25_questions.save(tmp / "bm25_questions")
@@ -282,12 +323,17 @@ class KnowledgeBase:
             _fsync_tree(tmp)
             stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
             version = f"v-{stamp}-{self.manifest.get('content_hash', 'x')}"
-            os.replace(tmp, folder / version)
-            _write_atomically(folder / _CURRENT, version)
+            with _locked(folder):
+                os.replace(tmp, folder / version)
+                _write_atomically(folder / _CURRENT, version)
+                # Under the same lock as the switch: a sweep running beside another
+                # save's switch could remove the version that save is naming live.
+                _remove_stale_versions(folder, keep=version)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-        _remove_stale_versions(folder, keep=version)
+        finally:
+            os.close(writing)
         logger.info("saved knowledge base %s (%d entries) to %s", self.name, len(self), folder)
 
     @classmethod
@@ -305,7 +351,20 @@ class KnowledgeBase:
         Raises:
             KnowledgePackError: missing, damaged, other format or other model.
         """
-        folder = live_version(folder)
+        version, in_use = _use_live_version(folder)
+        try:
+            kb = cls._load_version(version, model_id)
+        except BaseException:
+            if in_use is not None:
+                os.close(in_use)
+            raise
+        if in_use is not None:
+            kb._in_use = weakref.finalize(kb, os.close, in_use)
+        return kb
+
+    @classmethod
+    def _load_version(cls, folder: Path, model_id: str | None) -> KnowledgeBase:
+        """Load one version folder (see :meth:`load`)."""
         manifest = read_manifest(folder)
         if manifest.get("format_version") != FORMAT_VERSION:
             raise KnowledgePackError(
@@ -504,12 +563,111 @@ def _write_atomically(path: Path, text: str) -> None:
 
 
 def _remove_stale_versions(folder: Path, *, keep: str) -> None:
-    """Delete older versions and leftovers of killed builds (never the live one)."""
+    """Delete older versions and leftovers of killed builds that nobody uses.
+
+    Never the live one, one a process has loaded, nor another save's
+    temporary folder: those hold a lock this cannot take, and the next save
+    after they are let go removes them.
+    """
     for child in folder.iterdir():
-        if child.name == keep or not child.is_dir():
+        if child.name == keep or not child.name.startswith(("v-", ".tmp-")):
             continue
-        if child.name.startswith(("v-", ".tmp-")):
-            shutil.rmtree(child, ignore_errors=True)
+        if child.is_dir() and not child.is_symlink():
+            with _unused(child) as free:
+                if free:
+                    shutil.rmtree(child, ignore_errors=True)
+
+
+def remove_if_unused(folder: Path) -> bool:
+    """Delete a whole knowledge-base folder unless a process uses it.
+
+    In use: a process has one of its versions loaded, is saving into it, or is
+    switching versions. A process that read ``CURRENT`` just before the removal
+    finds no version and gets the usual "not a knowledge base" error (the pack
+    cache then builds again).
+
+    Returns:
+        Whether the folder was removed.
+    """
+    with contextlib.ExitStack() as stack:
+        if not stack.enter_context(_unused(folder)):
+            return False
+        try:
+            children = [c for c in folder.iterdir() if c.is_dir() and not c.is_symlink()]
+        except OSError:
+            return False
+        for child in children:
+            if not stack.enter_context(_unused(child)):
+                return False
+        shutil.rmtree(folder, ignore_errors=True)
+        return not folder.exists()
+
+
+_USE_TRIES = 5
+
+
+def _use_live_version(folder: Path) -> tuple[Path, int | None]:
+    """The live version of ``folder`` and a descriptor holding a shared lock on it.
+
+    A save may switch versions and remove the old one between reading ``CURRENT``
+    and taking the lock; then ``CURRENT`` is read again. None instead of a
+    descriptor when the version cannot be opened or locked (missing, or a file
+    system without ``flock``): loading it then fails or goes on unmarked.
+    """
+    version = live_version(folder)
+    for _ in range(_USE_TRIES):
+        try:
+            fd = _open_dir(version)
+        except OSError:
+            again = live_version(folder)
+            if again == version:
+                return version, None
+            version = again
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH)
+            same = os.stat(version).st_ino == os.fstat(fd).st_ino
+        except OSError:
+            same = False
+        if same:
+            return version, fd
+        os.close(fd)
+        version = live_version(folder)
+    return version, None
+
+
+def _open_dir(path: Path) -> int:
+    return os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
+
+
+@contextlib.contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """Hold the exclusive lock on ``folder`` itself (the switch between versions)."""
+    fd = _open_dir(folder)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def _unused(path: Path) -> Iterator[bool]:
+    """Whether nobody holds a lock on ``path``; if so it stays locked for this block."""
+    try:
+        fd = _open_dir(path)
+    except OSError:
+        yield False
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            yield False
+        else:
+            yield True
+    finally:
+        os.close(fd)
 
 
 def _read_vocabulary(path: Path) -> Counter[str]:
