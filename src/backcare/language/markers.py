@@ -21,7 +21,10 @@ ENGLISH_MARKERS: frozenset[str] = frozenset(
     "what's can't don't back spasm spasms symptoms lower exercises stretch stretches ache "
     "hurts hurt worse better relief painkillers pills".split()
 )
-_MARKER_WORD = re.compile(r"[a-z']+")
+# Whole words in any script: "[a-z']+" cut "força" into "for" and "a", and
+# "for" made a Portuguese line English (reply, nets and all), as it did
+# "noté" ("not") in Spanish.
+_MARKER_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
 
 
 def has_english_marker(text: str) -> bool:
