@@ -12,8 +12,9 @@ from backcare.knowledge.pack import KnowledgePack, load_pack
 from backcare.language import detect_language
 from backcare.language.markers import has_english_marker
 from backcare.model import TriageLevel
-from backcare.service import prepare_query, triage_message
+from backcare.service import prepare_query, triage_layers, triage_message
 from backcare.triage._clauses import clauses
+from backcare.triage._negation import normalise
 from tests.test_i18n_safety_net import _triage
 
 
@@ -112,3 +113,39 @@ def test_a_portuguese_line_with_forca_gets_the_portuguese_net(pack: KnowledgePac
     assert detected.code == "pt"
     assert result.lang == "pt"
     assert result.level.rank >= TriageLevel.URGENT.rank
+
+
+# Mechanism 4: the cross-language layer may not call a clause that says the
+# person walks (or is better for walking) leg weakness.
+WALKS = [
+    ("fr", "le dos me lance mais je marche normalement", True),
+    ("fr", "ça va mieux quand je marche", True),
+    ("fr", "mon pied tombe quand je marche", False),
+    ("fr", "mais je marche plus", False),
+    ("pt", "as costas doem mas ando", True),
+    ("pt", "alivia ao caminhar", True),
+    ("pt", "não consigo andar", False),
+    ("pt", "mas ando arrastando a perna", False),
+    ("es", "me tira la espalda pero mejora cuando camino", True),
+    ("es", "pero ando arrastrando el pie", False),
+    ("de", "beim gehen wird es besser", True),
+    ("de", "ich kann nicht mehr laufen", False),
+    ("pl", "lepiej jak chodzę", True),
+    ("pl", "ale chodzę z trudem", False),
+    ("ar", "يتحسن لما أمشي", True),
+    ("ar", "ما اقدر امشي", False),
+]
+
+
+@pytest.mark.parametrize(("lang", "text", "walks"), WALKS)
+def test_a_clause_that_walks_is_not_weak_legs(
+    pack: KnowledgePack, lang: str, text: str, walks: bool
+) -> None:
+    layer = triage_layers(pack).crosslingual
+    assert layer is not None
+    examples = layer.languages[lang]
+    clause = normalise(text).text
+    for rule in ("leg_weakness", "both_legs"):
+        assert examples.allows(rule, clause, 0, len(clause)) is not walks
+    # Only the leg rules: a walking clause may still be anything else.
+    assert examples.allows("cauda_equina", clause, 0, len(clause))
