@@ -26,7 +26,10 @@ ENGLISH_MARKERS: frozenset[str] = frozenset(
     "since i've i'd he's she's isn't won't couldn't didn't doesn't haven't wasn't "
     "bladder legs pee peed numb feel feeling".split()
 )
-_MARKER_WORD = re.compile(r"[a-z']+")
+# Whole words in any script: "[a-z']+" cut "força" into "for" and "a", and
+# "for" made a Portuguese line English (reply, nets and all), as it did
+# "noté" ("not") in Spanish.
+_MARKER_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
 
 
 def has_english_marker(text: str) -> bool:

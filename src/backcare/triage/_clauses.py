@@ -4,8 +4,9 @@ Coarser than the negation scope of ``ScopeReader`` (which also stops at
 "and", "since" and "so"): a clause here should keep a symptom together with
 the words that describe it ("numbness and tingling round my bum"), so it
 ends at sentence marks, commas and words that change the subject ("but",
-"plus", "since"), and at "and" only between two statements of some length
-("my back is sore and my chest feels tight"), not inside a short list.
+"plus", "since"; French "plus" excepted, see ``_no_longer``), and at "and"
+only between two statements of some length ("my back is sore and my chest
+feels tight"), not inside a short list.
 """
 
 from __future__ import annotations
@@ -19,6 +20,14 @@ _BREAK = re.compile(
     r"\b(?:but|however|though|although|except|whereas|apart from|other than|otherwise|"
     r"plus|also|since|ever since|because|cos)\b"
 )
+# French "plus" is "no longer" ("mes jambes ne me portent plus"), not
+# English "plus" joining two statements: it does not break a clause whose
+# words so far are French (a subject pronoun or "ne"; the apostrophes are
+# gone after normalising, "j'ai" is "jai") or that goes on "plus de / rien /
+# jamais / du". None of these words is English, so no English clause changes
+# ("me", "on", "la", "a" are left out for that reason).
+_FRENCH_BEFORE = re.compile(r"\b(?:ne|je|jai|il|elle|ils|elles|tu|nous|vous)\b")
+_FRENCH_AFTER = re.compile(r" *(?:de|du|des|rien|jamais|personne)\b")
 _AND = re.compile(r"\band\b")
 _WORDS = re.compile(r"\w+")
 _MIN_SIDE = (3, 2)  # words before and after an "and" that splits
@@ -29,10 +38,17 @@ def clauses(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
     for brk in _BREAK.finditer(text):
+        if brk.group() == "plus" and _no_longer(text, start, brk.start(), brk.end()):
+            continue
         _split_and(text, start, brk.start(), spans)
         start = brk.end()
     _split_and(text, start, len(text), spans)
     return spans
+
+
+def _no_longer(text: str, start: int, at: int, end: int) -> bool:
+    """Whether the "plus" at ``text[at:end]`` is French "no longer", not a break."""
+    return bool(_FRENCH_BEFORE.search(text, start, at) or _FRENCH_AFTER.match(text, end))
 
 
 def _split_and(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:

@@ -70,6 +70,9 @@ _MIN_WORDS = 2
 # A cue this many words or fewer into a part of a clause denies the part.
 _CUE_REACH = 2
 _BOTH_LEGS = "both_legs"
+# Rules about the legs' strength, which a clause saying the person walks, or
+# is better for walking, cannot be about (``LanguageExamples.walks``).
+_LEG_RULES = frozenset({_BOTH_LEGS, "leg_weakness"})
 
 
 class QueryEncoder(Protocol):
@@ -89,7 +92,9 @@ class QueryEncoder(Protocol):
 class LanguageExamples:
     """One language's own examples and the negated verbs that report a symptom.
 
-    ``one_side`` and ``both_sides`` say how many legs a clause is about.
+    ``one_side`` and ``both_sides`` say how many legs a clause is about;
+    ``walks`` says the person walks, or is better for walking ("mais je
+    marche", "melhora quando ando").
     """
 
     positive: Mapping[str, tuple[str, ...]]
@@ -99,6 +104,7 @@ class LanguageExamples:
     nothing_odd: re.Pattern[str] | None = None
     one_side: re.Pattern[str] | None = None
     both_sides: re.Pattern[str] | None = None
+    walks: re.Pattern[str] | None = None
 
     def allows(self, rule_id: str, text: str, start: int, end: int) -> bool:
         """Whether the clause ``text[start:end]`` may carry ``rule_id`` at all.
@@ -109,7 +115,16 @@ class LanguageExamples:
         ... die Zehen kribbeln"). A clause naming one side and no word for both
         is not about both legs, nor is a clause naming neither in a message
         that does; every other rule is left to meaning.
+
+        Round 10: nor are the legs weak in a clause that says the person
+        walks or is better for walking: the encoder read "ça tire mais je
+        marche" and "melhora quando ando" as leg weakness (walking is the
+        subject, the polarity escapes it). The patterns refuse their own
+        denials ("não consigo andar", "je marche plus" do not match).
         """
+        if rule_id in _LEG_RULES and self.walks is not None:
+            if self.walks.search(text, start, end):
+                return False
         if rule_id != _BOTH_LEGS or self.one_side is None:
             return True
         if not self._counts(text, start, end):
@@ -466,6 +481,7 @@ def load_crosslingual(
         odd = data.get("nothing_odd")
         one_side = data.get("one_side")
         both_sides = data.get("both_sides")
+        walks = data.get("walks")
         languages[code] = LanguageExamples(
             positive=positive,
             negative=tuple(data.get("negative") or ()),
@@ -474,6 +490,7 @@ def load_crosslingual(
             nothing_odd=re.compile(odd) if odd else None,
             one_side=re.compile(one_side) if one_side else None,
             both_sides=re.compile(both_sides) if both_sides else None,
+            walks=re.compile(walks) if walks else None,
         )
     params = None
     fitted = content_dir / "i18n" / "triage_crosslingual.yaml"

@@ -157,10 +157,17 @@ def _collect(
     English: the English layers then also respect that language's denials.
     """
     english_scope = scope_reader(tables[_BASE]) if _BASE in tables else None
+    # A table knows its own denials and English's, not the message's: on a
+    # message in a served language, "sem incontinência" fired cauda_equina
+    # through the English word, "não tenho incontinência" through the Spanish
+    # one. The message language's reader denies such a match in every other
+    # table too (the English layers below do the same with _EitherScope).
+    native_scope = scope_reader(tables[native]) if native is not None else None
     for code in run:
         table = tables[code]
         others = english_scope if code != _BASE else None
-        for flag in triage(text, table, others=others).flags:
+        denied_by = native_scope if code != native else None
+        for flag in triage(text, table, others=others, denied_by=denied_by).flags:
             if flag.id not in fired:
                 own = next(rule for rule in table.rules if rule.id == flag.id)
                 fired[flag.id] = (flag, *_lines(wording.get(flag.id, own)))

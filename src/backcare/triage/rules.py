@@ -83,7 +83,13 @@ class _Compiled:
 _COMPILED: IdentityMemo[_Compiled] = IdentityMemo(8)
 
 
-def triage(text: str, rules: RedFlagRules, *, others: ScopeReader | None = None) -> TriageResult:
+def triage(
+    text: str,
+    rules: RedFlagRules,
+    *,
+    others: ScopeReader | None = None,
+    denied_by: ScopeReader | None = None,
+) -> TriageResult:
     """Check ``text`` against every red-flag rule and say how fast to get help.
 
     Args:
@@ -93,6 +99,10 @@ def triage(text: str, rules: RedFlagRules, *, others: ScopeReader | None = None)
             count for personal rules (English, for the other tables: "my
             husband has HIV" must not fire a table that only knows its own
             words for people).
+        denied_by: a second language's reader whose denials also count for
+            a rule's patterns (not its vetoes): the English table on a
+            Portuguese message must not fire on "sem incontinência", a
+            denial its own cues do not know.
 
     Returns:
         The most urgent level found (``self_care`` when none), one flag per
@@ -101,7 +111,7 @@ def triage(text: str, rules: RedFlagRules, *, others: ScopeReader | None = None)
         then any rule actions, then one line per flag.
     """
     compiled = _compiled(rules)
-    reader = _Reader(normalise(text), compiled, others)
+    reader = _Reader(normalise(text), compiled, others, denied_by)
     fired: list[tuple[RedFlagRule, str]] = []
     for item in compiled.rules:
         evidence = _fire(item, reader)
@@ -125,28 +135,37 @@ class _Reader:
     """One message, with its matches, ages and durations worked out once."""
 
     def __init__(
-        self, normalised: Normalised, compiled: _Compiled, others: ScopeReader | None = None
+        self,
+        normalised: Normalised,
+        compiled: _Compiled,
+        others: ScopeReader | None = None,
+        denied_by: ScopeReader | None = None,
     ) -> None:
         self.normalised = normalised
         self.text = text = normalised.text
         self.scope = compiled.scope
         self.others = others
+        self.denied_by = denied_by
         self.present = frozenset(literal for literal in compiled.literals if literal in text)
         self._ages: list[Quantity] | None = None
         self._durations: list[Quantity] | None = None
 
     def find(
-        self, matcher: _Matcher, personal: bool, *, now: bool = True
+        self, matcher: _Matcher, personal: bool, *, now: bool = True, veto: bool = False
     ) -> tuple[int, int] | None:
         """The first match that is neither negated nor (if ``personal``) about someone else.
 
         With ``now``, a match of a rule that is not personal must not sit in a
         clause placed years back ("my dad fell off a ladder last year").
+        A ``veto`` ignores ``denied_by``: a veto dropped by a foreign denial
+        would make its rule fire more, never less.
         """
         if matcher.literals is not None and matcher.literals.isdisjoint(self.present):
             return None
         for start, end in matcher.finditer(self.text):
             if start == end or self.scope.is_negated(self.text, start, end):
+                continue
+            if not veto and self._denied_abroad(start, end):
                 continue
             if personal and self._someone_else(start):
                 continue
@@ -157,6 +176,9 @@ class _Reader:
                 continue
             return start, end
         return None
+
+    def _denied_abroad(self, start: int, end: int) -> bool:
+        return self.denied_by is not None and self.denied_by.is_negated(self.text, start, end)
 
     def _someone_else(self, start: int) -> bool:
         if self.scope.is_about_someone_else(self.text, start):
@@ -198,7 +220,7 @@ def _fire(item: _CompiledRule, reader: _Reader) -> str | None:
             return None
         spans.append(found)
     # A veto said anywhere counts, unless it is itself negated ("no better").
-    if any(reader.find(rx, personal=False, now=False) is not None for rx in item.unless):
+    if any(reader.find(rx, personal=False, now=False, veto=True) is not None for rx in item.unless):
         return None
     words: list[str] = []
     for span in sorted(set(spans)):
