@@ -88,6 +88,21 @@ def test_the_same_words_told_still_fire(pack: KnowledgePack, lang: str, text: st
     assert _triage(pack, text, lang).level is TriageLevel.EMERGENCY
 
 
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("no incontinence, just a stiff back", TriageLevel.SELF_CARE),
+        ("incontinence since yesterday and my back is agony", TriageLevel.EMERGENCY),
+    ],
+)
+def test_an_english_denial_stops_the_foreign_tables(
+    pack: KnowledgePack, text: str, level: TriageLevel
+) -> None:
+    # "incontinence" is also the French word, and the French table's cues
+    # do not read the English "no".
+    assert _triage(pack, text, "en").level is level
+
+
 # Mechanism 3: an English marker must be a whole word, not part of one.
 @pytest.mark.parametrize(
     "text",

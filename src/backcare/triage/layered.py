@@ -162,11 +162,14 @@ def _collect(
     # through the English word, "não tenho incontinência" through the Spanish
     # one. The message language's reader denies such a match in every other
     # table too (the English layers below do the same with _EitherScope).
-    native_scope = scope_reader(tables[native]) if native is not None else None
+    # An English message likewise: "no incontinence" fired through the French
+    # word, which the French table's cues do not see denied.
+    reader_of = native if native is not None else _BASE if english else None
+    native_scope = scope_reader(tables[reader_of]) if reader_of in tables else None
     for code in run:
         table = tables[code]
         others = english_scope if code != _BASE else None
-        denied_by = native_scope if code != native else None
+        denied_by = native_scope if code != reader_of else None
         for flag in triage(text, table, others=others, denied_by=denied_by).flags:
             if flag.id not in fired:
                 own = next(rule for rule in table.rules if rule.id == flag.id)
