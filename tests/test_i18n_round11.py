@@ -1,0 +1,109 @@
+"""Round 11 of foreign triage: the eighth set's misses, by class.
+
+Each case is wording written for the test (no line of an eval set) and fails
+on the code before round 11 (58526d7; docs/languages.md, "Round 11").
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from backcare.knowledge.pack import KnowledgePack, load_pack
+from backcare.model import TriageLevel
+from backcare.triage._negation import normalise
+from tests.test_i18n_safety_net import _triage
+
+
+@pytest.fixture(scope="module")
+def pack() -> KnowledgePack:
+    return load_pack()
+
+
+def _fires(pack: KnowledgePack, lang: str, text: str, rule: str) -> bool:
+    result = _triage(pack, text, lang)
+    return result.level is TriageLevel.EMERGENCY and any(f.id == rule for f in result.flags)
+
+
+# Class 1: aortic signs were single forms (first person, "dor" right before
+# "dilacerante", "عرق بارد" without its accusative ending, no aneurysm word).
+AORTIC = [
+    ("es", "me dio un dolor en la espalda muy raro, desgarrador, y me llega a la tripa"),
+    ("es", "tengo un aneurisma y hoy la espalda me está matando"),
+    ("es", "a mi padre se le nubló la vista en el baño y le duele muchísimo la espalda"),
+    ("es", "estoy pálida y pegajosa, con dolor de espalda y barriga"),
+    ("pt", "uma dor nas costas de repente, parecia estar rasgando por dentro"),
+    ("pt", "a minha mãe desmaiou na sala, ela tinha dor nas costas desde ontem"),
+    ("pt", "tenho aneurisma da aorta e as costas doem muito desde hoje"),
+    ("pt", "a vista escureceu e a dor nas costas ficou insuportável"),
+    ("fr", "j'ai un anévrisme et une douleur violente dans le dos"),
+    ("fr", "ma sœur a le cœur qui cogne dans le ventre et mal au dos"),
+    ("fr", "j'ai vu tout noir dans la cuisine, le dos me lance"),
+    ("de", "ich habe ein Aneurysma und seit heute brutale Rückenschmerzen"),
+    ("de", "mir wurde schwarz vor Augen, der Rücken tut höllisch weh"),
+    ("pl", "mam tętniaka i od rana strasznie boli mnie krzyż"),
+    ("pl", "pociemniało... ciemno przed oczami i ból pleców nie do zniesienia"),
+    ("ar", "وجع مفاجئ وممزق في ظهري يروح للبطن"),
+    ("ar", "أخي يتصبب عرقاً بارداً وماسك ظهره"),
+    ("ar", "عندي تمدد في الأبهر وظهري يوجعني من الصبح"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), AORTIC)
+def test_aortic_families(pack: KnowledgePack, lang: str, text: str) -> None:
+    assert _fires(pack, lang, text, "aortic")
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("es", "no me he desmayado, solo me duele la espalda"),
+        ("pt", "não desmaiei, é só dor nas costas"),
+        ("es", "tengo un desgarro muscular en la espalda del gimnasio"),
+        ("fr", "pas de malaise, pas de voile noir, juste le dos bloqué"),
+    ],
+)
+def test_aortic_denials_and_muscle_tears_stay_below(
+    pack: KnowledgePack, lang: str, text: str
+) -> None:
+    assert not any(f.id == "aortic" for f in _triage(pack, text, lang).flags)
+
+
+def test_the_ligature_folds() -> None:
+    # NFKD leaves "œ" whole, so "cœur" never read as "coeur".
+    assert normalise("mon cœur, ma sœur").text == "mon coeur, ma soeur"
+
+
+# Class 2: serious injury told with verbs and measures the tables lacked.
+TRAUMA = [
+    ("es", "me caí desde casi cuatro metros y me duele la espalda"),
+    ("es", "estaba subido al tejado arreglando una teja y me caí de espaldas"),
+    ("pt", "dei com o carro num poste e agora as costas doem"),
+    ("pt", "caí de uns três metros quando pintava a casa"),
+    ("fr", "ma jument m'a désarçonnée et je suis tombée sur les reins"),
+    ("fr", "j'ai dévalé l'escalier de la cave sur les fesses, le dos me fait mal"),
+    ("fr", "je suis tombée de deux mètres en cueillant des cerises"),
+    ("de", "bin mit meinem Rad abgeflogen, jetzt tut der Rücken weh"),
+    ("de", "bin mitm Roller abgeflogen, Rücken tut weh"),
+    ("pl", "rozbiłem auto na trasie i bolą mnie plecy"),
+    ("pl", "zaliczyłem dzwona na rondzie, teraz boli krzyż"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), TRAUMA)
+def test_trauma_families(pack: KnowledgePack, lang: str, text: str) -> None:
+    assert _fires(pack, lang, text, "major_trauma")
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("es", "subí la escalera de casa y me dio un tirón en la espalda"),
+        ("fr", "je monte à cheval tous les dimanches et j'ai mal au dos"),
+        ("de", "fahre jeden Tag mit dem Rad, der Rücken ist verspannt"),
+        ("pt", "bati com as costas na porta do carro, está dorido"),
+    ],
+)
+def test_trauma_words_without_an_injury_stay_below(
+    pack: KnowledgePack, lang: str, text: str
+) -> None:
+    assert not any(f.id == "major_trauma" for f in _triage(pack, text, lang).flags)
