@@ -107,3 +107,70 @@ def test_trauma_words_without_an_injury_stay_below(
     pack: KnowledgePack, lang: str, text: str
 ) -> None:
     assert not any(f.id == "major_trauma" for f in _triage(pack, text, lang).flags)
+
+
+# Class 3: Arabic temporal "ما" ("من ساعة ما", "من يوم ما", "أول ما": since,
+# as soon as) was read as a denial and silenced the loss that followed.
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("من يوم ما وقعت ما أحس برجليّ الاثنتين", "both_legs"),
+        ("أول ما قمت من النوم ما قدرت أتبول", "cauda_equina"),
+        ("ما عاد عندي أي شعور أثناء الجماع من يوم ما انشد ظهري", "cauda_equina"),
+    ],
+)
+def test_arabic_since_is_not_a_denial(pack: KnowledgePack, text: str, rule: str) -> None:
+    assert _fires(pack, "ar", text, rule)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "من ساعة ما انشد ظهري ما عندي أي مشكلة في البول",
+        "من يوم ما بدأ الألم ما عندي تنميل ولا ضعف",
+    ],
+)
+def test_arabic_denials_after_since_still_deny(pack: KnowledgePack, text: str) -> None:
+    assert _triage(pack, text, "ar").level is TriageLevel.SELF_CARE
+
+
+# Class 4: losses told with an object, a possessive, another person or a
+# dialect form the families lacked.
+LOSSES = [
+    ("ar", "أبوي بلل سرواله وهو نايم وما حس", "cauda_equina"),
+    ("ar", "أختي تبرزت في ملابسها وما انتبهت", "cauda_equina"),
+    ("ar", "ما عدت أحس إن المثانة مليانة", "cauda_equina"),
+    ("ar", "صار عندي سقوط في القدم من الصبح", "leg_weakness"),
+    ("ar", "ما أقدر أرفع أطراف قدمي من أمس", "leg_weakness"),
+    ("ar", "أبوي ما يحس بقدميه من الظهر", "both_legs"),
+    ("ar", "مش قادرة آخد نفسي وظهري واجعني", "chest_breathless"),
+    ("fr", "je sentais plus mes fesses sur la selle du vélo", "saddle_numbness"),
+    ("fr", "mon mari bande plus depuis son lumbago", "cauda_equina"),
+    ("fr", "j'arrive plus à bander depuis que j'ai le dos bloqué", "cauda_equina"),
+    ("de", "mein Knie sackt immer wieder weg, seit heute morgen schlimmer", "leg_weakness"),
+    ("de", "beide Beine fühlen sich seit dem Mittag wie tot an", "both_legs"),
+    ("pl", "nogi się pode mną ugięły dwa razy na schodach", "leg_weakness"),
+    ("pl", "ugięło mi się kolano i upadłem w kuchni", "leg_weakness"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text", "rule"), LOSSES)
+def test_loss_families(pack: KnowledgePack, lang: str, text: str, rule: str) -> None:
+    assert _fires(pack, lang, text, rule)
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("fr", "pas de souci pour bander, juste le dos"),
+        ("fr", "je lis une bande dessinée, mal au dos"),
+        ("de", "bin gestern umgeknickt, der Knöchel ist dick, Rücken verspannt"),
+        # The Polish net read the verbal noun "uginanie" (bending) as giving way.
+        ("pl", "przy uginaniu kolan boli mnie krzyż"),
+        ("ar", "ما عندي مشكلة في التبول ولا في الانتصاب"),
+    ],
+)
+def test_loss_words_without_a_loss_stay_self_care(
+    pack: KnowledgePack, lang: str, text: str
+) -> None:
+    assert _triage(pack, text, lang).level is TriageLevel.SELF_CARE
