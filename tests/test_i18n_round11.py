@@ -11,6 +11,7 @@ import pytest
 from backcare.knowledge.pack import KnowledgePack, load_pack
 from backcare.model import TriageLevel
 from backcare.triage._negation import normalise
+from backcare.triage.crosslingual import load_crosslingual
 from tests.test_i18n_safety_net import _triage
 
 
@@ -174,3 +175,54 @@ def test_loss_words_without_a_loss_stay_self_care(
     pack: KnowledgePack, lang: str, text: str
 ) -> None:
     assert _triage(pack, text, lang).level is TriageLevel.SELF_CARE
+
+
+# Class 5: statements of normal function in everyday words ("topfit", "en
+# pleine forme", "oddycham swobodnie") were not reassurances, so the
+# cross-language layer and the nets read the body part they name as a symptom.
+FINE = [
+    ("de", "beine topfit"),
+    ("de", "die beine sind bestens"),
+    ("es", "las piernas estupendas"),
+    ("fr", "les jambes en pleine forme"),
+    ("pl", "nogi bez zarzutu"),
+    ("pl", "oddycham swobodnie"),
+    ("pt", "as pernas estao em forma"),
+    ("ar", "رجلي زي الفل"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), FINE)
+def test_everyday_fine_words_deny_a_clause(pack: KnowledgePack, lang: str, text: str) -> None:
+    layer = load_crosslingual(
+        pack.root, pack.triage_tables["en"], {"both_legs": ["x"]}, [], cache_dir=None
+    )
+    assert layer is not None
+    folded = normalise(text).text
+    denials = layer.denials(lang, pack.triage_tables[lang].language)
+    assert denials.denied(folded, 0, len(folded))
+
+
+def test_breathing_freely_settles_the_polish_chest_question(pack: KnowledgePack) -> None:
+    text = "nogi w pełni sprawne, oddycham swobodnie, tylko krzyż mnie łupie"
+    assert _triage(pack, text, "pl").level is TriageLevel.SELF_CARE
+
+
+def test_going_for_a_walk_is_walking(pack: KnowledgePack) -> None:
+    layer = load_crosslingual(
+        pack.root, pack.triage_tables["en"], {"both_legs": ["x"]}, [], cache_dir=None
+    )
+    assert layer is not None
+    text = "war heute sogar spazieren"
+    assert not layer.languages["de"].allows("leg_weakness", text, 0, len(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "die Beine sind nicht mehr fit, seit heute knicken beide weg",
+        "seit dem Mittag knicken mir die Beine immer wieder weg",
+    ],
+)
+def test_german_legs_buckling_verb_first(pack: KnowledgePack, text: str) -> None:
+    assert _fires(pack, "de", text, "both_legs")
