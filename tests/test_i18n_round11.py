@@ -185,7 +185,7 @@ FINE = [
     ("de", "die beine sind bestens"),
     ("es", "las piernas estupendas"),
     ("fr", "les jambes en pleine forme"),
-    ("pl", "nogi bez zarzutu"),
+    ("pl", "nogi w formie"),
     ("pl", "oddycham swobodnie"),
     ("pt", "as pernas estao em forma"),
     ("ar", "رجلي زي الفل"),
