@@ -165,7 +165,9 @@ def _collect(
     # An English message likewise: "no incontinence" fired through the French
     # word, which the French table's cues do not see denied.
     reader_of = native if native is not None else _BASE if english else None
-    native_scope = scope_reader(tables[reader_of]) if reader_of in tables else None
+    native_scope = (
+        scope_reader(tables[reader_of]) if reader_of is not None and reader_of in tables else None
+    )
     for code in run:
         table = tables[code]
         others = english_scope if code != _BASE else None
