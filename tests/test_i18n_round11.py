@@ -226,3 +226,34 @@ def test_going_for_a_walk_is_walking(pack: KnowledgePack) -> None:
 )
 def test_german_legs_buckling_verb_first(pack: KnowledgePack, text: str) -> None:
     assert _fires(pack, "de", text, "both_legs")
+
+
+# Class 6 (round 10's open items): French elision glues the article to the
+# noun ("de l'incontinence" -> "de lincontinence"), and Portuguese says the
+# loss before both legs ("perdi a força nas duas pernas").
+@pytest.mark.parametrize(
+    ("lang", "text", "rule"),
+    [
+        ("fr", "depuis hier j'ai de l'incontinence et mal au dos", "cauda_equina"),
+        ("fr", "je souffre d'incontinence depuis ce matin avec le dos bloqué", "cauda_equina"),
+        ("fr", "j'ai perdu l'envie d'uriner depuis hier", "cauda_equina"),
+        ("pt", "perdi a força nas duas pernas desde ontem", "both_legs"),
+        ("pt", "fiquei sem força nas duas pernas", "both_legs"),
+        ("pt", "não tenho força nenhuma nas pernas, as duas", "both_legs"),
+    ],
+)
+def test_round_ten_open_items(pack: KnowledgePack, lang: str, text: str, rule: str) -> None:
+    assert _fires(pack, lang, text, rule)
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("fr", "pas de fuites, pas d'incontinence, rien"),
+        ("fr", "j'ai pas envie d'uriner là, c'est juste le dos"),
+        ("pt", "sem perder a força nas pernas, só a lombar"),
+        ("pt", "a força nas pernas está normal, não perdi nada"),
+    ],
+)
+def test_round_ten_open_items_denied(pack: KnowledgePack, lang: str, text: str) -> None:
+    assert _triage(pack, text, lang).level is TriageLevel.SELF_CARE
