@@ -119,7 +119,9 @@ NET_ESCALATES = [
     ("pl", "ktoś walnął w mój samochód na skrzyżowaniu i bolą mnie plecy", "major_trauma"),
     (
         "pt",
-        "um caminhão bateu na traseira do nosso carro e fiquei com dor nas costas",
+        # (round 11's rules read "bateu na traseira" themselves; the net's
+        # case needs a verb they lack)
+        "um caminhão acertou o nosso carro por trás e fiquei com dor nas costas",
         "major_trauma",
     ),
     ("ar", "شاحنة صدمت سيارتنا من ورا وظهري يوجعني", "major_trauma"),

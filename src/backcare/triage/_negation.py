@@ -189,6 +189,10 @@ _LETTER_FOLDS = str.maketrans(
         "\u0629": "\u0647",
         "ł": "l",
         "ß": "ss",
+        # French writes "cœur", "sœur", "œdème" with a ligature that NFKD
+        # leaves whole; typed text has both, so the tables see "oe" either way.
+        "œ": "oe",
+        "æ": "ae",
         "\u066b": ".",
         **{chr(0x0660 + digit): str(digit) for digit in range(10)},
         **{chr(0x06F0 + digit): str(digit) for digit in range(10)},
