@@ -12,7 +12,9 @@ import pytest
 
 from backcare.knowledge.pack import KnowledgePack
 from backcare.model import TriageLevel
+from backcare.retrieval.dense import Encoder
 from backcare.service import triage_text
+from backcare.triage._negation import ScopeReader, normalise, sentence_reassured
 
 
 def _rule_ids(pack: KnowledgePack, text: str) -> set[str]:
@@ -40,9 +42,7 @@ def _rule_ids(pack: KnowledgePack, text: str) -> set[str]:
         "dizzy, and I nearly hit the ground, my back is screaming",
     ],
 )
-def test_shock_signs_in_other_words_are_an_aortic_emergency(
-    pack: KnowledgePack, text: str
-) -> None:
+def test_shock_signs_in_other_words_are_an_aortic_emergency(pack: KnowledgePack, text: str) -> None:
     assert "aortic" in _rule_ids(pack, text)
     assert triage_text(pack, text).level is TriageLevel.EMERGENCY
 
@@ -183,3 +183,70 @@ def test_urgent_and_routine_families(pack: KnowledgePack, text: str, rule: str) 
 )
 def test_the_families_leave_look_alikes_alone(pack: KnowledgePack, text: str, rule: str) -> None:
     assert rule not in _rule_ids(pack, text)
+
+
+# --- class E: "fall" in idioms that are not a fall (the net's trauma topic) ---------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I fell for the idea that I could carry the sofa alone, now my back is sore",
+        "fell for that old trick of lifting with a twist, stiff lower back",
+        "our holiday plans fell through because my back seized",
+        "I've fallen into the habit of slouching and my back aches",
+    ],
+)
+def test_idioms_with_fall_are_not_a_fall(pack: KnowledgePack, text: str) -> None:
+    result = triage_text(pack, text)
+    assert not any(flag.id in {"check_trauma", "major_trauma"} for flag in result.flags)
+
+
+@pytest.mark.parametrize(
+    "text", ["I fell for about six feet off the wall", "I had a fall on the ice yesterday"]
+)
+def test_a_real_fall_still_raises_the_trauma_topic(pack: KnowledgePack, text: str) -> None:
+    result = triage_text(pack, text)
+    assert any(flag.id in {"check_trauma", "major_trauma"} for flag in result.flags)
+
+
+# --- class F: "everything works" covers its whole sentence ---------------------------
+# A clause that says how a function feels ("pooing is a faff because bending
+# hurts") and a later clause of the same sentence that says nothing has failed.
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("pooing is a faff because bending hurts, but everything works as normal", True),
+        ("going to the loo is slow, everything down there is still working", True),
+        ("peeing takes a while with the pain but it all functions as usual", True),
+        ("I can't feel my bum, everything else works as normal", False),
+        ("my wee has stopped coming and it is not all working", False),
+    ],
+)
+def test_everything_works_covers_its_sentence(
+    pack: KnowledgePack, text: str, expected: bool
+) -> None:
+    scope = ScopeReader(pack.red_flags.language)
+    folded = normalise(text).text
+    assert sentence_reassured(scope, folded, 0, 8) is expected
+
+
+def test_everything_works_keeps_an_earlier_sentence_apart(pack: KnowledgePack) -> None:
+    scope = ScopeReader(pack.red_flags.language)
+    folded = normalise("I have wet myself twice. Everything else works as normal.").text
+    assert not sentence_reassured(scope, folded, 0, 8)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "pooing is a faff because bending hurts, but everything works as normal",
+        "having a wee is awkward with the spasm, but all working as usual",
+    ],
+)
+def test_everything_works_keeps_the_toilet_clause_self_care(
+    pack: KnowledgePack, real_encoder: Encoder, text: str
+) -> None:
+    assert triage_text(pack, text, encoder=real_encoder).level is TriageLevel.SELF_CARE

@@ -40,7 +40,7 @@ from backcare.model import (
     TriageLevel,
 )
 from backcare.triage._clauses import clauses
-from backcare.triage._negation import Normalised, ScopeReader
+from backcare.triage._negation import Normalised, ScopeReader, sentence_reassured
 from backcare.triage._slips import TOKEN, SlipTolerant
 from backcare.triage.classifier import FAMILIES, ClauseClassifier
 
@@ -280,6 +280,8 @@ class SemanticDetector:
             if len(TOKEN.findall(text, start, end)) < _MIN_WORDS:
                 continue
             if self._reassured is not None and _reassures(self._reassured, scope, text, start, end):
+                continue
+            if sentence_reassured(scope, text, start, end):
                 continue
             # Negated clauses do not fire: one denied gate word is enough
             # ("my legs arent weak": "legs" alone is not denied), and so is a
