@@ -250,3 +250,47 @@ def test_everything_works_keeps_the_toilet_clause_self_care(
     pack: KnowledgePack, real_encoder: Encoder, text: str
 ) -> None:
     assert triage_text(pack, text, encoder=real_encoder).level is TriageLevel.SELF_CARE
+
+
+# --- class G: peeing often or a lot is frequency, not retention -----------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "weeing like a tap since I started drinking more water for the cramp",
+        "I'm peeing loads, must be all the tea, back is stiff",
+        "been to the loo to pee every hour today, drinking plenty for the spasm",
+        "peeing more often than usual with all the water, back muscles tight",
+    ],
+)
+def test_frequency_alone_stays_self_care(
+    pack: KnowledgePack, real_encoder: Encoder, text: str
+) -> None:
+    assert triage_text(pack, text, encoder=real_encoder).level is TriageLevel.SELF_CARE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "peeing all the time and leaking in between",
+        "weeing loads but only dribbles come out",
+        "I need to pee constantly but can't get it started",
+    ],
+)
+def test_frequency_with_a_loss_still_fires(
+    pack: KnowledgePack, real_encoder: Encoder, text: str
+) -> None:
+    assert triage_text(pack, text, encoder=real_encoder).level is TriageLevel.EMERGENCY
+
+
+# A cold sweat is a shock sign; "cold sweats and chills" that come and go are a fever's.
+def test_cold_sweats_with_chills_are_the_fever_rule(pack: KnowledgePack) -> None:
+    ids = _rule_ids(pack, "backache with cold sweats and chills on and off")
+    assert "fever_unwell" in ids
+    assert "aortic" not in ids
+
+
+def test_falling_through_something_is_still_a_fall(pack: KnowledgePack) -> None:
+    result = triage_text(pack, "I fell through the garage roof onto the car")
+    assert any(flag.id in {"check_trauma", "major_trauma"} for flag in result.flags)
