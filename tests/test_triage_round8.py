@@ -294,3 +294,8 @@ def test_cold_sweats_with_chills_are_the_fever_rule(pack: KnowledgePack) -> None
 def test_falling_through_something_is_still_a_fall(pack: KnowledgePack) -> None:
     result = triage_text(pack, "I fell through the garage roof onto the car")
     assert any(flag.id in {"check_trauma", "major_trauma"} for flag in result.flags)
+
+
+def test_both_sides_of_the_back_are_not_both_legs(pack: KnowledgePack) -> None:
+    ids = _rule_ids(pack, "my back hurts on the left side and now the right side too")
+    assert "both_legs" not in ids
