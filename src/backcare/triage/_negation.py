@@ -14,7 +14,7 @@ import unicodedata
 
 from backcare.model import TriageLanguage
 
-__all__ = ["Normalised", "ScopeReader", "fold_char", "normalise"]
+__all__ = ["Normalised", "ScopeReader", "fold_char", "normalise", "sentence_reassured"]
 
 _APOSTROPHES = frozenset("'\u2018\u2019\u02bc`\u00b4\u2032")
 _HYPHENS = frozenset("-\u2010\u2011\u2012\u2013\u2014\u2015\u2212_")
@@ -398,3 +398,32 @@ class ScopeReader:
             self._duration_context.search(text, sentence, start) is not None
             or self._duration_context.search(text, end, sentence_stop) is not None
         )
+
+
+# Round 8: a reassurance about *everything* covers its whole sentence: in
+# "pooing is an ordeal because bending hurts, but everything works as normal"
+# the first clause says how it feels and the last that nothing has failed.
+# "Everything else" keeps the rest apart, so it covers nothing.
+_WHOLE_REASSURED = re.compile(
+    r"\b(?:everything|it all|all of it|all|both)(?! else\b)"
+    r"(?: (?:down (?:there|below)|in that department|toilet wise|wise))?"
+    r" (?:still |else )?(?:(?:is|are|seems|feels|has been|is still) )?"
+    r"(?:works?|working|functions?|functioning|fine|normal|as (?:normal|usual|ever|always)|ok|okay|"
+    r"in (?:working )?order)\b"
+    r"(?: (?:as |like )(?:normal|usual|always|ever|before))?"
+)
+
+
+def sentence_reassured(scope: ScopeReader, text: str, start: int, end: int) -> bool:
+    """Whether the sentence around ``text[start:end]`` says everything works (round 8).
+
+    English wording; a denial on the cue ("not all working") voids it. Both
+    the semantic layer and the safety net skip a clause this covers.
+    """
+    opened = max((found.end() for found in _SENTENCE_END.finditer(text, 0, start)), default=0)
+    closed = _SENTENCE_END.search(text, end)
+    stop = closed.start() if closed else len(text)
+    return any(
+        not scope.is_negated(text, opened + match.start(), opened + match.end())
+        for match in _WHOLE_REASSURED.finditer(text[opened:stop])
+    )

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from backcare.model import TriageFlag, TriageLevel, TriageTopic, TriageTopics
 from backcare.triage._clauses import clauses
 from backcare.triage._memo import IdentityMemo
-from backcare.triage._negation import Normalised, ScopeReader
+from backcare.triage._negation import Normalised, ScopeReader, sentence_reassured
 from backcare.triage._slips import TOKEN, SlipTolerant
 
 __all__ = ["SafetyNetHit", "safety_net", "topic_line"]
@@ -168,6 +168,8 @@ def _raises(
         # open with "^(?!...negation...)", and "^" never matches at an offset.
         if table.reassured.search(text[end : stop.start() if stop else len(text)]):
             return False
+    if sentence_reassured(scope, text, start, end):
+        return False
     if table.answered_no.match(text, end):
         return False
     if not _live_match(item.about, item.about_words, scope, text, start, end):

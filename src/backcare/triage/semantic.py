@@ -40,7 +40,7 @@ from backcare.model import (
     TriageLevel,
 )
 from backcare.triage._clauses import clauses
-from backcare.triage._negation import Normalised, ScopeReader
+from backcare.triage._negation import Normalised, ScopeReader, sentence_reassured
 from backcare.triage._slips import TOKEN, SlipTolerant
 from backcare.triage.classifier import FAMILIES, ClauseClassifier
 
@@ -182,6 +182,36 @@ def _says_number(rule_id: str, text: str, start: int, end: int) -> bool:
     return cue.search(text, opened, closed.start() if closed else len(text)) is not None
 
 
+# Round 8: peeing often or a lot is frequency, not retention or leaking ("weeing
+# like a racehorse", "peeing loads because I drink so much"); a clause that
+# says so and names no loss (cannot, leak, dribble, stopped, control...) is not
+# embedded. A loss word anywhere in the sentence keeps it.
+_FREQUENCY = re.compile(
+    r"\b(?:like a (?:racehorse|race horse|horse|tap|fire hose)|loads|lots|a lot|all the time|"
+    r"constantly|more (?:often|than usual)|every (?:hour|half hour|\d+ (?:minutes|mins))|"
+    r"non ?stop|so often|very often|gallons|buckets|plenty)\b"
+)
+_PEE_WORDS = re.compile(r"\b(?:pee\w*|wee\w*|piss\w*|urinat\w*|toilet|loo)\b")
+_LOSS_WORDS = re.compile(
+    r"\b(?:cant|cannot|couldnt|unable|wont|not|no|never|nothing|leak\w*|dribbl\w*|trickl\w*|"
+    r"drip\w*|stop\w*|control|hold|accident\w*|wet\w*|soil\w*|feel\w*|urge|strain\w*|hard|"
+    r"push\w*|empty\w*|burn\w*|sting\w*|blood|pain\w*|hurt\w*)\b"
+)
+
+
+def _only_frequency(text: str, start: int, end: int) -> bool:
+    """Whether the clause tells of peeing often or a lot, and its sentence of no loss (round 8).
+
+    The sentence, not the clause: in "I need to pee constantly but cannot get
+    it started" the loss is in the next clause.
+    """
+    if _FREQUENCY.search(text, start, end) is None or _PEE_WORDS.search(text, start, end) is None:
+        return False
+    opened = max((found.end() for found in _SENTENCE_END.finditer(text, 0, start)), default=0)
+    closed = _SENTENCE_END.search(text, end)
+    return _LOSS_WORDS.search(text, opened, closed.start() if closed else len(text)) is None
+
+
 def _reassures(
     pattern: re.Pattern[str], scope: ScopeReader, text: str, start: int, end: int
 ) -> bool:
@@ -280,6 +310,10 @@ class SemanticDetector:
             if len(TOKEN.findall(text, start, end)) < _MIN_WORDS:
                 continue
             if self._reassured is not None and _reassures(self._reassured, scope, text, start, end):
+                continue
+            if sentence_reassured(scope, text, start, end):
+                continue
+            if _only_frequency(text, start, end):
                 continue
             # Negated clauses do not fire: one denied gate word is enough
             # ("my legs arent weak": "legs" alone is not denied), and so is a
