@@ -102,3 +102,32 @@ def test_leg_giving_way_by_itself(pack: KnowledgePack, lang: str, text: str) -> 
 )
 def test_knee_denials_stay_below_emergency(pack: KnowledgePack, lang: str, text: str) -> None:
     assert _level(pack, lang, text) is not TriageLevel.EMERGENCY
+
+
+# Class 4: the navel was no belly word in any table, and the belly's beat
+# was read only in the present ("pulsa"), never as a gerund ("pulsando").
+NAVEL_BEAT = [
+    ("pt", "meu umbigo fica latejando e as costas doem demais"),
+    ("es", "el ombligo me late como un corazón y la espalda me revienta"),
+    ("es", "siento la tripa pulsando sola y la espalda me está matando"),
+    ("fr", "mon nombril bat tout seul, douleur terrible au dos"),
+    ("de", "der Nabel pocht und der Rücken bringt mich um"),
+    ("pl", "pępek mi pulsuje i plecy bolą okropnie"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), NAVEL_BEAT)
+def test_navel_and_gerund_beat_are_aortic(pack: KnowledgePack, lang: str, text: str) -> None:
+    assert _fires(pack, lang, text, "aortic")
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("pt", "o piercing do umbigo inflamou e tenho dor nas costas"),
+        ("es", "me duele un poco alrededor del ombligo y la espalda"),
+        ("fr", "j'ai un bouton près du nombril et mal au dos"),
+    ],
+)
+def test_navel_without_a_beat_is_not_aortic(pack: KnowledgePack, lang: str, text: str) -> None:
+    assert not _fires(pack, lang, text, "aortic")
