@@ -131,3 +131,29 @@ def test_navel_and_gerund_beat_are_aortic(pack: KnowledgePack, lang: str, text: 
 )
 def test_navel_without_a_beat_is_not_aortic(pack: KnowledgePack, lang: str, text: str) -> None:
     assert not _fires(pack, lang, text, "aortic")
+
+
+# Class 5: "not even" ("nem", "ni", "nawet nie") said the bladder's lost
+# feeling as plainly as "not", but the nets' losses knew only "not".
+NOT_EVEN = [
+    ("pt", "a bexiga fica cheia e eu nem percebo, só vou ao banheiro no horário"),
+    ("es", "la vejiga se me llena y ni me entero, voy al baño por costumbre"),
+    ("es", "el pis se me escurre y ni siquiera lo noto desde la lumbalgia"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), NOT_EVEN)
+def test_not_even_states_a_bladder_loss(pack: KnowledgePack, lang: str, text: str) -> None:
+    assert _fires(pack, lang, text, "cauda_equina")
+
+
+# Guards: "I don't even feel pain when I pee" reassures; it stays below emergency.
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("pt", "nem sinto dor ao fazer xixi, só as costas"),
+        ("pt", "faço xixi e nem sinto nada de diferente, é só a lombar"),
+    ],
+)
+def test_not_even_pain_is_no_loss(pack: KnowledgePack, lang: str, text: str) -> None:
+    assert _level(pack, lang, text) is not TriageLevel.EMERGENCY
