@@ -181,3 +181,31 @@ def test_h_chest_look_alikes_stay_self_care(pack: KnowledgePack, text: str) -> N
 )
 def test_h_doing_its_job_reassures_the_net(pack: KnowledgePack, text: str) -> None:
     assert triage_text(pack, text).level is TriageLevel.SELF_CARE
+
+
+# --- class I: another person's event set against the writer's own lesser case -------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my friend had bladder trouble with her disc, mine is only a stiff back",
+        "my brother came off his motorbike and is fine, I pulled my back lifting it",
+        "my son fell off his bike and was totally fine, I tweaked my back picking him up",
+        "my mate lost control of his bowels with his back, for me it's just a spasm",
+    ],
+)
+def test_i_others_event_set_against_own_case(pack: KnowledgePack, text: str) -> None:
+    assert triage_text(pack, text).level is TriageLevel.SELF_CARE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my dad fell off a ladder and can't feel his legs",
+        "my mum can't pee since yesterday and her back is bad, I'm just her carer",
+        "my husband came off his bike, he is not fine, his legs are numb",
+    ],
+)
+def test_i_a_carers_report_still_counts(pack: KnowledgePack, text: str) -> None:
+    assert triage_text(pack, text).level is TriageLevel.EMERGENCY
