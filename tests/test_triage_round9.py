@@ -209,3 +209,14 @@ def test_i_others_event_set_against_own_case(pack: KnowledgePack, text: str) -> 
 )
 def test_i_a_carers_report_still_counts(pack: KnowledgePack, text: str) -> None:
     assert triage_text(pack, text).level is TriageLevel.EMERGENCY
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "neighbour had bladder problems with a disc, mine is just a pulled muscle",
+        "my friend lost control of her bladder with her back, for me it is only a spasm",
+    ],
+)
+def test_i_contrast_with_a_bare_or_named_relation(pack: KnowledgePack, text: str) -> None:
+    assert "cauda_equina" not in _rule_ids(pack, text)

@@ -59,11 +59,18 @@ _OTHERS_NOW = re.compile(
 # is just a spasm"; "my son fell off his bike and is fine, I hurt my back
 # lifting him"). The other person's sign is then their history, not a report.
 _OWN_CONTRAST = re.compile(
-    r"\b(?:mine|mines|my own|my one|in my case|with me|for me)(?: is| was| its| s)?"
+    r"\b(?:mine|mines|my own|my one|in my case|with me|for me)(?: it)?(?: is| was| its| s)?"
     r" (?:just|only|simply|merely|purely)\b"
     r"|\b(?:is|was|s|are|were) (?:totally |completely |absolutely |perfectly )?"
     r"(?:fine|ok|okay|alright|all right|unhurt|not hurt)\b[^.!?]{0,25}"
     r"\bi (?:\w+ )?(?:hurt|strained|pulled|tweaked|ricked|did|put out|twisted|wrenched) my back\b"
+)
+# A relation named bare at the sentence's start ("friend had ..."): read as
+# someone else only for the contrast above, since a carer's "Mum is ..." must
+# still count for the personal rules.
+_BARE_OTHER = re.compile(
+    r"\s*(?:friend|mate|colleague|neighbou?r|brother|sister|mum|mom|dad|husband|wife|partner"
+    r"|son|daughter|nan|gran|grandad|grandma|grandpa|boss|cousin|uncle|aunt|auntie)\b"
 )
 # A clause that asks about a symptom in general rather than reporting it:
 # "if my legs went weak would that be serious", "what if I couldn't pee",
@@ -390,7 +397,13 @@ class ScopeReader:
         "friend had bladder problems, mine is just a spasm": the sentence names
         someone else before the match and the writer's lesser case after it.
         """
-        if not self.is_about_someone_else(text, start):
+        sentence = 0
+        for sentence_end in _SENTENCE_END.finditer(text, 0, start):
+            sentence = sentence_end.end()
+        if not (
+            # Read up to the match's end: a clause often opens with the person.
+            self.is_about_someone_else(text, end) or _BARE_OTHER.match(text, sentence) is not None
+        ):
             return False
         stop = _SENTENCE_END.search(text, end)
         return _OWN_CONTRAST.search(text, end, stop.start() if stop else len(text)) is not None
