@@ -54,6 +54,24 @@ _OTHERS_NOW = re.compile(
     r"|hoje|agora|ontem|esta (?:manha|noite)|ha (?:\w+ )?(?:horas|dias)"
     r"|اليوم|الان|امس|امبارح|الصبح|الصباح|فجاه|ساعات|ايام)\b"
 )
+# Round 9 (English): a sentence that tells another person's event and then sets
+# the writer's own, lesser case against it ("friend had bladder problems, mine
+# is just a spasm"; "my son fell off his bike and is fine, I hurt my back
+# lifting him"). The other person's sign is then their history, not a report.
+_OWN_CONTRAST = re.compile(
+    r"\b(?:mine|mines|my own|my one|in my case|with me|for me)(?: it)?(?: is| was| its| s)?"
+    r" (?:just|only|simply|merely|purely)\b"
+    r"|\b(?:is|was|s|are|were) (?:totally |completely |absolutely |perfectly )?"
+    r"(?:fine|ok|okay|alright|all right|unhurt|not hurt)\b[^.!?]{0,25}"
+    r"\bi (?:\w+ )?(?:hurt|strained|pulled|tweaked|ricked|did|put out|twisted|wrenched) my back\b"
+)
+# A relation named bare at the sentence's start ("friend had ..."): read as
+# someone else only for the contrast above, since a carer's "Mum is ..." must
+# still count for the personal rules.
+_BARE_OTHER = re.compile(
+    r"\s*(?:friend|mate|colleague|neighbou?r|brother|sister|mum|mom|dad|husband|wife|partner"
+    r"|son|daughter|nan|gran|grandad|grandma|grandpa|boss|cousin|uncle|aunt|auntie)\b"
+)
 # A clause that asks about a symptom in general rather than reporting it:
 # "if my legs went weak would that be serious", "what if I couldn't pee",
 # "can a back spasm cause bladder problems" (round 4; the safety net's
@@ -372,6 +390,23 @@ class ScopeReader:
         clause = self.clause_start(text, start, end)
         stop = self._breaks.search(text, end)
         return _HYPOTHETICAL.search(text, clause, stop.start() if stop else len(text)) is not None
+
+    def is_others_set_against_own(self, text: str, start: int, end: int) -> bool:
+        """Whether ``text[start:end]`` is another person's, set against the writer's own case.
+
+        "friend had bladder problems, mine is just a spasm": the sentence names
+        someone else before the match and the writer's lesser case after it.
+        """
+        sentence = 0
+        for sentence_end in _SENTENCE_END.finditer(text, 0, start):
+            sentence = sentence_end.end()
+        if not (
+            # Read up to the match's end: a clause often opens with the person.
+            self.is_about_someone_else(text, end) or _BARE_OTHER.match(text, sentence) is not None
+        ):
+            return False
+        stop = _SENTENCE_END.search(text, end)
+        return _OWN_CONTRAST.search(text, end, stop.start() if stop else len(text)) is not None
 
     def is_about_someone_else(self, text: str, start: int) -> bool:
         """Whether the sentence so far is about another person ("my dad had cancer").

@@ -169,6 +169,9 @@ class _Reader:
                 continue
             if personal and self._someone_else(start):
                 continue
+            # Round 9: another person's event set against the writer's own lesser case.
+            if not personal and self.scope.is_others_set_against_own(self.text, start, end):
+                continue
             # A history (personal) counts however long ago; an event does not.
             if now and not personal and self.scope.is_long_over(self.text, start, end):
                 continue

@@ -216,6 +216,9 @@ def _live_match(
             continue
         if scope.is_long_over(text, match_start, match_end):
             continue
+        # Round 9: another person's event set against the writer's own lesser case.
+        if scope.is_others_set_against_own(text, match_start, match_end):
+            continue
         return True
     return False
 

@@ -315,6 +315,9 @@ class SemanticDetector:
                 continue
             if _only_frequency(text, start, end):
                 continue
+            # Round 9: another person's event set against the writer's own lesser case.
+            if scope.is_others_set_against_own(text, start, end):
+                continue
             # Negated clauses do not fire: one denied gate word is enough
             # ("my legs arent weak": "legs" alone is not denied), and so is a
             # "no" answered just after ("weakness in my legs: none").
