@@ -192,7 +192,6 @@ def test_h_doing_its_job_reassures_the_net(pack: KnowledgePack, text: str) -> No
         "my friend had bladder trouble with her disc, mine is only a stiff back",
         "my brother came off his motorbike and is fine, I pulled my back lifting it",
         "my son fell off his bike and was totally fine, I tweaked my back picking him up",
-        "my mate lost control of his bowels with his back, for me it's just a spasm",
     ],
 )
 def test_i_others_event_set_against_own_case(pack: KnowledgePack, text: str) -> None:
@@ -220,3 +219,21 @@ def test_i_a_carers_report_still_counts(pack: KnowledgePack, text: str) -> None:
 )
 def test_i_contrast_with_a_bare_or_named_relation(pack: KnowledgePack, text: str) -> None:
     assert "cauda_equina" not in _rule_ids(pack, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my husband can't pee since this morning, mine is just a spasm",
+        "my dad can't feel his legs, I'm only asking because mine is just a spasm",
+        "mum has wet herself twice today, mine is only a twinge",
+        # No "had"/"used to": when the mate's loss happened is not said, so it counts.
+        "my mate lost control of his bowels with his back, for me it's just a spasm",
+    ],
+)
+def test_an_acute_symptom_told_of_someone_else_still_counts_beside_the_writers_own(
+    pack: KnowledgePack, text: str
+) -> None:
+    # Class I sets another person's *past* trouble against the writer's case;
+    # CONTENT.md section 3: an acute symptom reported for someone else counts.
+    assert triage_text(pack, text).level is TriageLevel.EMERGENCY

@@ -68,6 +68,12 @@ _OWN_CONTRAST = re.compile(
 # A relation named bare at the sentence's start ("friend had ..."): read as
 # someone else only for the contrast above, since a carer's "Mum is ..." must
 # still count for the personal rules.
+_MINE_ONLY = re.compile(r"(?:mine|mines|my own|my one|in my case|with me|for me)\b")
+_OTHER_HISTORY = re.compile(r"\b(?:had|has had|used to|was diagnosed|suffered|went through)\b")
+_OTHER_ACUTE = re.compile(
+    r"\b(?:now|today|tonight|this (?:morning|afternoon|evening|week)|since|ago|yesterday"
+    r"|just|suddenly|can ?not|can'?t|couldn'?t|won'?t|keeps?|is|are|has been)\b"
+)
 _BARE_OTHER = re.compile(
     r"\s*(?:friend|mate|colleague|neighbou?r|brother|sister|mum|mom|dad|husband|wife|partner"
     r"|son|daughter|nan|gran|grandad|grandma|grandpa|boss|cousin|uncle|aunt|auntie)\b"
@@ -406,7 +412,16 @@ class ScopeReader:
         ):
             return False
         stop = _SENTENCE_END.search(text, end)
-        return _OWN_CONTRAST.search(text, end, stop.start() if stop else len(text)) is not None
+        contrast = _OWN_CONTRAST.search(text, end, stop.start() if stop else len(text))
+        if contrast is None:
+            return False
+        if not _MINE_ONLY.match(contrast.group()):
+            return True  # "he's fine, I hurt my back catching him": the other is unhurt
+        # "mine is just a spasm" after another person's *past* trouble only: an
+        # acute symptom told of someone else still counts (CONTENT.md section 3),
+        # so "my husband can't pee since this morning, mine is just a spasm" fires.
+        told = text[sentence:end]
+        return _OTHER_HISTORY.search(told) is not None and _OTHER_ACUTE.search(told) is None
 
     def is_about_someone_else(self, text: str, start: int) -> bool:
         """Whether the sentence so far is about another person ("my dad had cancer").
