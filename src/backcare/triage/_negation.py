@@ -14,11 +14,35 @@ import unicodedata
 
 from backcare.model import TriageLanguage
 
-__all__ = ["Normalised", "ScopeReader", "fold_char", "normalise", "sentence_reassured"]
+__all__ = [
+    "Normalised",
+    "ScopeReader",
+    "fold_char",
+    "normalise",
+    "sentence_reassured",
+    "sentence_start",
+    "sentence_stop",
+]
 
 _APOSTROPHES = frozenset("'\u2018\u2019\u02bc`\u00b4\u2032")
 _HYPHENS = frozenset("-\u2010\u2011\u2012\u2013\u2014\u2015\u2212_")
 _SENTENCE_END = re.compile(r"[.;!?\n]")
+
+
+def sentence_start(text: str, start: int) -> int:
+    """Where the sentence holding ``text[start]`` begins (after the last end before it)."""
+    opened = 0
+    for found in _SENTENCE_END.finditer(text, 0, start):
+        opened = found.end()
+    return opened
+
+
+def sentence_stop(text: str, end: int) -> int:
+    """Where the sentence holding ``text[end - 1]`` ends (its end mark, or the text's end)."""
+    closed = _SENTENCE_END.search(text, end)
+    return closed.start() if closed else len(text)
+
+
 # Time placing an event years back (English: the layers after the rules and the
 # English table read English). Not "ago" alone: "two days ago" is now.
 _LONG_AGO = re.compile(
@@ -327,9 +351,7 @@ class ScopeReader:
 
     def _denied_item(self, text: str, start: int, end: int, items: int) -> bool:
         """Whether ``text[start:end]`` is a later list item after an item a cue denies."""
-        sentence = 0
-        for sentence_end in _SENTENCE_END.finditer(text, 0, start):
-            sentence = sentence_end.end()
+        sentence = sentence_start(text, start)
         tokens = list(_LIST_TOKEN.finditer(text, sentence, start))
         # The nearest joiner at most three words before the match.
         for back in range(1, min(_ITEM_LEAD + 1, len(tokens)) + 1):
@@ -377,14 +399,11 @@ class ScopeReader:
         # ("mon voisin avait perdu ...").
         if not self.is_about_someone_else(text, end):
             return False
-        sentence = 0
-        for sentence_end in _SENTENCE_END.finditer(text, 0, start):
-            sentence = sentence_end.end()
-        stop = _SENTENCE_END.search(text, end)
-        sentence_stop = stop.start() if stop else len(text)
-        if _OTHERS_PAST.search(text, sentence, sentence_stop) is None:
+        sentence = sentence_start(text, start)
+        stop = sentence_stop(text, end)
+        if _OTHERS_PAST.search(text, sentence, stop) is None:
             return False
-        return _OTHERS_NOW.search(text, sentence, sentence_stop) is None
+        return _OTHERS_NOW.search(text, sentence, stop) is None
 
     def is_hypothetical(self, text: str, start: int, end: int) -> bool:
         """Whether the clause of ``text[start:end]`` asks about the symptom in general.
@@ -403,16 +422,13 @@ class ScopeReader:
         "friend had bladder problems, mine is just a spasm": the sentence names
         someone else before the match and the writer's lesser case after it.
         """
-        sentence = 0
-        for sentence_end in _SENTENCE_END.finditer(text, 0, start):
-            sentence = sentence_end.end()
+        sentence = sentence_start(text, start)
         if not (
             # Read up to the match's end: a clause often opens with the person.
             self.is_about_someone_else(text, end) or _BARE_OTHER.match(text, sentence) is not None
         ):
             return False
-        stop = _SENTENCE_END.search(text, end)
-        contrast = _OWN_CONTRAST.search(text, end, stop.start() if stop else len(text))
+        contrast = _OWN_CONTRAST.search(text, end, sentence_stop(text, end))
         if contrast is None:
             return False
         if not _MINE_ONLY.match(contrast.group()):
@@ -429,9 +445,7 @@ class ScopeReader:
         A first-person word after the other person hands the sentence back to
         the writer ("my mum had it and so have I").
         """
-        sentence = 0
-        for sentence_end in _SENTENCE_END.finditer(text, 0, start):
-            sentence = sentence_end.end()
+        sentence = sentence_start(text, start)
         others = list(self._others.finditer(text, sentence, start))
         if not others:
             return False
@@ -439,14 +453,11 @@ class ScopeReader:
 
     def has_duration_context(self, text: str, start: int, end: int) -> bool:
         """Whether the sentence around ``text[start:end]`` is about the pain itself."""
-        sentence = 0
-        for sentence_end in _SENTENCE_END.finditer(text, 0, start):
-            sentence = sentence_end.end()
-        stop = _SENTENCE_END.search(text, end)
-        sentence_stop = stop.start() if stop else len(text)
+        sentence = sentence_start(text, start)
+        stop = sentence_stop(text, end)
         return (
             self._duration_context.search(text, sentence, start) is not None
-            or self._duration_context.search(text, end, sentence_stop) is not None
+            or self._duration_context.search(text, end, stop) is not None
         )
 
 
@@ -470,9 +481,8 @@ def sentence_reassured(scope: ScopeReader, text: str, start: int, end: int) -> b
     English wording; a denial on the cue ("not all working") voids it. Both
     the semantic layer and the safety net skip a clause this covers.
     """
-    opened = max((found.end() for found in _SENTENCE_END.finditer(text, 0, start)), default=0)
-    closed = _SENTENCE_END.search(text, end)
-    stop = closed.start() if closed else len(text)
+    opened = sentence_start(text, start)
+    stop = sentence_stop(text, end)
     return any(
         not scope.is_negated(text, opened + match.start(), opened + match.end())
         for match in _WHOLE_REASSURED.finditer(text[opened:stop])

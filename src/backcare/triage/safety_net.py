@@ -26,7 +26,12 @@ from dataclasses import dataclass
 from backcare.model import TriageFlag, TriageLevel, TriageTopic, TriageTopics
 from backcare.triage._clauses import clauses
 from backcare.triage._memo import IdentityMemo
-from backcare.triage._negation import Normalised, ScopeReader, sentence_reassured
+from backcare.triage._negation import (
+    Normalised,
+    ScopeReader,
+    sentence_reassured,
+    sentence_stop,
+)
 from backcare.triage._slips import TOKEN, SlipTolerant
 
 __all__ = ["SafetyNetHit", "safety_net", "topic_line"]
@@ -34,7 +39,6 @@ __all__ = ["SafetyNetHit", "safety_net", "topic_line"]
 _MAX_EVIDENCE = 160
 _NO_WORDS = SlipTolerant(())
 _BARE = 2  # words in a clause that is only a list item
-_SENTENCE_END = re.compile(r"[.;!?\n]")
 
 
 @dataclass(frozen=True)
@@ -163,10 +167,9 @@ def _raises(
     if table.reassured is not None and len(TOKEN.findall(piece)) <= _BARE:
         # A bare item of a list, "Bladder, bowels and legs all normal": the
         # reassurance closing the sentence covers it.
-        stop = _SENTENCE_END.search(text, end)
         # A slice, not search(text, end): the translated nets' reassurances
         # open with "^(?!...negation...)", and "^" never matches at an offset.
-        if table.reassured.search(text[end : stop.start() if stop else len(text)]):
+        if table.reassured.search(text[end : sentence_stop(text, end)]):
             return False
     if sentence_reassured(scope, text, start, end):
         return False

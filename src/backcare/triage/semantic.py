@@ -40,7 +40,13 @@ from backcare.model import (
     TriageLevel,
 )
 from backcare.triage._clauses import clauses
-from backcare.triage._negation import Normalised, ScopeReader, sentence_reassured
+from backcare.triage._negation import (
+    Normalised,
+    ScopeReader,
+    sentence_reassured,
+    sentence_start,
+    sentence_stop,
+)
 from backcare.triage._slips import TOKEN, SlipTolerant
 from backcare.triage.classifier import FAMILIES, ClauseClassifier
 
@@ -133,7 +139,6 @@ _FUNCTION_WORDS = frozenset(
     "with by for as is are was were be been am do does did have has had got get just very "
     "really bit all some any there here now then when".split()
 )
-_SENTENCE_END = re.compile(r"[.;!?\n]")
 # Round 7: similarity ignores number, so "my leg went to sleep" sat as close to
 # the both-legs examples as "my legs went numb". A rule whose meaning is a
 # number fires from this layer only when its clause says so; "my leg" alone is
@@ -177,9 +182,7 @@ def _says_number(rule_id: str, text: str, start: int, end: int) -> bool:
     cue = _NUMBER_CUES.get(rule_id)
     if cue is None:
         return True
-    opened = max((found.end() for found in _SENTENCE_END.finditer(text, 0, start)), default=0)
-    closed = _SENTENCE_END.search(text, end)
-    return cue.search(text, opened, closed.start() if closed else len(text)) is not None
+    return cue.search(text, sentence_start(text, start), sentence_stop(text, end)) is not None
 
 
 # Round 8: peeing often or a lot is frequency, not retention or leaking ("weeing
@@ -207,9 +210,7 @@ def _only_frequency(text: str, start: int, end: int) -> bool:
     """
     if _FREQUENCY.search(text, start, end) is None or _PEE_WORDS.search(text, start, end) is None:
         return False
-    opened = max((found.end() for found in _SENTENCE_END.finditer(text, 0, start)), default=0)
-    closed = _SENTENCE_END.search(text, end)
-    return _LOSS_WORDS.search(text, opened, closed.start() if closed else len(text)) is None
+    return _LOSS_WORDS.search(text, sentence_start(text, start), sentence_stop(text, end)) is None
 
 
 def _reassures(
