@@ -38,6 +38,7 @@ TEST = (
     "generated_test.jsonl",
     "handwritten_test.jsonl",
     "handwritten_blind10.jsonl",  # the tenth blind set, never tuned on
+    "handwritten_blind11.jsonl",  # the eleventh blind set, never tuned on
 )
 
 
