@@ -420,3 +420,34 @@ def test_review_honours_the_knowledge_bases_decisions(
         again = client.get("/v1/review", headers=headers).json()["unanswered"][0]
     assert again["id"] == first["id"]
     assert again["proposal"]["entry_id"] != first["proposal"]["entry_id"]
+
+
+def test_review_proposes_only_for_questions_asked_of_its_knowledge_base(
+    tmp_path: Path, fake_encoder: Encoder, pack: KnowledgePack
+) -> None:
+    # A server over an ingested FAQ shares its database with one over the pack: the
+    # pack's unanswered questions are their own clusters, with nothing proposed
+    # from the FAQ's entries.
+    from backcare import Abstained, ingest_to_kb
+
+    kb = tmp_path / "kb"
+    ingest_to_kb(
+        [Path(__file__).parent / "ingest" / "cases" / "back-spasms-faq.txt"], kb, fake_encoder
+    )
+    backcare = Backcare.open(fake_encoder, kb_dir=kb, pack=pack)
+    store = SqlDiaryStore("sqlite://")
+    feedback = SqlFeedbackStore("sqlite://")
+    question = "back spasm jogging ok?"
+    for label in (pack.label, pack.label, backcare.kb_label):
+        feedback.add_abstained(Abstained(at=NOW, query=question, kb=label))
+    _, token = store.add_user("max", maintainer=True, now=NOW)
+    app = create_app(backcare, feedback=feedback, diary=store, clock=_clock)
+    with TestClient(app) as client:
+        report = client.get("/v1/review", headers={"Authorization": f"Bearer {token}"}).json()
+    clusters = {c["kb"]: c for c in report["unanswered"]}
+    assert [(c["kb"], c["count"]) for c in report["unanswered"]] == [
+        (pack.label, 2),
+        (backcare.kb_label, 1),
+    ]
+    assert clusters[pack.label]["proposal"] is None
+    assert clusters[backcare.kb_label]["proposal"]["entry_id"]
