@@ -226,15 +226,7 @@ def renamed(
     else:
         where = ""
     reason = f"id {wanted!r} is taken{where}, so this entry's id is {entry_id!r}"
-    return ReportItem(
-        kind="warning",
-        reason=reason,
-        file=file,
-        line=line,
-        entry_id=entry_id,
-        other_id=wanted,
-        question=question,
-    )
+    return warning(reason, file, line, entry_id=entry_id, other_id=wanted, question=question)
 
 
 class LineIndex:
@@ -284,6 +276,15 @@ def skipped(reason: str, file: str, line: int | None, question: str | None = Non
     return ReportItem(kind="skipped", reason=reason, file=file, line=line, question=question)
 
 
-def warning(reason: str, file: str, line: int | None) -> ReportItem:
-    """A ``warning`` report item: nothing dropped, but something in the file is not read."""
-    return ReportItem(kind="warning", reason=reason, file=file, line=line)
+def warning(
+    reason: str,
+    file: str,
+    line: int | None,
+    *,
+    entry_id: str | None = None,
+    other_id: str | None = None,
+    question: str | None = None,
+) -> ReportItem:
+    """A ``warning`` report item: nothing dropped, but something in the file needs a look."""
+    about = {"entry_id": entry_id, "other_id": other_id, "question": question}
+    return ReportItem(kind="warning", reason=reason, file=file, line=line, **about)
