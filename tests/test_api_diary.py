@@ -400,23 +400,52 @@ def test_review_honours_the_knowledge_bases_decisions(
 ) -> None:
     # `backcare review --kb DIR` leaves accepted clusters out and never proposes a
     # rejected entry again; GET /v1/review over the same knowledge base must agree.
-    from backcare import Abstained, ingest_to_kb, reject_proposal
+    from backcare import reject_proposal
+
+    kb, app, headers = _review_app(tmp_path, fake_encoder, pack, "kb")
+    with TestClient(app) as client:
+        first = client.get("/v1/review", headers=headers).json()["unanswered"][0]
+        reject_proposal(kb, first["id"], first["proposal"]["entry_id"])
+        again = client.get("/v1/review", headers=headers).json()["unanswered"][0]
+    assert again["id"] == first["id"]
+    assert again["proposal"]["entry_id"] != first["proposal"]["entry_id"]
+
+
+def test_review_proposes_only_for_questions_asked_of_its_knowledge_base(
+    tmp_path: Path, fake_encoder: Encoder, pack: KnowledgePack
+) -> None:
+    # A server over an ingested FAQ shares its database with one over the pack: the
+    # pack's unanswered questions are their own clusters, with nothing proposed
+    # from the FAQ's entries.
+    _, app, headers = _review_app(tmp_path, fake_encoder, pack, pack.label, pack.label, "kb")
+    with TestClient(app) as client:
+        report = client.get("/v1/review", headers=headers).json()
+    clusters = {c["kb"]: c for c in report["unanswered"]}
+    assert [(c["kb"], c["count"]) for c in report["unanswered"]] == [(pack.label, 2), ("kb", 1)]
+    assert clusters[pack.label]["proposal"] is None
+    assert clusters["kb"]["proposal"]["entry_id"]
+
+
+def _review_app(
+    tmp_path: Path, fake_encoder: Encoder, pack: KnowledgePack, *asked_of: str
+) -> tuple[Path, Any, dict[str, str]]:
+    """A server over the seed FAQ (knowledge base ``kb``) and a maintainer's headers.
+
+    Its feedback store holds "back spasm jogging ok?" unanswered once per label
+    in ``asked_of``.
+    """
+    from backcare import Abstained, ingest_to_kb
 
     kb = tmp_path / "kb"
     ingest_to_kb(
         [Path(__file__).parent / "ingest" / "cases" / "back-spasms-faq.txt"], kb, fake_encoder
     )
     backcare = Backcare.open(fake_encoder, kb_dir=kb, pack=pack)
+    assert backcare.kb_label == "kb"
     store = SqlDiaryStore("sqlite://")
     feedback = SqlFeedbackStore("sqlite://")
-    question = "back spasm jogging ok?"
-    feedback.add_abstained(Abstained(at=NOW, query=question, kb=backcare.kb_label))
+    for label in asked_of:
+        feedback.add_abstained(Abstained(at=NOW, query="back spasm jogging ok?", kb=label))
     _, token = store.add_user("max", maintainer=True, now=NOW)
     app = create_app(backcare, feedback=feedback, diary=store, clock=_clock)
-    with TestClient(app) as client:
-        headers = {"Authorization": f"Bearer {token}"}
-        first = client.get("/v1/review", headers=headers).json()["unanswered"][0]
-        reject_proposal(kb, first["id"], first["proposal"]["entry_id"])
-        again = client.get("/v1/review", headers=headers).json()["unanswered"][0]
-    assert again["id"] == first["id"]
-    assert again["proposal"]["entry_id"] != first["proposal"]["entry_id"]
+    return kb, app, {"Authorization": f"Bearer {token}"}

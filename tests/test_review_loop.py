@@ -50,10 +50,11 @@ def seed_kb(tmp_path: Path, fake_encoder: Encoder) -> Path:
     return folder
 
 
-def _store(*questions: str) -> SqlFeedbackStore:
+def _store(*questions: str, kb: str = "kb") -> SqlFeedbackStore:
+    """Questions logged as asked of ``kb`` (the seed knowledge base's name is its folder's)."""
     store = SqlFeedbackStore("sqlite://")
     for n, question in enumerate(questions):
-        store.add_abstained(Abstained(at=NOW + dt.timedelta(minutes=n), query=question, kb="seed"))
+        store.add_abstained(Abstained(at=NOW + dt.timedelta(minutes=n), query=question, kb=kb))
     return store
 
 
@@ -108,6 +109,30 @@ def test_a_rejected_entry_is_not_proposed_again_and_accepted_clusters_go(
     assert again.proposal is not None and again.proposal.entry_id != cluster.proposal.entry_id
     gone = review_feedback(store, fake_encoder, retriever=backcare.retriever, accepted={cluster.id})
     assert gone.unanswered == ()
+
+
+def test_clusters_stay_within_their_knowledge_base(seed_kb: Path, fake_encoder: Encoder) -> None:
+    # The same question asked of the pack and of an ingested FAQ: two clusters, and
+    # only the one asked of the knowledge base searched gets a proposal from it.
+    backcare = Backcare.open(fake_encoder, kb_dir=seed_kb)
+    own, pack = backcare.kb_label, "backcare-pack@1"
+    store = SqlFeedbackStore("sqlite://")
+    for n, kb in enumerate((own, pack, pack)):
+        store.add_abstained(
+            Abstained(at=NOW + dt.timedelta(minutes=n), query="back spasm jogging ok?", kb=kb)
+        )
+    report = review_feedback(store, fake_encoder, retriever=backcare.retriever)
+    assert [(c.kb, c.kbs, c.count) for c in report.unanswered] == [
+        (pack, (pack,), 2),
+        (own, (own,), 1),
+    ]
+    theirs, ours = report.unanswered
+    assert ours.proposal is not None
+    assert theirs.proposal is None, "proposed from a knowledge base it was not asked of"
+    assert ours.id == theirs.id == cluster_id("back spasm jogging ok?")
+    # A decision recorded for this knowledge base leaves the pack's cluster open.
+    left = review_feedback(store, fake_encoder, retriever=backcare.retriever, accepted={ours.id})
+    assert [c.kb for c in left.unanswered] == [pack]
 
 
 def test_accepting_adds_alternates_in_a_new_version(seed_kb: Path, fake_encoder: Encoder) -> None:
@@ -215,6 +240,42 @@ def test_review_accept_errors_are_clear(database: str, tmp_path: Path) -> None:
     assert _run("ingest", str(SEED), "--kb", str(kb))[0] == 0
     code, _, err = _run("review", "accept", "abc", "entry", "--kb", str(kb))
     assert code == 1 and "no open cluster 'abc'" in err
+
+
+@pytest.mark.usefixtures("real_encoder")
+def test_review_accept_writes_only_into_the_knowledge_base_asked(
+    database: str, tmp_path: Path
+) -> None:
+    kb = tmp_path / "seed-kb"
+    assert _run("ingest", str(SEED), "--kb", str(kb))[0] == 0
+    question = "is it fine to go swimming while my lumbago keeps flaring up"
+    (tmp_path / "data").mkdir(exist_ok=True)
+    store = SqlFeedbackStore(database)
+    store.add_abstained(Abstained(at=NOW, query=question, kb="backcare-pack@1"))
+    store.close()
+    code, out, err = _run("review", "--json", "--kb", str(kb))
+    assert code == 0, err
+    [cluster] = json.loads(out)["unanswered"]
+    assert cluster["kb"] == "backcare-pack@1" and cluster["proposal"] is None
+    code, out, _ = _run("review", "--kb", str(kb))
+    assert "backcare-pack@1" in out
+
+    # Asked of the pack, so its questions are not written into the seed knowledge base.
+    before = live_version(kb).name
+    target = "should-you-stretch-back-spasm"
+    code, _, err = _run("review", "accept", cluster["id"], target, "--kb", str(kb))
+    assert code == 1 and "backcare-pack@1" in err and "seed-kb" in err
+    assert live_version(kb).name == before
+    assert review_decisions(kb).accepted == {}
+
+    # Asked of the seed knowledge base too: that cluster is its own, and accepted there.
+    code, out, _ = _run("ask", "--json", "--kb", str(kb), question)
+    assert json.loads(out)["status"] == "abstained"
+    code, _, err = _run("review", "accept", cluster["id"], target, "--kb", str(kb))
+    assert code == 0, err
+    assert live_version(kb).name != before
+    code, out, _ = _run("review", "--json", "--kb", str(kb))
+    assert [c["kb"] for c in json.loads(out)["unanswered"]] == ["backcare-pack@1"]
 
 
 @pytest.mark.usefixtures("real_encoder")

@@ -34,6 +34,7 @@ from backcare.model import (
     ReviewReport,
     TriageResult,
 )
+from backcare.model.cachefiles import STALE_CACHE_AGE_S
 from backcare.retrieval.crosslingual import CrossLingualRetriever, crosslingual_dir
 from backcare.retrieval.dense import Encoder, OnnxMiniLM
 from backcare.retrieval.kbase import KnowledgeBase, remove_if_unused
@@ -606,8 +607,9 @@ def pack_index_dir(pack: KnowledgePack, encoder: Encoder, cache_dir: Path) -> Pa
     return cache_dir / f"pack-{pack.content_hash}-{encoder.model_id}"
 
 
-STALE_PACK_AGE_S = 24 * 3600
-"""A cached pack index of other content is removed once unused this long.
+STALE_PACK_AGE_S = STALE_CACHE_AGE_S
+"""A cached pack index of other content is removed once unused this long (a day; the
+cross-language triage examples' vectors follow the same rule, ``model/cachefiles.py``).
 
 Not at once: checkouts of different pack versions on one machine share the
 cache (a worktree per branch, or an old and a new release side by side), and

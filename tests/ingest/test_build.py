@@ -26,6 +26,7 @@ from backcare import (
     ingest_to_kb,
     kb_info,
 )
+from backcare.ingest.merge import OnConflict
 from backcare.retrieval.dense import Vector, Vectors
 from backcare.retrieval.kbase import FORMAT_VERSION, answer_for_vector
 from tests.conftest import read_jsonl, shared_path
@@ -370,3 +371,66 @@ def test_ann_option_builds_or_drops_the_ann_index(tmp_path: Path, fake_encoder: 
     version = _current(kb_dir)
     ingest_to_kb([SEED], kb_dir, fake_encoder)  # no preference: keep what is there
     assert _current(kb_dir) == version
+
+
+_LONG = "How long does a lower back spasm usually last when I keep working at my"
+CLASHING = f"""# FAQ
+
+## {_LONG} desk job every day?
+
+Usually a few days.
+
+## {_LONG} standing job all week?
+
+Often under a week.
+
+## Can I use heat?
+
+Yes, heat helps.
+
+## Can I use heat?
+
+No, use ice first.
+"""
+_SLUG = "how-long-does-a-lower-back-spasm-usually-last-when-i-keep"
+
+
+@pytest.mark.parametrize("on_conflict", ["keep_first", "keep_both"])
+def test_an_id_clash_is_a_warning_and_ids_stay_put_on_reingest(
+    tmp_path: Path, fake_encoder: Encoder, on_conflict: OnConflict
+) -> None:
+    # Two questions whose ids come out the same: the second gets `-2`. The report
+    # says so as a warning (review decisions and ratings name entries by id), and
+    # ingesting the unchanged file again, here or into a new folder, keeps every id.
+    source = tmp_path / "faq.md"
+    source.write_text(CLASHING, encoding="utf-8")
+    kb_dir = tmp_path / "kb"
+    first = ingest_to_kb([source], kb_dir, fake_encoder, on_conflict=on_conflict)
+    ids = [e["id"] for e in _entries(kb_dir)]
+    renamed = {(w.entry_id, w.other_id, w.line) for w in first.of_kind("warning")}
+    expected = {(f"{_SLUG}-2", _SLUG, 7)}
+    if on_conflict == "keep_both":  # the second answer to the same question is kept too
+        expected.add(("can-i-use-heat-2", "can-i-use-heat", 15))
+        assert ids == [_SLUG, f"{_SLUG}-2", "can-i-use-heat", "can-i-use-heat-2"]
+    else:  # dropped as a conflict, so no entry was renamed
+        assert ids == [_SLUG, f"{_SLUG}-2", "can-i-use-heat"]
+    assert renamed == expected
+    (slug_warning,) = [w for w in first.of_kind("warning") if w.other_id == _SLUG]
+    assert "line 3" in slug_warning.reason and f"'{_SLUG}-2'" in slug_warning.reason
+    again = ingest_to_kb([source], kb_dir, fake_encoder, on_conflict=on_conflict)
+    assert [e["id"] for e in _entries(kb_dir)] == ids
+    assert {(w.entry_id, w.other_id, w.line) for w in again.of_kind("warning")} == expected
+    ingest_to_kb([source], tmp_path / "fresh", fake_encoder, on_conflict=on_conflict)
+    assert [e["id"] for e in _entries(tmp_path / "fresh")] == ids
+
+
+def test_an_id_taken_by_the_knowledge_base_is_a_warning(
+    tmp_path: Path, fake_encoder: Encoder
+) -> None:
+    kb_dir = tmp_path / "kb"
+    ingest_to_kb([_jsonl(tmp_path / "faq.jsonl", RECORDS)], kb_dir, fake_encoder)
+    other = [{"id": "walk", "question": "Can I walk my dog?", "answer": "Yes, on a short lead."}]
+    report = ingest_to_kb([_jsonl(tmp_path / "more.jsonl", other)], kb_dir, fake_encoder)
+    (warning,) = report.of_kind("warning")
+    assert (warning.entry_id, warning.other_id, warning.line) == ("walk-2", "walk", 1)
+    assert "walk-2" in {e["id"] for e in _entries(kb_dir)}

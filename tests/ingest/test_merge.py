@@ -136,6 +136,8 @@ def test_taken_ids_are_renamed_and_reported() -> None:
     result = merge_entries([entry("x", "Why?", "A."), entry("x", "When?", "B.")])
     assert [e.id for e in result.entries] == ["x", "x-2"]
     assert "renamed" in result.items[1].reason
+    # Not only a word in the reason: a warning, counted and listed as one.
+    assert [(i.kind, i.entry_id, i.other_id) for i in result.items[2:]] == [("warning", "x-2", "x")]
 
 
 def test_embed_with_the_wrong_shape_is_an_ingest_error() -> None:

@@ -186,3 +186,14 @@ def test_json_of_no_known_shape_names_every_accepted_shape() -> None:
     message = str(caught.value)
     for shape in ("list of FAQ records", "'entries'", "'faqs'", "'question'", "FAQPage"):
         assert shape in message
+
+
+def test_a_slug_that_an_explicit_id_holds_is_renamed_with_a_warning() -> None:
+    # The explicit id keeps its name; the slug made for the row above gives way.
+    text = "id,question,answer\n,Can I swim?,Yes.\ncan-i-swim,Is swimming fine?,Gently.\n"
+    result = read_csv(text, file="s.csv")
+    assert [e.id for e in result.entries] == ["can-i-swim-2", "can-i-swim"]
+    (warning,) = result.items
+    assert (warning.kind, warning.line) == ("warning", 2)
+    assert (warning.entry_id, warning.other_id) == ("can-i-swim-2", "can-i-swim")
+    assert "line 3" in warning.reason

@@ -66,8 +66,11 @@ def test_same_question_same_answer_twice_is_one_entry() -> None:
 
 def test_ids_are_slugged_and_unique() -> None:
     text = "Can I run?\nYes.\n\nCan I run?\nNo, rest first.\n"
-    ids = [entry.id for entry in read_text(text, file="f.txt").entries]
-    assert ids == ["can-i-run", "can-i-run-2"]
+    result = read_text(text, file="f.txt")
+    assert [entry.id for entry in result.entries] == ["can-i-run", "can-i-run-2"]
+    (warning,) = result.items
+    assert (warning.kind, warning.line, warning.entry_id) == ("warning", 4, "can-i-run-2")
+    assert "line 1" in warning.reason
 
 
 @given(st.text(max_size=400))

@@ -23,7 +23,7 @@ from backcare import (
 )
 
 if TYPE_CHECKING:  # imported where used: the diary pulls in SQLAlchemy
-    from backcare import Diary, ReviewReport, User
+    from backcare import Diary, ReviewReport, UnansweredCluster, User
 
 from backcare.cli._common import (
     _LEVEL_STYLE,
@@ -424,8 +424,11 @@ ThresholdOption = Annotated[
 ]
 
 
-def _review_report(kb: Path | None, *, top: int, threshold: float) -> ReviewReport:
-    """The review over the feedback store, with proposals from ``kb`` (or the pack)."""
+def _review_report(kb: Path | None, *, top: int, threshold: float) -> tuple[ReviewReport, str]:
+    """The review over the feedback store, with proposals from ``kb`` (or the pack).
+
+    Returns the report and the label of the knowledge base it proposes from.
+    """
     from backcare import open_stores, review_decisions
 
     settings = _settings()
@@ -435,13 +438,14 @@ def _review_report(kb: Path | None, *, top: int, threshold: float) -> ReviewRepo
         decisions = review_decisions(kb) if kb is not None else None
         stores = open_stores(settings.database_url)
         try:
-            return backcare.review(
+            report = backcare.review(
                 stores.feedback,
                 top=top,
                 threshold=threshold,
                 accepted=decisions.accepted if decisions else (),
                 rejected=decisions.rejected if decisions else (),
             )
+            return report, backcare.kb_label
         finally:
             stores.close()
     except BackcareError as exc:
@@ -464,7 +468,7 @@ def review(
     """
     if ctx.invoked_subcommand is not None:
         return
-    report = _review_report(kb, top=top, threshold=threshold)
+    report, _ = _review_report(kb, top=top, threshold=threshold)
     if as_json:
         print(report.model_dump_json())
         return
@@ -473,7 +477,8 @@ def review(
     )
     for cluster in report.unanswered:
         console.print(
-            f"  {cluster.count:>4} × “{escape(cluster.question)}”  [dim]cluster {cluster.id}[/]",
+            f"  {cluster.count:>4} × “{escape(cluster.question)}”  "
+            f"[dim]cluster {cluster.id} in {escape(cluster.kb)}[/]",
             soft_wrap=True,
         )
         for example in cluster.examples[1:]:
@@ -516,10 +521,8 @@ def review_accept(
     from backcare import accept_proposal
 
     folder = _decision_kb(kb)
-    report = _review_report(folder, top=10_000, threshold=threshold)
-    found = next((c for c in report.unanswered if c.id == cluster), None)
-    if found is None:
-        raise _fail(f"no open cluster '{cluster}'; run `backcare review --kb {folder}` for ids")
+    report, label = _review_report(folder, top=10_000, threshold=threshold)
+    found = _own_cluster(report, cluster, label, folder)
     settings = _settings()
     try:
         # The variant the knowledge base was opened with above: another one has
@@ -531,6 +534,25 @@ def review_accept(
     except BackcareError as exc:
         raise _fail(str(exc)) from exc
     err_console.print(f"added {added} alternate question(s) to {escape(entry)} in {folder}")
+
+
+def _own_cluster(report: ReviewReport, cluster: str, label: str, folder: Path) -> UnansweredCluster:
+    """The open cluster ``cluster`` of the knowledge base ``label`` (in ``folder``), or a failure.
+
+    A cluster of questions asked of another knowledge base is refused: its
+    questions would become alternates of an entry they were never asked of.
+    """
+    same = [c for c in report.unanswered if c.id == cluster]
+    found = next((c for c in same if c.kb == label), None)
+    if found is not None:
+        return found
+    if same:
+        others = ", ".join(sorted({c.kb for c in same}))
+        raise _fail(
+            f"cluster '{cluster}' holds questions asked of {others}, not of {label} ({folder}); "
+            "accept it into the knowledge base its questions were asked of"
+        )
+    raise _fail(f"no open cluster '{cluster}'; run `backcare review --kb {folder}` for ids")
 
 
 @review_app.command("reject")

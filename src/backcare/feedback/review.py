@@ -13,12 +13,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 
 import numpy as np
 
 from backcare.errors import QueryError
-from backcare.feedback.store import FeedbackStore
+from backcare.feedback.store import FeedbackStore, StoredAbstained
 from backcare.model import Proposal, RatedEntry, ReviewReport, UnansweredCluster
 from backcare.retrieval.dense import Encoder
 from backcare.retrieval.retriever import HybridRetriever
@@ -46,9 +46,12 @@ def review_feedback(
 ) -> ReviewReport:
     """The most frequent unanswered questions and the worst-rated answers.
 
-    Unanswered questions are grouped greedily: the most frequent question opens
-    a cluster, and each next one joins the first cluster whose opening question
-    it matches with cosine similarity ``threshold`` or more, else opens its own.
+    Unanswered questions are clustered per knowledge base (the label each was
+    logged with), never across two: a question asked of the pack and one asked
+    of an ingested FAQ belong to different entries. Within one knowledge base
+    they are grouped greedily: the most frequent question opens a cluster, and
+    each next one joins the first cluster whose opening question it matches
+    with cosine similarity ``threshold`` or more, else opens its own.
 
     Args:
         feedback: where ratings and unanswered questions are stored.
@@ -57,8 +60,12 @@ def review_feedback(
         threshold: the cosine similarity that puts two questions in one cluster.
         window: how many of the latest rows of each kind to read.
         retriever: the knowledge base's retriever; when given, each cluster
-            gets a proposal (the entry its examples most likely belong to).
-        accepted: ids of clusters already accepted; they are left out.
+            asked of that knowledge base (``kb`` equal to its name) gets a
+            proposal (the entry its examples most likely belong to); clusters
+            asked of other knowledge bases get none.
+        accepted: ids of clusters already accepted; they are left out. With a
+            retriever, only its knowledge base's clusters (the decisions are
+            that knowledge base's); without one, any cluster with that id.
         rejected: (cluster id, entry id) pairs a maintainer rejected; that
             entry is never proposed for that cluster again.
         prepare: turns a stored question into the text the retriever searches
@@ -68,47 +75,30 @@ def review_feedback(
             package sits below the facade, so the facade's check comes in here.
     """
     asked = feedback.abstained(limit=window)
-    counts: dict[str, list[str]] = {}
-    last: dict[str, dt.datetime] = {}
-    texts: dict[str, str] = {}
+    # The knowledge base the retriever searches: only its clusters get proposals,
+    # and the decisions (recorded in its folder) are about its clusters alone.
+    own = retriever.kb.name if retriever is not None else None
+    by_kb: dict[str, list[StoredAbstained]] = {}
     for row in asked:  # newest first
-        key = " ".join(row.query.casefold().split())
-        counts.setdefault(key, []).append(row.kb)
-        last[key] = max(last.get(key, row.at), row.at)
-        texts.setdefault(key, row.query)
-    keys = sorted(counts, key=lambda k: (-len(counts[k]), -last[k].timestamp(), k))
-    clusters: list[list[str]] = []
-    if keys:
-        vectors = np.asarray(encoder.encode([texts[k] for k in keys]), dtype=np.float32)
-        leaders: list[int] = []
-        for index in range(len(keys)):
-            if leaders:
-                similarity = vectors[leaders] @ vectors[index]
-                best = int(np.argmax(similarity))
-                if float(similarity[best]) >= threshold:
-                    clusters[best].append(keys[index])
-                    continue
-            leaders.append(index)
-            clusters.append([keys[index]])
+        by_kb.setdefault(row.kb, []).append(row)
     unanswered = [
-        UnansweredCluster(
-            id=cluster_id(members[0]),
-            question=texts[members[0]],
-            count=sum(len(counts[k]) for k in members),
-            examples=tuple(texts[k] for k in members[:5]),
-            kbs=tuple(sorted({kb for k in members for kb in counts[k]})),
-            last_asked=max(last[k] for k in members),
-        )
-        for members in clusters
+        cluster for kb in sorted(by_kb) for cluster in _clusters(by_kb[kb], kb, encoder, threshold)
     ]
-    unanswered = [cluster for cluster in unanswered if cluster.id not in set(accepted)]
-    unanswered.sort(key=lambda c: (-c.count, -c.last_asked.timestamp(), c.question))
+    done = set(accepted)
+    unanswered = [
+        cluster
+        for cluster in unanswered
+        if cluster.id not in done or (own is not None and cluster.kb != own)
+    ]
+    unanswered.sort(key=lambda c: (-c.count, -c.last_asked.timestamp(), c.question, c.kb))
     unanswered = unanswered[: max(0, top)]
     if retriever is not None:
         refused = set(rejected)
         prepared = prepare or _normalised
         unanswered = [
             cluster.model_copy(update={"proposal": _propose(retriever, cluster, refused, prepared)})
+            if cluster.kb == own
+            else cluster
             for cluster in unanswered
         ]
 
@@ -137,6 +127,51 @@ def review_feedback(
         abstained_total=len(asked),
         ratings_total=len(ratings),
     )
+
+
+def _clusters(
+    rows: Sequence[StoredAbstained], kb: str, encoder: Encoder, threshold: float
+) -> list[UnansweredCluster]:
+    """The unanswered questions asked of one knowledge base (``rows``, newest first), grouped.
+
+    Questions are grouped greedily: the most frequent one opens a cluster, and
+    each next one joins the first cluster whose opening question it matches
+    with cosine similarity ``threshold`` or more, else opens its own.
+    """
+    counts: dict[str, int] = {}
+    last: dict[str, dt.datetime] = {}
+    texts: dict[str, str] = {}
+    for row in rows:
+        key = " ".join(row.query.casefold().split())
+        counts[key] = counts.get(key, 0) + 1
+        last[key] = max(last.get(key, row.at), row.at)
+        texts.setdefault(key, row.query)
+    keys = sorted(counts, key=lambda k: (-counts[k], -last[k].timestamp(), k))
+    clusters: list[list[str]] = []
+    if keys:
+        vectors = np.asarray(encoder.encode([texts[k] for k in keys]), dtype=np.float32)
+        leaders: list[int] = []
+        for index in range(len(keys)):
+            if leaders:
+                similarity = vectors[leaders] @ vectors[index]
+                best = int(np.argmax(similarity))
+                if float(similarity[best]) >= threshold:
+                    clusters[best].append(keys[index])
+                    continue
+            leaders.append(index)
+            clusters.append([keys[index]])
+    return [
+        UnansweredCluster(
+            id=cluster_id(members[0]),
+            question=texts[members[0]],
+            count=sum(counts[k] for k in members),
+            examples=tuple(texts[k] for k in members[:5]),
+            kb=kb,
+            kbs=(kb,),
+            last_asked=max(last[k] for k in members),
+        )
+        for members in clusters
+    ]
 
 
 def cluster_id(question: str) -> str:

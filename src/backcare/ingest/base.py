@@ -33,6 +33,7 @@ __all__ = [
     "join_blocks",
     "make_entry",
     "numbered_lines",
+    "renamed",
     "skipped",
     "warning",
     "slugify",
@@ -163,14 +164,34 @@ class IdAllocator:
     # The last suffix handed out per wanted id: a file repeating one question
     # thousands of times (issue 9) costs linear time, not quadratic.
     _last: dict[str, int] = field(default_factory=dict, repr=False)
+    # The line each id was reserved or handed out for, named by a rename's warning.
+    _lines: dict[str, int | None] = field(default_factory=dict, repr=False)
 
-    def reserve(self, ids: Iterable[str]) -> None:
-        """Mark ids given in the input as used, so slugs avoid them."""
-        self.taken.update(ids)
+    def reserve(self, ids: Iterable[str], line: int | None = None) -> None:
+        """Mark ids given in the input (on ``line``, if one) as used, so slugs avoid them."""
+        for entry_id in ids:
+            self.taken.add(entry_id)
+            self._lines.setdefault(entry_id, line)
 
     def slug(self, question: str) -> str:
         """A fresh id for ``question``."""
         return self.unique(slugify(question))
+
+    def slug_at(self, question: str, *, file: str, line: int) -> tuple[str, ReportItem | None]:
+        """A fresh id for ``question`` on ``line``, and a warning when its slug was taken.
+
+        The suffixed id depends on the order of the questions in the file, so the
+        report says which line holds the slug (``renamed``).
+        """
+        wanted = slugify(question)
+        entry_id = self.unique(wanted)
+        self._lines.setdefault(entry_id, line)
+        if entry_id == wanted:
+            return entry_id, None
+        where = self._lines.get(wanted)
+        return entry_id, renamed(
+            wanted, entry_id, file=file, line=line, question=question, holder=where
+        )
 
     def unique(self, wanted: str) -> str:
         """``wanted`` itself if free, else ``wanted-2``, ``wanted-3``…"""
@@ -181,6 +202,31 @@ class IdAllocator:
         self._last[wanted] = n
         self.taken.add(candidate)
         return candidate
+
+
+def renamed(
+    wanted: str,
+    entry_id: str,
+    *,
+    file: str,
+    line: int | None,
+    question: str | None,
+    holder: int | str | None,
+) -> ReportItem:
+    """A ``warning`` item: ``wanted`` was taken (by ``holder``: a line or an entry's place),
+    so the entry on ``line`` is ``entry_id``.
+
+    Reviews and ratings name entries by id, so a maintainer must see that this
+    one's id is not its question's own; ``other_id`` holds the id it wanted.
+    """
+    if isinstance(holder, int):
+        where = f" by the entry on line {holder}"
+    elif holder:
+        where = f" by {holder}"
+    else:
+        where = ""
+    reason = f"id {wanted!r} is taken{where}, so this entry's id is {entry_id!r}"
+    return warning(reason, file, line, entry_id=entry_id, other_id=wanted, question=question)
 
 
 class LineIndex:
@@ -230,6 +276,15 @@ def skipped(reason: str, file: str, line: int | None, question: str | None = Non
     return ReportItem(kind="skipped", reason=reason, file=file, line=line, question=question)
 
 
-def warning(reason: str, file: str, line: int | None) -> ReportItem:
-    """A ``warning`` report item: nothing dropped, but something in the file is not read."""
-    return ReportItem(kind="warning", reason=reason, file=file, line=line)
+def warning(
+    reason: str,
+    file: str,
+    line: int | None,
+    *,
+    entry_id: str | None = None,
+    other_id: str | None = None,
+    question: str | None = None,
+) -> ReportItem:
+    """A ``warning`` report item: nothing dropped, but something in the file needs a look."""
+    about = {"entry_id": entry_id, "other_id": other_id, "question": question}
+    return ReportItem(kind="warning", reason=reason, file=file, line=line, **about)

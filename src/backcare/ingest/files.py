@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from backcare.errors import IngestError, UnsupportedFormatError
-from backcare.ingest.base import Reader, ReadResult, skipped
+from backcare.ingest.base import Reader, ReadResult, skipped, text_key
 from backcare.ingest.csv_reader import read_csv, read_tsv
 from backcare.ingest.decode import decode_bytes
 from backcare.ingest.html import read_html
@@ -256,6 +256,26 @@ class IngestResult:
     report: IngestReport
 
 
+def _renames_kept(items: list[ReportItem], entries: Sequence[FaqEntry]) -> list[ReportItem]:
+    """``items`` less the readers' rename warnings about entries the merge did not keep.
+
+    A reader renames the second of two questions with one slug before the merge
+    decides: dropped as a conflict (``keep_first``) or merged into another
+    entry, no entry carries the new id, and a warning naming it would mislead.
+    """
+    renames = [item for item in items if item.kind == "warning" and item.entry_id is not None]
+    if not renames:
+        return items
+    kept = {(entry.id, text_key(q)) for entry in entries for q in entry.questions()}
+    return [
+        item
+        for item in items
+        if item.kind != "warning"
+        or item.entry_id is None
+        or (item.entry_id, text_key(item.question or "")) in kept
+    ]
+
+
 def ingest_files(
     paths: Iterable[str | os.PathLike[str]],
     *,
@@ -286,7 +306,8 @@ def ingest_files(
         on_conflict=on_conflict,
     )
     order = {result.file: n for n, result in enumerate(results)}
-    items = [item for result in results for item in result.items] + list(merged.items)
+    read = [item for result in results for item in result.items]
+    items = _renames_kept(read, merged.entries) + list(merged.items)
     items.sort(key=lambda item: (order.get(item.file, len(order)), item.line or 0))
     report = IngestReport(
         files=tuple(result.file for result in results),

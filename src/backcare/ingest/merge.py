@@ -25,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from backcare.errors import IngestError
-from backcare.ingest.base import IdAllocator, text_key
+from backcare.ingest.base import IdAllocator, renamed, text_key
 from backcare.ingest.report import ReportItem
 from backcare.model import FaqEntry
 
@@ -88,6 +88,7 @@ def merge_entries(
     kept: list[FaqEntry] = []
     roots: dict[int, list[int]] = {}  # unique question -> indices into kept
     ids = IdAllocator()
+    holders: dict[str, int] = {}  # id -> index into kept, for a rename's warning
     items: list[ReportItem] = []
     for position, (entry, key) in enumerate(zip(pool, keys, strict=True)):
         q = key_index[key]
@@ -98,6 +99,7 @@ def merge_entries(
             # threshold, and an ingest of other files must not drop or merge them
             # (this loop reports new entries only, so that loss was silent).
             kept.append(entry.model_copy(update={"id": ids.unique(entry.id)}))
+            holders.setdefault(kept[-1].id, len(kept) - 1)
             roots.setdefault(q, []).append(len(kept) - 1)
             continue
         candidates = [(1.0, k) for k in roots.get(q, [])]
@@ -112,13 +114,18 @@ def merge_entries(
         if verdict is None or (verdict[0] == "conflict" and on_conflict == "keep_both"):
             entry_id = ids.unique(entry.id)
             kept.append(entry.model_copy(update={"id": entry_id}))
+            holders.setdefault(entry_id, len(kept) - 1)
             roots.setdefault(q, []).append(len(kept) - 1)
-            if new and verdict is None:
-                renamed = f"; id {entry.id!r} was taken, renamed" if entry_id != entry.id else ""
-                items.append(_item("added", f"new entry{renamed}", kept[-1], None))
-            elif new and verdict is not None:
+            if verdict is None:
+                moved = f"; id {entry.id!r} was taken, renamed" if entry_id != entry.id else ""
+                items.append(_item("added", f"new entry{moved}", kept[-1], None))
+            else:
                 reason = f"{verdict[1]}; kept as its own entry"
                 items.append(_item("conflict", reason, kept[-1], kept[verdict[2]].id))
+            if entry_id != entry.id:
+                holder = kept[holders[entry.id]] if entry.id in holders else None
+                where = None if holder is None else holder.origin or f"entry {holder.id!r}"
+                items.append(_renamed(entry, entry_id, where))
             continue
         kind, reason, index = verdict
         if new:
@@ -171,14 +178,26 @@ def _absorb(root: FaqEntry, entry: FaqEntry) -> FaqEntry:
     return root.model_copy(update={"alternates": tuple(alternates), "sources": tuple(sources)})
 
 
-def _item(kind: str, reason: str, entry: FaqEntry, other: str | None) -> ReportItem:
+def _renamed(entry: FaqEntry, entry_id: str, holder: str | None) -> ReportItem:
+    """The warning that ``entry``'s id was taken (at ``holder``), so it is ``entry_id``."""
+    file, line = _origin(entry)
+    return renamed(entry.id, entry_id, file=file, line=line, question=entry.question, holder=holder)
+
+
+def _origin(entry: FaqEntry) -> tuple[str, int | None]:
+    """The file and line ``entry`` was read from (``origin`` is ``file:line``)."""
     file, _, line = (entry.origin or "").rpartition(":")
+    return file or entry.origin or "", int(line) if line.isdigit() else None
+
+
+def _item(kind: str, reason: str, entry: FaqEntry, other: str | None) -> ReportItem:
+    file, line = _origin(entry)
     return ReportItem.model_validate(
         {
             "kind": kind,
             "reason": reason,
-            "file": file or entry.origin or "",
-            "line": int(line) if line.isdigit() else None,
+            "file": file,
+            "line": line,
             "entry_id": entry.id,
             "other_id": other,
             "question": entry.question,

@@ -147,7 +147,9 @@ def build(rows: Sequence[Row], *, file: str, format: str) -> ReadResult:
     """
     items: list[ReportItem] = []
     ids = IdAllocator()
-    ids.reserve(str(r.fields["id"]).strip() for r in rows if "id" in r.fields)
+    for r in rows:
+        if "id" in r.fields:
+            ids.reserve([str(r.fields["id"]).strip()], r.line)
     by_id: dict[str, int] = {}
     entries: list[FaqEntry] = []
     for row in rows:
@@ -178,7 +180,11 @@ def build(rows: Sequence[Row], *, file: str, format: str) -> ReadResult:
             reason = f"same id and answer as {earlier.origin}"
             items.append(_same_id("merged", reason, file, row.line, given, question))
             continue
-        entry_id = given or ids.slug(question)
+        entry_id, clash = (
+            (given, None) if given else ids.slug_at(question, file=file, line=row.line)
+        )
+        if clash is not None:
+            items.append(clash)
         sources, dropped = _sources(row)
         if dropped is not None:
             items.append(skipped(dropped, file, row.line, question))

@@ -24,8 +24,10 @@ class ReportItem(BaseModel):
     of ``other_id``), ``skipped`` (dropped: junk, no answer, exact duplicate,
     unreadable row) or ``conflict`` (the same question with a different answer
     than ``other_id``; never merged silently) or ``warning`` (nothing was
-    dropped, but the file holds something ingest does not read, such as a
-    CSV column of no known name; said once, on the line that shows it).
+    dropped, but something needs a look: the file holds something ingest does
+    not read, such as a CSV column of no known name, said once on the line that
+    shows it; or the entry's id, ``other_id``, was taken, so it got a ``-2``
+    style suffix, ``entry_id``, that depends on the order of the input).
     ``line`` is 1-based; ``None`` when a whole file is meant.
     """
 
@@ -82,7 +84,7 @@ class IngestReport(BaseModel):
     @computed_field  # type: ignore[prop-decorator]
     @property
     def warnings(self) -> int:
-        """How many warnings about the files as a whole (e.g. CSV columns not read)."""
+        """How many warnings: CSV columns not read, ids taken so an entry got a suffix."""
         return self._count("warning")
 
     def of_kind(self, kind: ItemKind) -> tuple[ReportItem, ...]:

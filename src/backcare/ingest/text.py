@@ -141,7 +141,9 @@ def assemble(found: list[QuestionBlock], *, file: str) -> tuple[list[FaqEntry], 
                 )
             )
         else:
-            entry_id = ids.slug(block.question)
+            entry_id, clash = ids.slug_at(block.question, file=file, line=block.line)
+            if clash is not None:
+                items.append(clash)
             entries.append(
                 make_entry(
                     entry_id=entry_id,

@@ -11,9 +11,11 @@ imports from ``backcare.model``:
 - ``review.py``: unanswered clusters, proposals, rated answers.
 
 ``csvcells.py`` is not a type but the one rule every CSV backcare writes and
-reads follows (the diary export and the ingest readers), and ``yamltext.py``
+reads follows (the diary export and the ingest readers), ``yamltext.py``
 the one way YAML text is parsed (the pack loaders and triage's content
-files): kept here because both users sit above this layer.
+files), and ``cachefiles.py`` the rules of the shared cache folder (a lock per
+folder, a one-day sweep; the retrieval and triage caches): kept here because
+their users sit above this layer.
 """
 
 # Each module's __all__ is the one list of its names; the package re-exports

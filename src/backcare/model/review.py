@@ -28,16 +28,20 @@ class Proposal(Frozen):
 
 
 class UnansweredCluster(Frozen):
-    """Questions that went unanswered and mean about the same, most frequent first.
+    """Questions asked of one knowledge base that went unanswered and mean about the same.
 
     ``id`` names the cluster for ``backcare review accept CLUSTER ENTRY``: a
     hash of its leading question, so it stays the same while that question
-    leads it.
+    leads it. ``kb`` is the label of the knowledge base its questions were
+    asked of: the same question asked of two knowledge bases makes two
+    clusters with one id, told apart by ``kb``. ``kbs`` is ``(kb,)``, kept for
+    clients that read it from before clusters were made per knowledge base.
     """
 
     question: str
     count: int
     examples: tuple[str, ...] = ()
+    kb: str = ""
     kbs: tuple[str, ...] = ()
     last_asked: AwareDatetime
     id: str = ""

@@ -44,8 +44,6 @@ import hashlib
 import io
 import json
 import logging
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
@@ -54,6 +52,7 @@ import numpy as np
 import numpy.typing as npt
 
 from backcare.model import FaqEntry, Hit, RetrievalParams
+from backcare.model.cachefiles import folder_lock, replace_files
 from backcare.retrieval._damage import DAMAGED_FILE_ERRORS
 from backcare.retrieval.abstain import confidences, should_answer
 from backcare.retrieval.background import BACKGROUND
@@ -361,10 +360,12 @@ class CrossLingualRetriever:
         digest: str,
     ) -> CrossLingualRetriever | None:
         try:
-            manifest: dict[str, Any] = json.loads((folder / _MANIFEST).read_text("utf-8"))
-            questions = np.load(folder / _QUESTIONS)
-            answers = np.load(folder / _ANSWERS)
-            translated = np.load(folder / _TRANSLATED)
+            # Under the folder's shared lock: the manifest and arrays of one save.
+            with folder_lock(folder, shared=True):
+                manifest: dict[str, Any] = json.loads((folder / _MANIFEST).read_text("utf-8"))
+                questions = np.load(folder / _QUESTIONS)
+                answers = np.load(folder / _ANSWERS)
+                translated = np.load(folder / _TRANSLATED)
         except DAMAGED_FILE_ERRORS:
             return None
         shapes_ok = all(
@@ -416,8 +417,28 @@ class CrossLingualRetriever:
         )
 
     def save(self, folder: Path) -> None:
-        """Write the vectors and a manifest (ids, rows, model id, calibrations) to ``folder``."""
+        """Write the vectors and a manifest (ids, rows, model id, calibrations) to ``folder``.
+
+        Under the folder's exclusive lock (``backcare.model.cachefiles``): the
+        calibrations other query variants stored are read and kept under the same
+        lock, so two processes saving at once both keep theirs.
+        """
         folder.mkdir(parents=True, exist_ok=True)
+        payloads: list[tuple[str, bytes]] = []
+        for name, array in (
+            (_QUESTIONS, self.questions),
+            (_ANSWERS, self.answers),
+            (_TRANSLATED, self.translated),
+        ):
+            buffer = io.BytesIO()
+            np.save(buffer, array)
+            payloads.append((name, buffer.getvalue()))
+        with folder_lock(folder):
+            payloads.append((_MANIFEST, json.dumps(self._manifest(folder)).encode("utf-8")))
+            replace_files(folder, payloads)
+
+    def _manifest(self, folder: Path) -> dict[str, Any]:
+        """This save's manifest, with the other variants' calibrations from ``folder``'s."""
         try:
             old = json.loads((folder / _MANIFEST).read_text("utf-8"))
             calibrations = dict(old.get("calibrations", {})) if old.get("format") == _FORMAT else {}
@@ -427,7 +448,7 @@ class CrossLingualRetriever:
             "calibration": self.calibration.as_dict(),
             "languages": {code: c.as_dict() for code, c in sorted(self.calibrations.items())},
         }
-        manifest = {
+        return {
             "format": _FORMAT,
             "model_id": self.encoder.passage_model_id,
             "ids": list(self.ids),
@@ -438,26 +459,6 @@ class CrossLingualRetriever:
             "spans": [[code, a, b] for code, (a, b) in sorted(self.spans.items())],
             "calibrations": calibrations,
         }
-        payloads: list[tuple[str, bytes]] = []
-        for name, array in (
-            (_QUESTIONS, self.questions),
-            (_ANSWERS, self.answers),
-            (_TRANSLATED, self.translated),
-        ):
-            buffer = io.BytesIO()
-            np.save(buffer, array)
-            payloads.append((name, buffer.getvalue()))
-        payloads.append((_MANIFEST, json.dumps(manifest).encode("utf-8")))
-        for name, payload in payloads:
-            # Written aside and renamed, so a reader never sees half a file.
-            handle, temp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-            try:
-                with os.fdopen(handle, "wb") as out:
-                    out.write(payload)
-                os.replace(temp, folder / name)
-            finally:
-                if os.path.exists(temp):
-                    os.unlink(temp)
 
     def scores(self, text: str, lang: str | None = None) -> _F32:
         """Each entry's score for ``text``: its best question cosine and its answer's, blended.

@@ -39,6 +39,7 @@ import numpy as np
 import numpy.typing as npt
 
 from backcare.model import RedFlagRules, TriageFlag, TriageLanguage, TriageLevel
+from backcare.model.cachefiles import sweep_stale
 from backcare.model.yamltext import parse_yaml
 from backcare.triage._negation import Normalised, ScopeReader
 from backcare.triage.semantic import ClauseScores, ExampleIndex
@@ -340,6 +341,7 @@ class CrossLingualTriage:
     def _cached_vectors(self, encoder: QueryEncoder, texts: Sequence[str]) -> _Matrix:
         digest = hashlib.sha256("\n".join([encoder.model_id, *texts]).encode()).hexdigest()[:16]
         path = None if self.cache_dir is None else self.cache_dir / f"triage-xlang-{digest}.npy"
+        sweep_stale(path, "triage-xlang-*.npy")  # older content's files, unused for a day
         if path is not None and path.is_file():
             try:
                 loaded = np.load(path)
