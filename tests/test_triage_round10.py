@@ -64,6 +64,49 @@ def test_a_slip_in_the_key_word_keeps_the_emergency(
     assert triage_text(pack, text, encoder=real_encoder).level is TriageLevel.EMERGENCY
 
 
+def _slips(word: str) -> list[str]:
+    """Every word one slip from ``word``: a letter missing, doubled, or two swapped."""
+    found = set()
+    for i in range(len(word)):
+        found.add(word[:i] + word[i + 1 :])
+        found.add(word[:i] + word[i] + word[i:])
+        if i + 1 < len(word):
+            found.add(word[:i] + word[i + 1] + word[i] + word[i + 2 :])
+    found.discard(word)
+    return sorted(found)
+
+
+@pytest.mark.parametrize(
+    ("clause", "key"),
+    [
+        ("I tumbled down the stairs at work and my back is agony", "tumbled"),
+        ("I am breathless sitting still with this back pain", "breathless"),
+        ("I fell off the scaffolding onto my back", "scaffolding"),
+        ("numbness around my private parts since yesterday", "numbness"),
+        ("my left foot is dragging when I walk", "dragging"),
+        ("urinary retention since yesterday with back pain", "retention"),
+        ("I have become incontinent since the spasm", "incontinent"),
+    ],
+)
+def test_a_every_slip_of_the_key_word_keeps_the_emergency(
+    pack: KnowledgePack, real_encoder: Encoder, clause: str, key: str
+) -> None:
+    """Issue 14's property, for the key word: one slip keeps the flag's level.
+
+    A slip that spells another real word ("tumble") is left out: nothing can
+    tell it from the word the person meant.
+    """
+    vocabulary = getattr(real_encoder, "vocabulary", frozenset())
+    lost = [
+        slipped
+        for slipped in _slips(key)
+        if slipped not in vocabulary
+        and triage_text(pack, clause.replace(key, slipped), encoder=real_encoder).level
+        is not TriageLevel.EMERGENCY
+    ]
+    assert not lost
+
+
 def test_a_real_word_is_left_alone(pack: KnowledgePack, real_encoder: Encoder) -> None:
     """Control: "stars" and "stirs" are words, not slipped "stairs"."""
     text = "I tumbled down the grassy bank looking at the stars, sore back"
