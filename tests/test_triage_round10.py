@@ -358,6 +358,7 @@ def test_i_a_pain_duration_in_pregnancy_still_counts(pack: KnowledgePack) -> Non
         ("I have to squeeze my tummy to get the pee to come out", "cauda_equina"),
         ("I have not managed to pass urine today", "cauda_equina"),
         ("nothing comes out even though my bladder feels full", "cauda_equina"),
+        ("I sit on the toilet and the water is not coming", "cauda_equina"),
         ("lost control of my back passage this afternoon", "cauda_equina"),
         ("there's a throb in my tummy and my back hurts", "aortic"),
         ("ache spreading into my L arm with the back pain", "chest_breathless"),
@@ -370,6 +371,12 @@ def test_i_a_pain_duration_in_pregnancy_still_counts(pack: KnowledgePack) -> Non
 )
 def test_j_the_classes_in_other_wordings(pack: KnowledgePack, text: str, rule: str) -> None:
     assert rule in _rule_ids(pack, text)
+
+
+def test_j_water_from_a_tap_is_no_retention(pack: KnowledgePack) -> None:
+    """Control: the flow that will not come is the tap's."""
+    text = "the water is not coming out of the tap so no hot bath for my back"
+    assert "cauda_equina" not in _flag_ids(pack, text)
 
 
 def test_j_saving_up_is_no_crisis(pack: KnowledgePack) -> None:
