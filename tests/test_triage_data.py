@@ -33,11 +33,11 @@ FIT = (
     "handwritten_fit6.jsonl",  # round 7: the classes of error, all of it fit
     "handwritten_blind8.jsonl",  # dev since round 8 (its misses were read by class)
     "handwritten_blind9.jsonl",  # dev since round 9 (its misses were read by class)
+    "handwritten_blind10.jsonl",  # dev since round 10 (its misses were read by class)
 )
 TEST = (
     "generated_test.jsonl",
     "handwritten_test.jsonl",
-    "handwritten_blind10.jsonl",  # the tenth blind set, never tuned on
     "handwritten_blind11.jsonl",  # the eleventh blind set, never tuned on
 )
 

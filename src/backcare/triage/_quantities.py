@@ -156,11 +156,24 @@ def find_ages(text: str) -> list[Quantity]:
     return sorted(found, key=lambda quantity: quantity.start)
 
 
+# Round 10: weeks just after a word for pregnancy are its age, not the pain's:
+# "pregnant 20 weeks", "pregnancy, at 20 weeks", "expecting, about 30 weeks".
+_GESTATION_BEFORE = re.compile(
+    r"\b(?:pregnan\w*|expecting|gestation|gestational|trimester|my bump|the bump)"
+    r",? (?:(?:at|about|around|nearly|almost|just over|over|with|and|now|currently|of) )*$"
+)
+_GESTATION_REACH = 40
+
+
 def find_durations(text: str) -> list[Quantity]:
     """Durations in ``text``, in days, in order of appearance (years are left out)."""
     found = []
     for pattern in _DURATION_PATTERNS:
         for match in pattern.finditer(text):
+            if _GESTATION_BEFORE.search(
+                text[max(0, match.start() - _GESTATION_REACH) : match.start()]
+            ):
+                continue
             unit = match.group("unit")
             amount = match.groupdict().get("n")
             if amount is None:

@@ -156,8 +156,9 @@ _NUMBER_CUES: dict[str, re.Pattern[str]] = {
 _LIMB = re.compile(r"\b(?:leg|foot|feet|toes?|calf|calves|shin|shins|ankles?|knees?|heel)\b")
 _SADDLE_WORDS = re.compile(
     r"\b(?:bum|bottom|backside|butt|buttocks?|arse|anus|anal|groin|genitals?|privates?|"
-    r"crotch|perine\w*|perian\w*|saddle|seat|down there|down below|between my legs|inner thighs?|"
-    r"back passage|vagina|vulva|penis|testicles|scrotum|bits|wipe|wiping|toilet|loo)\b"
+    r"crotch|perine\w*|perian\w*|saddle|seat|down there|down below|between (?:my |the )?legs|"
+    r"inner thighs?|back passage|vagina|vulva|penis|testicles|scrotum|bits|wipe|wiping|"
+    r"toilet|loo)\b"
 )
 _PLACE_RULES = frozenset({"saddle_numbness"})
 _ANSWERED_NO = re.compile(r"\s*[:?]+\s*(?:no|nope|none|nah|never|not really|not at all)\b")

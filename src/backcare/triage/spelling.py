@@ -89,6 +89,13 @@ class SlipCorrector:
             # in front (ladder) and a changed one (blades).
             best = min(_rank(token, word) for word in found)
             found = {word for word in found if _rank(token, word) == best}
+        if len(found) > 1:
+            # Round 10: "crashd" is one slip from "crash" and from "crashed"; when
+            # every candidate is the start of the longest, they are one word's
+            # forms, and the longest keeps every letter the person typed.
+            longest = max(found, key=len)
+            if all(longest.startswith(word) for word in found):
+                found = {longest}
         return next(iter(found)) if len(found) == 1 else token
 
     def _inflected_known(self, token: str) -> bool:
@@ -98,11 +105,13 @@ class SlipCorrector:
         words = self._known_or_target
         for ending in _ENDINGS:
             stem = token.removesuffix(ending)
+            if stem != token and not _inflects(stem, ending):
+                continue
             # "noticed" from "notice"; not "blader" from "blade"
             silent_e = ending in ("ed", "ing") and stem + "e" in words
             if stem != token and (stem in words or silent_e):
                 return True
-            if token + ending in words:
+            if token + ending in words and _inflects(token, ending):
                 return True
         return False
 
@@ -142,6 +151,12 @@ def slip_corrector(
         for topic in topics.topics:
             targets.update(topic.about_words)
             targets.update(topic.needs_words)
+    # Round 10: the whole words of the English table's patterns ("tumbled",
+    # "stairs", "crashed", "tearing") are targets too: a slip in the very word
+    # a rule waits for otherwise lost the flag whenever no example held it.
+    english = next(iter(tables), None)
+    if english is not None:
+        targets.update(_pattern_words(english))
     known: set[str] = set(REAL_WORDS)
     for text in (*examples.negative, *texts):
         known.update(_words(text))
@@ -153,6 +168,23 @@ def slip_corrector(
             words = _words(re.sub(r"\\[A-Za-z]", " ", pattern))
             known.update(word for word in words if len(word) >= _MIN_TOKEN)
     return SlipCorrector(targets, known)
+
+
+# A letter run of a regex that is a whole word: not followed by more of a word
+# ("scaffold\w*", "tumou?rs?") nor an optional tail ("temp(?:erature)?").
+_ESCAPE_BOUNDARY = re.compile(r"\\[bB]")
+_ESCAPE_CLASS = re.compile(r"\\[wWsSdD]")
+_WHOLE_WORD = re.compile(r"(?<![a-z])[a-z]+(?=$|[| ]|\)(?![?*+])|\(\?[=!<])")
+
+
+def _pattern_words(table: RedFlagRules) -> set[str]:
+    """The whole words (five letters or more) that ``table``'s rule patterns spell out."""
+    found: set[str] = set()
+    for rule in table.rules:
+        for pattern in (pattern for group in rule.patterns for pattern in group):
+            plain = _ESCAPE_CLASS.sub("#", _ESCAPE_BOUNDARY.sub(" ", pattern))
+            found.update(word for word in _WHOLE_WORD.findall(plain) if len(word) >= _MIN_TARGET)
+    return found
 
 
 def _words(text: str) -> list[str]:
@@ -169,6 +201,22 @@ def _rank(token: str, target: str) -> int:
         long[:i] + long[i + 1 :] == short and long[i] == long[i - 1] for i in range(1, len(long))
     )
     return 0 if doubled else 1
+
+
+def _inflects(stem: str, ending: str) -> bool:
+    """Whether ``stem`` + ``ending`` is how English inflects, not a slip (round 10).
+
+    "tumbledd" is "tumbled" with a letter doubled and "breathles" is
+    "breathless" less one, not "tumbled" + "d" or "breathles" + "s"; nor is
+    "tumbleed" "tumble" + "ed" (the "e" is dropped: "tumbled").
+    """
+    if len(ending) == 1 and stem.endswith(ending):
+        return False
+    if ending == "d" and not stem.endswith("e"):
+        return False  # "crashd" is "crashed" less a letter: "d" follows only an "e"
+    return not (
+        ending[0] in "ei" and stem.endswith("e") and not stem.endswith("ee") and len(ending) > 1
+    )
 
 
 def _swapped(token: str, target: str) -> bool:
