@@ -143,17 +143,17 @@ def test_one_leg_never_reads_as_both_legs(
 
 
 def test_the_semantic_layer_needs_the_number_in_the_sentence() -> None:
-    from backcare.triage.semantic import _says_number
+    from backcare.triage.semantic import _says_its_cue
 
     def says(text: str) -> bool:
         folded = normalise(text).text
-        return _says_number("both_legs", folded, 0, len(folded))
+        return _says_its_cue("both_legs", folded, 0, len(folded))
 
     assert not says("my leg went to sleep")
     assert says("my legs went to sleep")
     assert says("my legs, the two, they are sleeping")
     assert says("numb on each side")
-    assert _says_number("cauda_equina", "my bladder", 0, 10)
+    assert _says_its_cue("cauda_equina", "my bladder", 0, 10)
 
 
 @pytest.mark.parametrize(

@@ -143,11 +143,23 @@ _FUNCTION_WORDS = frozenset(
 # the both-legs examples as "my legs went numb". A rule whose meaning is a
 # number fires from this layer only when its clause says so; "my leg" alone is
 # left to the one-leg rules (``below_knee``, ``leg_weakness``) and the net.
-_NUMBER_CUES: dict[str, re.Pattern[str]] = {
+_RULE_CUES: dict[str, re.Pattern[str]] = {
     "both_legs": re.compile(
         r"\b(?:legs|feet|thighs|knees|calves|ankles|shins|both|each (?:leg|foot|side)|"
         r"either (?:leg|foot|side)|left and right|right and left|bilateral\w*|both sides|"
         r"limbs|lower limbs|the pair|two legs)\b"
+    ),
+    # Not a number but the same kind of cue: the aortic picture is the belly,
+    # a faint or shock, or a tearing or pulsing pain. "I fell and my back
+    # hurts" sat closest to "I collapsed with back pain" and was an emergency
+    # from this layer; a plain fall is the net's question.
+    "aortic": re.compile(
+        r"\b(?:bell(?:y|ies)|tumm(?:y|ies)|tum|stomach|abdom\w*|navel|belly ?button|gut|"
+        r"faint\w*|pass(?:ed|ing)? out|black(?:ed|ing)? out|blackout|collaps\w*|dizz\w*|"
+        r"light ?headed|woozy|pale|pallor|grey|gray|white as|clammy|sweat\w*|cold and (?:wet|damp)|"
+        r"shock|tear\w*|tore|torn|rip\w*|split\w*|puls\w*|throb\w*|beat\w*|heart ?beat|"
+        r"aneurysm|aort\w*|aaa|triple a|loc|blood pressure|bp|unconscious|came round|"
+        r"went down|dropped|keel\w*|sudden\w*|all at once|out of nowhere|in one second)\b"
     ),
 }
 # Round 7: place, like number. A clause that names a part of one leg and no
@@ -174,13 +186,13 @@ def _only_a_limb(text: str, start: int, end: int) -> bool:
     return bool(_LIMB.search(text, start, end)) and not _SADDLE_WORDS.search(text, start, end)
 
 
-def _says_number(rule_id: str, text: str, start: int, end: int) -> bool:
-    """Whether the clause's sentence holds the number ``rule_id`` means (always, for most rules).
+def _says_its_cue(rule_id: str, text: str, start: int, end: int) -> bool:
+    """Whether the clause's sentence holds the cue ``rule_id`` needs (always, for most rules).
 
     The sentence, not the clause: "my legs, the two, they are sleeping" names
     the number in one clause and the symptom in another.
     """
-    cue = _NUMBER_CUES.get(rule_id)
+    cue = _RULE_CUES.get(rule_id)
     if cue is None:
         return True
     return cue.search(text, sentence_start(text, start), sentence_stop(text, end)) is not None
@@ -408,7 +420,7 @@ class SemanticDetector:
                 for rule_id in sorted(wanted, key=lambda rid: -self.levels[rid].rank)
                 if not (someone_else and rule_id in self.personal)
                 and not (long_over and rule_id not in self.personal)
-                and _says_number(rule_id, normalised.text, *clause.span)
+                and _says_its_cue(rule_id, normalised.text, *clause.span)
                 and not (rule_id in _PLACE_RULES and _only_a_limb(normalised.text, *clause.span))
             ]
             for name in sorted(fired):
