@@ -69,6 +69,8 @@ _WORD = re.compile(r"\w+")
 _MIN_WORDS = 2
 # A cue this many words or fewer into a part of a clause denies the part.
 _CUE_REACH = 2
+# How far after a clause its answer ("? no") is read, as the rules read "is fine".
+_POST_REACH = 80
 _BOTH_LEGS = "both_legs"
 # Rules about the legs' strength, which a clause saying the person walks, or
 # is better for walking, cannot be about (``LanguageExamples.walks``).
@@ -427,7 +429,14 @@ class Denials:
         words: "me duele y no tengo fiebre" denies the fever, "tengo fiebre
         que no baja" reports it), unless the negated verb reports a symptom
         ("no puedo", "nie czuję", "ما اقدر").
+
+        A clause asked and then answered no ("douleur dans la poitrine ? non
+        aucune", "Brustschmerzen? nein") is denied by the answer after its
+        question mark, the answered-no form of the table's ``post_negation``
+        (round 13: the rules read it there; the clause ends at the mark).
         """
+        if self.post.match(text[end : end + _POST_REACH]) is not None:
+            return True
         parts = []
         cut = start
         for brk in self.breaks.finditer(text, start, end):

@@ -1,0 +1,74 @@
+"""Round 13 of foreign triage: the tenth set's misses and over-triage, by class.
+
+Each positive case is wording written for the test (no line of an eval set)
+and fails on the code before round 13 (f533a67; docs/languages.md, "Round
+13"); each class has guards that must stay where they were.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from backcare.knowledge.pack import KnowledgePack, load_pack
+from backcare.model import TriageLevel
+from backcare.service import triage_layers
+from backcare.triage._negation import normalise
+from tests.test_i18n_safety_net import _triage
+
+
+@pytest.fixture(scope="module")
+def pack() -> KnowledgePack:
+    return load_pack()
+
+
+def _level(pack: KnowledgePack, lang: str, text: str) -> TriageLevel:
+    return _triage(pack, text, lang).level
+
+
+def _fires(pack: KnowledgePack, lang: str, text: str, rule: str) -> bool:
+    result = _triage(pack, text, lang)
+    return any(f.id == rule for f in result.flags)
+
+
+def _embedded(pack: KnowledgePack, code: str, text: str) -> bool:
+    """Whether the cross-language layer would embed any clause of ``text``."""
+    layer = triage_layers(pack).crosslingual
+    assert layer is not None
+    denials = layer.denials(code, pack.triage_tables[code].language)
+    return bool(layer.candidates(normalise(text), denials))
+
+
+# Item 2: a sign asked and answered no ("X? no"). The rules matched the sign
+# before reading the answer; English's post_negation already read "? no".
+ANSWERED_NO = [
+    ("es", "¿entumecimiento en la entrepierna? no, ninguno"),
+    ("fr", "des douleurs thoraciques ? non, aucune"),
+    ("de", "Schmerzen in der Brust? nein"),
+    ("pl", "drętwienie krocza? nie, nic"),
+    ("pt", "dor no peito? não, nenhuma"),
+    ("ar", "ألم في الصدر؟ لا أبدا"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), ANSWERED_NO)
+def test_a_sign_answered_no_is_denied(pack: KnowledgePack, lang: str, text: str) -> None:
+    assert _level(pack, lang, text) is TriageLevel.SELF_CARE
+    assert not _embedded(pack, lang, text)
+
+
+# Guards: "I don't know" or "I can't" after the mark is no answer, and a sign
+# after "no, but" still counts.
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("es", "¿dolor en el pecho? no sé, me aprieta mucho"),
+        ("es", "¿y el pecho? no puedo respirar"),
+        ("pl", "ból w klatce piersiowej? nie wiem, ściska mnie"),
+        ("pt", "dor no peito? não sei dizer, aperta muito"),
+        ("fr", "une fièvre ? non, mais je ne sens plus mes fesses"),
+        ("de", "Fieber? nein, aber ich kann seit heute früh nicht pinkeln"),
+        ("ar", "حرارة؟ لا، بس ما أقدر أبول من الصبح"),
+    ],
+)
+def test_no_answer_or_a_later_sign_still_fires(pack: KnowledgePack, lang: str, text: str) -> None:
+    assert _level(pack, lang, text) is TriageLevel.EMERGENCY
