@@ -72,3 +72,41 @@ def test_a_sign_answered_no_is_denied(pack: KnowledgePack, lang: str, text: str)
 )
 def test_no_answer_or_a_later_sign_still_fires(pack: KnowledgePack, lang: str, text: str) -> None:
     assert _level(pack, lang, text) is TriageLevel.EMERGENCY
+
+
+# Class A (6 tenth-set emergencies, one a language): dizziness or pallor told
+# in an everyday form (a verb in any person, "white as the wall") with back
+# and belly pain. The aortic rules knew dizziness only as a noun right before
+# the belly, and pallor only beside sweat.
+DIZZY_PALE_BELLY = [
+    ("es", "se le fue la cabeza, mareada total, y ahora le duele la tripa y los riñones"),
+    ("es", "estoy pálido y me duele muchísimo la barriga y la zona lumbar"),
+    ("fr", "la tête me tourne depuis une heure, le dos et le bide me font un mal de chien"),
+    ("fr", "mon mari est devenu tout gris, il a très mal au ventre et aux lombaires"),
+    ("de", "bin ganz benommen, kreidebleich, Bauch und Kreuz tun höllisch weh"),
+    ("pl", "bardzo boli mnie brzuch i krzyż, a mąż mówi, że jestem blada"),
+    ("pt", "estou zonza e com a barriga e as costas a doer muito"),
+    ("ar", "أبوي لونه صار أصفر ويقول إن بطنه وظهره يوجعونه"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), DIZZY_PALE_BELLY)
+def test_dizziness_or_pallor_with_belly_pain_is_aortic(
+    pack: KnowledgePack, lang: str, text: str
+) -> None:
+    assert _fires(pack, lang, text, "aortic")
+
+
+# Guards: pallor or dizziness denied, or with no belly in the sentence.
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("es", "no me he mareado y la barriga está bien, solo la espalda"),
+        ("fr", "pas de vertiges. le dos me lance"),
+        ("de", "kein Schwindel, nur der Rücken"),
+        ("pl", "nie mam zawrotów głowy, tylko krzyż boli"),
+        ("pt", "fiquei branca de susto quando travou a lombar"),
+    ],
+)
+def test_pallor_or_dizziness_alone_is_not_aortic(pack: KnowledgePack, lang: str, text: str) -> None:
+    assert not _fires(pack, lang, text, "aortic")
