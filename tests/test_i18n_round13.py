@@ -110,3 +110,68 @@ def test_dizziness_or_pallor_with_belly_pain_is_aortic(
 )
 def test_pallor_or_dizziness_alone_is_not_aortic(pack: KnowledgePack, lang: str, text: str) -> None:
     assert not _fires(pack, lang, text, "aortic")
+
+
+# Class B (3 tenth-set emergencies: de, ar, es): a fall told with its height
+# in metres before the verb, in a case ending or in words ("aus gut drei
+# Metern ... gefallen", "ثلاثة أمتار"), or a staircase tumbled in slang.
+HEIGHT_FALLS = [
+    ("es", "fueron unos cuatro metros y me caí de espaldas sobre el suelo del garaje"),
+    ("es", "bajé los escalones rodando, del primero al último"),
+    ("de", "aus knapp vier Metern bin ich vom Heuboden gestürzt"),
+    ("fr", "trois mètres plus bas, je suis tombé sur le dos"),
+    ("pl", "z trzech metrów spadłem plecami na beton"),
+    ("pt", "foram uns três metros, caí de costas no chão"),
+    ("ar", "طحت وأنا أركب المكيف، تقريبا أربعة أمتار"),
+    ("ar", "مترين ونص ووقعت على ظهري"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), HEIGHT_FALLS)
+def test_a_fall_from_metres_told_any_way_is_major_trauma(
+    pack: KnowledgePack, lang: str, text: str
+) -> None:
+    assert _fires(pack, lang, text, "major_trauma")
+
+
+# Guards: metres with no fall, or a near fall.
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("es", "camino dos metros y me tengo que sentar por la espalda"),
+        ("de", "nach drei Metern Gehen muss ich stehen bleiben, der Rücken"),
+        ("pl", "po trzech metrach marszu bolą mnie plecy"),
+    ],
+)
+def test_metres_without_a_fall_are_not_trauma(pack: KnowledgePack, lang: str, text: str) -> None:
+    assert not _fires(pack, lang, text, "major_trauma")
+
+
+# Class C (2 tenth-set emergencies: pl, ar): breathlessness said as a bare noun
+# phrase ("brak tchu") or a verb in any person ("أنهج", I pant).
+BREATHLESS = [
+    ("pl", "od wczoraj zadyszka przy każdym kroku i kłuje w plecach"),
+    ("pl", "brak tchu, plecy bolą między łopatkami"),
+    ("de", "nach zwei Stufen bin ich völlig außer Atem, dazu der Rücken"),
+    ("ar", "أمي تنهج من أقل حركة وظهرها يوجعها"),
+    ("ar", "ألهث وأنا أمشي وعندي ألم في الظهر"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), BREATHLESS)
+def test_breathlessness_in_everyday_words_is_an_emergency(
+    pack: KnowledgePack, lang: str, text: str
+) -> None:
+    assert _fires(pack, lang, text, "chest_breathless")
+
+
+# Arabic punctuation (round 13): "،", "؛" and "؟" end a clause, and "؛" and
+# "؟" a sentence, so a reassurance in one Arabic sentence ("في البداية كنت بخير",
+# at first I was fine) no longer covers the fall told in the one before.
+def test_an_arabic_reassurance_after_its_semicolon_covers_only_its_sentence(
+    pack: KnowledgePack,
+) -> None:
+    told = "انقلبت فينا السيارة على الطريق؛ في البداية كنت بخير"
+    assert _level(pack, "ar", told) is TriageLevel.EMERGENCY
+    # the same reassurance in the same sentence still settles a bare list
+    assert _level(pack, "ar", "المثانة والرجلين كلها طبيعية") is TriageLevel.SELF_CARE
