@@ -175,3 +175,77 @@ def test_an_arabic_reassurance_after_its_semicolon_covers_only_its_sentence(
     assert _level(pack, "ar", told) is TriageLevel.EMERGENCY
     # the same reassurance in the same sentence still settles a bare list
     assert _level(pack, "ar", "المثانة والرجلين كلها طبيعية") is TriageLevel.SELF_CARE
+
+
+# Class D (2 tenth-set emergencies: fr, pl): saddle anaesthesia in its
+# clinical name ("anesthésie en selle", "znieczulenie typu siodłowego"), and
+# Arabic "تخدير" (anaesthesia) as a numbness word.
+CLINICAL_SADDLE = [
+    ("fr", "hypoesthésie en selle constatée par le kiné"),
+    ("pl", "lekarz podejrzewa niedoczulicę siodłową"),
+    ("pl", "od rana zaburzenia czucia w okolicy siodła"),
+    ("ar", "عندي تخدير في الأرداف من الصبح"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), CLINICAL_SADDLE)
+def test_clinical_saddle_anaesthesia(pack: KnowledgePack, lang: str, text: str) -> None:
+    assert _fires(pack, lang, text, "saddle_numbness")
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("fr", "je vais à la selle sans souci, juste le dos bloqué"),
+        ("pl", "siodło roweru było za wysoko i bolą mnie plecy"),
+        ("ar", "بعد إبرة التخدير في الأسنان ظهري يوجعني"),
+    ],
+)
+def test_saddle_words_without_a_loss_are_not_saddle_numbness(
+    pack: KnowledgePack, lang: str, text: str
+) -> None:
+    assert not _fires(pack, lang, text, "saddle_numbness")
+
+
+# Class E (de on the tenth set, fr on the ninth): sciatica on both sides.
+BILATERAL_SCIATICA = [
+    ("es", "tengo ciática izquierda y derecha desde el lunes"),
+    ("fr", "une sciatique à droite et à gauche depuis hier soir"),
+    ("de", "Ischias rechts und links seit heute"),
+    ("pl", "rwa kulszowa z obu stron od tygodnia"),
+    ("pt", "ciática esquerda e direita desde ontem"),
+    ("ar", "عرق النسا يمين ويسار من أمس"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), BILATERAL_SCIATICA)
+def test_sciatica_on_both_sides_is_both_legs(pack: KnowledgePack, lang: str, text: str) -> None:
+    assert _fires(pack, lang, text, "both_legs")
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("es", "ciática en la pierna derecha"),
+        ("de", "Ischias links, rechts ist alles gut"),
+        ("pt", "ciática só do lado esquerdo"),
+    ],
+)
+def test_one_sided_sciatica_is_not_both_legs(pack: KnowledgePack, lang: str, text: str) -> None:
+    assert not _fires(pack, lang, text, "both_legs")
+
+
+# Single-line classes, each a family: the tear as a noun (pl), not noticing a
+# bowel accident in the past tense of any person (pl), "los dos pies" in the
+# masculine (es), weaker "de hora para hora" (pt).
+@pytest.mark.parametrize(
+    ("lang", "text", "rule"),
+    [
+        ("pl", "ból jak rozerwanie w krzyżu, nagle", "aortic"),
+        ("pl", "dziadek zrobił kupę i nic nie poczuł", "cauda_equina"),
+        ("es", "desde la operación noto hormigueo en los dos pies", "both_legs"),
+        ("pt", "de hora para hora tenho menos força na perna", "leg_weakness"),
+    ],
+)
+def test_single_line_families(pack: KnowledgePack, lang: str, text: str, rule: str) -> None:
+    assert _fires(pack, lang, text, rule)
