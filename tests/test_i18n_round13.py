@@ -11,14 +11,25 @@ import pytest
 
 from backcare.knowledge.pack import KnowledgePack, load_pack
 from backcare.model import TriageLevel
-from backcare.service import triage_layers
+from backcare.retrieval.multilingual import MultilingualEncoder
+from backcare.service import multilingual_encoder, prepare_query, triage_layers, triage_message
+from backcare.settings import Settings
 from backcare.triage._negation import normalise
+from backcare.triage.crosslingual import Denials, LanguageExamples
 from tests.test_i18n_safety_net import _triage
 
 
 @pytest.fixture(scope="module")
 def pack() -> KnowledgePack:
     return load_pack()
+
+
+@pytest.fixture(scope="module")
+def e5(settings: Settings) -> MultilingualEncoder:
+    encoder = multilingual_encoder(settings.model_dir)
+    if encoder is None:
+        pytest.skip("the multilingual encoder is not built (backcare kb build-multilingual)")
+    return encoder
 
 
 def _level(pack: KnowledgePack, lang: str, text: str) -> TriageLevel:
@@ -249,3 +260,131 @@ def test_one_sided_sciatica_is_not_both_legs(pack: KnowledgePack, lang: str, tex
 )
 def test_single_line_families(pack: KnowledgePack, lang: str, text: str, rule: str) -> None:
     assert _fires(pack, lang, text, rule)
+
+
+def _language(pack: KnowledgePack, code: str) -> LanguageExamples:
+    layer = triage_layers(pack).crosslingual
+    assert layer is not None
+    return layer.languages[code]
+
+
+# Item 1 (the cross-language layer's over-triage): a clause whose only subject
+# is the back, or an ordinary back complaint, no longer raises a rule about
+# another part of the body, an event or a history. A clause with no subject
+# at all ("nie czuję") still takes it from the rest of the message.
+BACK_ONLY = [
+    ("es", "me levanté con la espalda tiesa"),
+    ("fr", "un vieux tour de reins qui revient"),
+    ("de", "nur ein verspannter Rücken nach dem Umzug"),
+    ("pl", "ja mam tylko ból krzyża"),
+    ("pt", "acordei com a lombar travada"),
+    ("ar", "صحيت وظهري متيبس"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), BACK_ONLY)
+def test_a_clause_about_the_back_alone_is_back_only(
+    pack: KnowledgePack, lang: str, text: str
+) -> None:
+    normalised = normalise(text).text
+    assert _language(pack, lang).back_only(normalised, 0, len(normalised))
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("es", "me duele la espalda y no siento las piernas"),
+        ("fr", "mal au dos et au ventre"),
+        ("de", "Rücken tut weh und ich kann nicht pinkeln"),
+        ("pl", "ból krzyża i gorączka"),
+        ("pt", "dor nas costas e tenho cancro"),
+        ("ar", "ظهري يوجعني وما أحس برجلي"),
+        ("pl", "nie czuję"),
+    ],
+)
+def test_a_clause_with_another_subject_or_none_is_not_back_only(
+    pack: KnowledgePack, lang: str, text: str
+) -> None:
+    normalised = normalise(text).text
+    assert not _language(pack, lang).back_only(normalised, 0, len(normalised))
+
+
+# Over-triage class: the chest as a gym exercise (3 tenth-set lines: es, pl by
+# the net, ar by the cross-language layer). The net's chest `unless` gains
+# the exercises, and every topic's `unless` now also keeps the layer's rules
+# of that topic off the clause.
+GYM_CHEST = [
+    ("es", "me dio un pinchazo lumbar en el día de pecho"),
+    ("fr", "je me suis bloqué le dos au développé couché"),
+    ("de", "beim Bankdrücken hat's im Kreuz gezogen"),
+    ("pl", "po treningu klatki na siłowni boli mnie krzyż"),
+    ("pt", "travei as costas no supino"),
+    ("ar", "تعورت في ظهري وأنا ألعب بنش برس"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), GYM_CHEST)
+def test_the_chest_as_a_gym_exercise_is_no_chest_question(
+    pack: KnowledgePack, lang: str, text: str
+) -> None:
+    assert _level(pack, lang, text) is TriageLevel.SELF_CARE
+    normalised = normalise(text).text
+    assert not _language(pack, lang).allows("chest_breathless", normalised, 0, len(normalised))
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("es", "en el gimnasio, haciendo press de banca, me dio un dolor opresivo en el pecho"),
+        ("pl", "na siłowni zaczęła mnie boleć klatka piersiowa i brak mi tchu"),
+    ],
+)
+def test_chest_pain_at_the_gym_still_fires(pack: KnowledgePack, lang: str, text: str) -> None:
+    assert _level(pack, lang, text) is TriageLevel.EMERGENCY
+
+
+def test_legs_said_top_are_fine(pack: KnowledgePack) -> None:
+    layer = triage_layers(pack).crosslingual
+    assert layer is not None
+    assert not layer.candidates(normalise("die Beine sind top"), _denials(pack, "de"))
+
+
+# With the multilingual encoder: the layer read these back-only messages as
+# cauda equina and a cancer history before round 13.
+@pytest.mark.parametrize(
+    ("text"),
+    [
+        "ja mam tylko ból krzyża",
+        "j'ai eu une crise de lumbago, passée en huit jours, tout va bien",
+    ],
+)
+def test_back_only_messages_stay_self_care_with_the_encoder(
+    pack: KnowledgePack, e5: MultilingualEncoder, text: str
+) -> None:
+    result = triage_message(pack, prepare_query(text), multilingual=e5)[1]
+    assert result.level is TriageLevel.SELF_CARE
+
+
+def _denials(pack: KnowledgePack, code: str) -> Denials:
+    layer = triage_layers(pack).crosslingual
+    assert layer is not None
+    return layer.denials(code, pack.triage_tables[code].language)
+
+
+# A rule's own vetoes in the language table (an episode over: "passé",
+# "passou") keep the cross-language layer from raising it in that clause.
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("fr", "ça a duré dix jours puis c'est passé"),
+        ("pt", "durou uma semana e passou"),
+    ],
+)
+def test_a_rule_veto_in_the_clause_holds_for_the_layer(
+    pack: KnowledgePack, lang: str, text: str
+) -> None:
+    layer = triage_layers(pack).crosslingual
+    assert layer is not None
+    vetoes = layer.rule_vetoes(lang, pack.triage_tables[lang])
+    normalised = normalise(text).text
+    assert vetoes["not_improving"].search(normalised)

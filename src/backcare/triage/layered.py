@@ -235,6 +235,7 @@ def _crosslingual(
         layer.denials(own, table.language),
         above=level,
         skip=set(fired),
+        vetoes=layer.rule_vetoes(own, table),
     )
     for flag in flags:
         rule = wording.get(flag.id) or _rule(tables[_BASE], flag.id)
