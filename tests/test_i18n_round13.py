@@ -388,3 +388,40 @@ def test_a_rule_veto_in_the_clause_holds_for_the_layer(
     vetoes = layer.rule_vetoes(lang, pack.triage_tables[lang])
     normalised = normalise(text).text
     assert vetoes["not_improving"].search(normalised)
+
+
+# Item 3: a message identified in a language without rules, on which a served
+# table still raised a sign, said both "this message was NOT checked" and the
+# sign's action. It now says the check was partial; with no sign, the plain
+# "not checked" notice stays. Either way ``checked`` is False.
+def test_a_sign_found_in_an_unsupported_language_says_the_check_was_partial(
+    pack: KnowledgePack,
+) -> None:
+    detected, result = triage_message(
+        pack, prepare_query("avui tinc febre i l'esquena em fa molt de mal")
+    )
+    assert detected.code == "ca"
+    assert result.level is TriageLevel.URGENT
+    assert not result.checked
+    partial = pack.translations.partial["en"].format(language="Catalan")
+    unchecked = pack.translations.unchecked["en"].format(language="Catalan")
+    assert result.message.startswith(partial)
+    assert unchecked not in result.message
+    assert "NOT checked" not in result.message
+
+
+def test_no_sign_in_an_unsupported_language_keeps_the_not_checked_notice(
+    pack: KnowledgePack,
+) -> None:
+    text = "ik heb sinds gisteren veel rugpijn na het tillen van een doos"
+    detected, result = triage_message(pack, prepare_query(text))
+    assert detected.code == "nl"
+    assert not result.checked
+    assert result.message.startswith(pack.translations.unchecked["en"].format(language="Dutch"))
+
+
+def test_every_reply_language_has_a_partial_notice(pack: KnowledgePack) -> None:
+    partial = pack.translations.partial
+    assert set(partial) == {"en", *pack.translations.red_flags}
+    assert all("{language}" in text for text in partial.values())
+    assert all(text != pack.translations.unchecked[code] for code, text in partial.items())
