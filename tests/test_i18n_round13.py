@@ -425,3 +425,38 @@ def test_every_reply_language_has_a_partial_notice(pack: KnowledgePack) -> None:
     assert set(partial) == {"en", *pack.translations.red_flags}
     assert all("{language}" in text for text in partial.values())
     assert all(text != pack.translations.unchecked[code] for code, text in partial.items())
+
+
+# Doctor-level class (6 tenth-set lines, one a language, and 10 more on older
+# dev sets): a first back pain under 20 or over 50. The English rule reads
+# ages with English words; the foreign tables had no such rule, so "j'ai 17
+# ans et c'est la première fois" was self_care. Each table now reads the age
+# and "first time" together, in either order.
+FIRST_AT_AGE = [
+    ("es", "es la primera vez que me pasa y tengo 14 años"),
+    ("fr", "à 63 ans, c'est la première fois que le dos me lâche"),
+    ("de", "mit 52 zum ersten Mal so einen Hexenschuss"),
+    ("pl", "mam 19 lat i po raz pierwszy strzyknęło mi w krzyżu"),
+    ("pt", "tenho 70 anos e é a primeira vez que as costas me doem assim"),
+    ("ar", "عمري ١٨ سنة ولأول مرة يصير عندي ألم في أسفل الظهر"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), FIRST_AT_AGE)
+def test_a_first_back_pain_under_20_or_over_50(pack: KnowledgePack, lang: str, text: str) -> None:
+    assert _fires(pack, lang, text, "age_new_pain")
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("es", "tengo 35 años y es la primera vez que me da un lumbago"),
+        ("fr", "j'ai 17 ans et ça me refait mal au dos comme d'habitude"),
+        ("pl", "mam 16 lat i znowu boli mnie krzyż"),
+        ("pt", "o meu filho tem 16 anos e é a primeira vez que tem dor nas costas"),
+    ],
+)
+def test_other_ages_or_a_recurrence_are_not_a_first_pain(
+    pack: KnowledgePack, lang: str, text: str
+) -> None:
+    assert not _fires(pack, lang, text, "age_new_pain")
