@@ -460,3 +460,26 @@ def test_other_ages_or_a_recurrence_are_not_a_first_pain(
     pack: KnowledgePack, lang: str, text: str
 ) -> None:
     assert not _fires(pack, lang, text, "age_new_pain")
+
+
+# Urgent-level families: long-term steroids with the time said first, and
+# weight lost told with Spanish "adelgazar".
+@pytest.mark.parametrize(
+    ("lang", "text", "rule"),
+    [
+        (
+            "de",
+            "seit vielen Jahren Prednisolon, und heute beim Husten hat es im Kreuz geknackt",
+            "fracture_risk",
+        ),
+        (
+            "fr",
+            "depuis des années sous cortisone, j'ai éternué et le dos a craqué",
+            "fracture_risk",
+        ),
+        ("pl", "od lat biorę sterydy, kichnąłem i strzeliło w krzyżu", "fracture_risk"),
+        ("es", "he adelgazado unos seis kilos sin buscarlo", "weight_loss"),
+    ],
+)
+def test_urgent_families(pack: KnowledgePack, lang: str, text: str, rule: str) -> None:
+    assert _fires(pack, lang, text, rule)
