@@ -20,6 +20,12 @@ pérdidas de orina", "aucun problème pour uriner") or says "fine"
 one of inability or of not feeling (``symptom_negations`` in the language's
 examples file: "no puedo", "nie czuję", "ما اقدر"), which reports a symptom.
 
+Round 13 narrows what a clause may raise: not a rule about another part of
+the body, an event or a history when the clause's only subject is the back
+(``LanguageExamples.back_only``), nor a rule whose own table veto or whose
+safety-net topic's exclusion the clause holds (``rule_vetoes``, ``vetoes``);
+and a clause answered no after its question mark ("X ? non") is denied.
+
 Example vectors are computed once per encoder and cached on disk beside the
 encoder's folder, keyed by the examples' digest.
 """
@@ -160,14 +166,14 @@ class LanguageExamples:
         is not about both legs, nor is a clause naming neither in a message
         that does; every other rule is left to meaning.
 
-        Round 13: nor does a clause carry a rule when it holds an exclusion
-        (``unless``) of a safety-net topic the rule settles (``vetoes``).
-
         Round 10: nor are the legs weak in a clause that says the person
         walks or is better for walking: the encoder read "ça tire mais je
         marche" and "melhora quando ando" as leg weakness (walking is the
         subject, the polarity escapes it). The patterns refuse their own
         denials ("não consigo andar", "je marche plus" do not match).
+
+        Round 13: nor does a clause carry a rule when it holds an exclusion
+        (``unless``) of a safety-net topic the rule settles (``vetoes``).
         """
         veto = self.vetoes.get(rule_id)
         if veto is not None and veto.search(text, start, end):
