@@ -483,3 +483,41 @@ def test_other_ages_or_a_recurrence_are_not_a_first_pain(
 )
 def test_urgent_families(pack: KnowledgePack, lang: str, text: str, rule: str) -> None:
     assert _fires(pack, lang, text, rule)
+
+
+# The ninth set's nine emergencies still missed after round 12, read as
+# families: the bladder's filling no longer felt and a partner's lost feeling
+# or erection (ar), a foot that goes slack and slaps the ground (ar), the
+# perineum named as a compound ("Dammbereich"), numb "as if from the
+# dentist's anaesthetic" and both legs burning (es), wetting without noticing
+# in any person, a partner's lost erection or feeling "down there", and the
+# singular of a non-native "as duas perna" (pt).
+NINTH_SET_FAMILIES = [
+    ("ar", "ما عدت أحس بمثانتي إذا امتلت", "cauda_equina"),
+    ("ar", "زوجي من يومين ما عنده انتصاب وظهره يوجعه", "cauda_equina"),
+    ("ar", "صارت قدم أبوي تطب على الأرض وهو يمشي", "leg_weakness"),
+    ("de", "seit heute früh ist die Dammregion wie taub", "saddle_numbness"),
+    ("es", "las nalgas como si me hubieran puesto anestesia", "saddle_numbness"),
+    ("es", "ahora las dos piernas me queman hasta los tobillos", "both_legs"),
+    ("pt", "o avô molhou as calças sem perceber", "cauda_equina"),
+    ("pt", "o meu marido não consegue ficar com ereção desde a crise", "cauda_equina"),
+    ("pt", "não sinto mais nada ali em baixo", "saddle_numbness"),
+    ("pt", "as duas perna dormente desde ontem", "both_legs"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text", "rule"), NINTH_SET_FAMILIES)
+def test_ninth_set_families(pack: KnowledgePack, lang: str, text: str, rule: str) -> None:
+    assert _fires(pack, lang, text, rule)
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("es", "fui al dentista con anestesia y luego me dio un tirón en la espalda"),
+        ("pt", "molhei a camisola de suor sem perceber no ginásio"),
+        ("ar", "أحس إن مثانتي تمتلئ بسرعة لأني أشرب كثير"),
+    ],
+)
+def test_ninth_set_family_guards(pack: KnowledgePack, lang: str, text: str) -> None:
+    assert _level(pack, lang, text) is not TriageLevel.EMERGENCY
