@@ -521,3 +521,49 @@ def test_ninth_set_families(pack: KnowledgePack, lang: str, text: str, rule: str
 )
 def test_ninth_set_family_guards(pack: KnowledgePack, lang: str, text: str) -> None:
     assert _level(pack, lang, text) is not TriageLevel.EMERGENCY
+
+
+# Urgent lines left on the older dev sets, as families: injected drugs, HIV
+# or a weak immune system in everyday words, chemotherapy with its article
+# (ar), and labour-like pain told as a count of minutes or a hardening belly
+# late in pregnancy, the pregnancy given by its week alone (pl, pt).
+@pytest.mark.parametrize(
+    ("lang", "text", "rule"),
+    [
+        ("fr", "séropositive depuis dix ans, mal au dos depuis lundi", "infection_risk"),
+        ("pl", "od dwóch lat biorę w żyłę, bolą mnie plecy", "infection_risk"),
+        ("pt", "uso droga injetável e a lombar dói há dias", "infection_risk"),
+        ("ar", "عندي ضعف في المناعة وظهري يوجعني", "infection_risk"),
+        (
+            "es",
+            "embarazada de 36 semanas y el dolor lumbar vuelve cada cinco minutos",
+            "pregnancy_labour",
+        ),
+        (
+            "fr",
+            "enceinte, 37 semaines, le dos me serre toutes les cinq minutes",
+            "pregnancy_labour",
+        ),
+        ("pl", "jestem w 36 tygodniu i krzyż boli co pięć minut", "pregnancy_labour"),
+        ("pt", "34 semanas e a barriga endurecendo, dói a lombar", "pregnancy_labour"),
+        ("ar", "حامل وألم الظهر يرجع كل عشر دقائق", "pregnancy_labour"),
+    ],
+)
+def test_urgent_families_of_older_dev_sets(
+    pack: KnowledgePack, lang: str, text: str, rule: str
+) -> None:
+    assert _fires(pack, lang, text, rule)
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("es", "cada cinco minutos me levanto a estirar la espalda"),
+        ("pl", "co pięć minut muszę zmieniać pozycję, plecy bolą"),
+        ("pt", "faço alongamentos de 10 em 10 minutos"),
+    ],
+)
+def test_minutes_without_a_pregnancy_are_not_labour(
+    pack: KnowledgePack, lang: str, text: str
+) -> None:
+    assert not _fires(pack, lang, text, "pregnancy_labour")
