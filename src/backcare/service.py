@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from backcare.careplan import make_care_plan
 from backcare.errors import KnowledgePackError, QueryError
-from backcare.knowledge.i18n import DEFAULT_UNCHECKED
+from backcare.knowledge.i18n import DEFAULT_PARTIAL, DEFAULT_UNCHECKED
 from backcare.knowledge.pack import KnowledgePack, load_pack
 from backcare.language import detect_language, language_name, triage_plan, warm_up
 from backcare.model import (
@@ -267,17 +267,22 @@ def triage_message(
         plan = triage_plan(detected, tables, override=lang)
     except ValueError as exc:
         raise QueryError("unknown_lang", str(exc)) from exc
-    notice = None
+    notice = partial = None
     if plan.unchecked is not None:
+        name = language_name(plan.unchecked)
         notices = pack.translations.unchecked
         template = notices.get(plan.reply) or notices.get("en") or DEFAULT_UNCHECKED
-        notice = template.format(language=language_name(plan.unchecked))
+        notice = template.format(language=name)
+        partials = pack.translations.partial
+        template = partials.get(plan.reply) or partials.get("en") or DEFAULT_PARTIAL
+        partial = template.format(language=name)
     result = triage_layered(
         query,
         tables,
         reply=plan.reply,
         run=plan.run,
         unchecked_notice=notice,
+        partial_notice=partial,
         layers=triage_layers(pack),
         encoder=encoder,
         multilingual=multilingual,

@@ -27,10 +27,17 @@ from backcare.knowledge._yaml import read_yaml
 from backcare.knowledge.rules import load_red_flags
 from backcare.model import RedFlagRules, Source
 
-__all__ = ["DEFAULT_UNCHECKED", "Translations", "load_translations"]
+__all__ = ["DEFAULT_PARTIAL", "DEFAULT_UNCHECKED", "Translations", "load_translations"]
 
 # For packs without an i18n folder: a message in any other language must still
 # be told that it was not checked, never given a silent self_care.
+DEFAULT_PARTIAL = (
+    "Your message seems to be in {language}. backcare only reads warning signs in the languages "
+    "it has rules for, so it checked the words it knows: it found the warning sign below, but the "
+    "rest of your message could not be checked. If you also have numbness around your bottom or "
+    "genitals, trouble peeing or controlling your bowels, weakness in your legs, chest pain or a "
+    "fall or accident, call 999 (112 in the EU, 911 in the US) or go to A&E now."
+)
 DEFAULT_UNCHECKED = (
     "Your message seems to be in {language}, and backcare can only check for warning signs "
     "in the languages it has rules for, so the warning signs in it could NOT be checked. "
@@ -49,6 +56,9 @@ class Translations:
 
     red_flags: Mapping[str, RedFlagRules] = field(default_factory=dict)
     unchecked: Mapping[str, str] = field(default_factory=lambda: {"en": DEFAULT_UNCHECKED})
+    # Round 13: said instead of ``unchecked`` when a served table still raised
+    # a sign in such a message (languages.yaml ``partial``; optional).
+    partial: Mapping[str, str] = field(default_factory=lambda: {"en": DEFAULT_PARTIAL})
 
 
 def load_translations(
@@ -89,22 +99,31 @@ def load_translations(
                     f"English rule's {levels[rule.id].value}"
                 )
         tables[code] = table
-    return Translations(red_flags=tables, unchecked=_unchecked(folder / "languages.yaml", tables))
+    path = folder / "languages.yaml"
+    partial = _notices(path, tables, "partial", required=False) or {"en": DEFAULT_PARTIAL}
+    return Translations(
+        red_flags=tables, unchecked=_notices(path, tables, "unchecked"), partial=partial
+    )
 
 
-def _unchecked(path: Path, tables: Mapping[str, RedFlagRules]) -> dict[str, str]:
+def _notices(
+    path: Path, tables: Mapping[str, RedFlagRules], key: str, *, required: bool = True
+) -> dict[str, str]:
+    """The notices under ``key`` of ``path``, one per language ({} when optional and absent)."""
     data = read_yaml(path)
-    notices = data.get("unchecked") if isinstance(data, dict) else None
+    notices = data.get(key) if isinstance(data, dict) else None
+    if notices is None and not required:
+        return {}
     if not isinstance(notices, dict):
-        raise PackValidationError(f"{path}: expected 'unchecked:' mapping language codes to text")
+        raise PackValidationError(f"{path}: expected '{key}:' mapping language codes to text")
     missing = [code for code in ("en", *tables) if not str(notices.get(code) or "").strip()]
     if missing:
-        raise PackValidationError(f"{path}: 'unchecked' needs a notice for: {', '.join(missing)}")
+        raise PackValidationError(f"{path}: '{key}' needs a notice for: {', '.join(missing)}")
     for code, text in notices.items():
         names = {name for _, name, _, _ in string.Formatter().parse(str(text)) if name}
         if names - _PLACEHOLDERS:
             raise PackValidationError(
-                f"{path}: 'unchecked.{code}': unknown placeholder(s) "
+                f"{path}: '{key}.{code}': unknown placeholder(s) "
                 f"{', '.join(sorted(names - _PLACEHOLDERS))}; only {{language}} is filled in"
             )
     return {str(code): str(text).strip() for code, text in notices.items()}

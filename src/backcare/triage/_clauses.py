@@ -15,8 +15,11 @@ import re
 
 __all__ = ["clauses"]
 
+# Arabic writes its own comma, semicolon and question mark (U+060C, U+061B,
+# U+061F): round 13 found "في البداية كنت بخير" (at first I was fine) after
+# "؛" reassuring the fall told before it, one clause with no break.
 _BREAK = re.compile(
-    r"[.;!?\n()]|,|:|"
+    r"[.;!?\n()\u060c\u061b\u061f]|,|:|"
     r"\b(?:but|however|though|although|except|whereas|apart from|other than|otherwise|"
     r"plus|also|since|ever since|because|cos)\b"
 )

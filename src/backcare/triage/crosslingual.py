@@ -20,12 +20,19 @@ pérdidas de orina", "aucun problème pour uriner") or says "fine"
 one of inability or of not feeling (``symptom_negations`` in the language's
 examples file: "no puedo", "nie czuję", "ما اقدر"), which reports a symptom.
 
+Round 13 narrows what a clause may raise: not a rule about another part of
+the body, an event or a history when the clause's only subject is the back
+(``LanguageExamples.back_only``), nor a rule whose own table veto or whose
+safety-net topic's exclusion the clause holds (``rule_vetoes``, ``vetoes``);
+and a clause answered no after its question mark ("X ? non") is denied.
+
 Example vectors are computed once per encoder and cached on disk beside the
 encoder's folder, keyed by the examples' digest.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import re
@@ -70,10 +77,33 @@ _WORD = re.compile(r"\w+")
 _MIN_WORDS = 2
 # A cue this many words or fewer into a part of a clause denies the part.
 _CUE_REACH = 2
+# How far after a clause its answer ("? no") is read, as the rules read "is fine".
+_POST_REACH = 80
 _BOTH_LEGS = "both_legs"
 # Rules about the legs' strength, which a clause saying the person walks, or
 # is better for walking, cannot be about (``LanguageExamples.walks``).
 _LEG_RULES = frozenset({_BOTH_LEGS, "leg_weakness"})
+# Rules about some other part of the body, an event or a history, which a
+# clause whose only subject is the back cannot raise (round 13,
+# ``LanguageExamples.back_only``). The back's own rules (aortic, thoracic,
+# not_improving, night pain...) read the back and are left to meaning.
+_OWN_SUBJECT = frozenset(
+    {
+        "saddle_numbness",
+        "cauda_equina",
+        _BOTH_LEGS,
+        "leg_weakness",
+        "major_trauma",
+        "chest_breathless",
+        "fever_unwell",
+        "infection_risk",
+        "cancer_history",
+        "weight_loss",
+        "fracture_risk",
+        "lump_deformity",
+        "pregnancy_labour",
+    }
+)
 
 
 class QueryEncoder(Protocol):
@@ -106,6 +136,26 @@ class LanguageExamples:
     one_side: re.Pattern[str] | None = None
     both_sides: re.Pattern[str] | None = None
     walks: re.Pattern[str] | None = None
+    back: re.Pattern[str] | None = None
+    subjects: re.Pattern[str] | None = None
+    vetoes: Mapping[str, re.Pattern[str]] = dataclasses.field(default_factory=dict)
+
+    def back_only(self, text: str, start: int, end: int) -> bool:
+        """Whether the clause ``text[start:end]`` names the back and no other subject.
+
+        Round 13 (docs/languages.md): the encoder weighs the subject, and a
+        clause about the back alone ("obudziłem się ze sztywnymi plecami",
+        "i bolą mnie plecy", "j'ai eu un lumbago le mois dernier", "jetzt
+        Hexenschuss") scored over the thresholds of rules about the bladder,
+        the legs, the chest or a history. ``back`` holds the back and its
+        everyday complaints (stiffness, a strain, lumbago); ``subjects`` every
+        topic word of the language's safety net and the histories (cancer,
+        steroids, weight...). A clause naming no subject at all ("nie czuję",
+        "sem sentir") takes it from the rest of the message and is not gated.
+        """
+        if self.back is None or not self.back.search(text, start, end):
+            return False
+        return self.subjects is None or not self.subjects.search(text, start, end)
 
     def allows(self, rule_id: str, text: str, start: int, end: int) -> bool:
         """Whether the clause ``text[start:end]`` may carry ``rule_id`` at all.
@@ -122,7 +172,15 @@ class LanguageExamples:
         marche" and "melhora quando ando" as leg weakness (walking is the
         subject, the polarity escapes it). The patterns refuse their own
         denials ("não consigo andar", "je marche plus" do not match).
+
+        Round 13: nor does a clause carry a rule when it holds an exclusion
+        (``unless``) of a safety-net topic the rule settles (``vetoes``).
         """
+        veto = self.vetoes.get(rule_id)
+        if veto is not None and veto.search(text, start, end):
+            # Round 13: the net's own exclusions for the rule's topic ("press
+            # de pecho", "تمرين الصدر": the chest as a gym exercise) hold here too.
+            return False
         if rule_id in _LEG_RULES and self.walks is not None:
             if self.walks.search(text, start, end):
                 return False
@@ -196,6 +254,7 @@ class CrossLingualTriage:
         self.cache_dir = cache_dir
         self._indexes: dict[str, ExampleIndex] = {}
         self._denials: dict[str, Denials] = {}
+        self._rule_vetoes: dict[str, dict[str, re.Pattern[str]]] = {}
         self._lock = threading.Lock()
 
     def use_cache(self, cache_dir: Path) -> None:
@@ -224,6 +283,24 @@ class CrossLingualTriage:
                 )
                 self._denials[code] = reader
             return reader
+
+    def rule_vetoes(self, code: str, table: RedFlagRules) -> Mapping[str, re.Pattern[str]]:
+        """The ``unless`` vetoes of each rule of ``code``'s table, compiled once.
+
+        Round 13: a rule's own vetoes in the language's table ("passé",
+        "passou": the episode is over, for ``not_improving``) also hold for
+        the clause this layer reads, as they hold for the rules.
+        """
+        with self._lock:
+            found = self._rule_vetoes.get(code)
+            if found is None:
+                found = {
+                    rule.id: re.compile("|".join(f"(?:{rx})" for rx in rule.unless))
+                    for rule in table.rules
+                    if rule.unless
+                }
+                self._rule_vetoes[code] = found
+            return found
 
     def candidates(self, normalised: Normalised, denials: Denials) -> list[tuple[int, int]]:
         """Clauses worth embedding: two words or more, and not all of them denied."""
@@ -272,6 +349,7 @@ class CrossLingualTriage:
         *,
         above: TriageLevel = TriageLevel.SELF_CARE,
         skip: Collection[str] = (),
+        vetoes: Mapping[str, re.Pattern[str]] | None = None,
     ) -> list[TriageFlag]:
         """Flags (layer ``semantic``) for rules a clause of the message reads like.
 
@@ -283,6 +361,8 @@ class CrossLingualTriage:
             denials: the language's denial reader (`denials`).
             above: the level already reached; only more urgent rules are checked.
             skip: rule ids already flagged.
+            vetoes: the language table's rule vetoes (`rule_vetoes`); one said
+                in the clause, undenied, keeps its rule from the clause.
         """
         if not self.serves(code) or not self.usable_with(encoder) or self.params is None:
             return []
@@ -303,8 +383,13 @@ class CrossLingualTriage:
             # avait perdu le contrôle de sa vessie"); a carer's present is not.
             long_over = scope.is_long_over(normalised.text, *clause.span)
             own = self.languages[code]
+            back_only = own.back_only(normalised.text, *clause.span)
             for rid in wanted:
                 if rid in flags or (someone_else and rid in self.personal):
+                    continue
+                if back_only and rid in _OWN_SUBJECT:
+                    continue
+                if vetoes and _vetoed(vetoes.get(rid), scope, normalised.text, *clause.span):
                     continue
                 if long_over and rid not in self.personal:
                     continue
@@ -360,6 +445,18 @@ class CrossLingualTriage:
             except OSError:
                 logger.warning("could not cache the triage example vectors in %s", path)
         return vectors
+
+
+def _vetoed(
+    veto: re.Pattern[str] | None, scope: ScopeReader, text: str, start: int, end: int
+) -> bool:
+    """Whether ``veto`` matches in ``text[start:end]`` and is not itself denied ("not better")."""
+    if veto is None:
+        return False
+    return any(
+        not scope.is_negated(text, start + m.start(), start + m.end())
+        for m in veto.finditer(text[start:end])
+    )
 
 
 def _any_own(languages: Mapping[str, LanguageExamples], rule_id: str) -> bool:
@@ -429,7 +526,14 @@ class Denials:
         words: "me duele y no tengo fiebre" denies the fever, "tengo fiebre
         que no baja" reports it), unless the negated verb reports a symptom
         ("no puedo", "nie czuję", "ما اقدر").
+
+        A clause asked and then answered no ("douleur dans la poitrine ? non
+        aucune", "Brustschmerzen? nein") is denied by the answer after its
+        question mark, the answered-no form of the table's ``post_negation``
+        (round 13: the rules read it there; the clause ends at the mark).
         """
+        if self.post.match(text[end : end + _POST_REACH]) is not None:
+            return True
         parts = []
         cut = start
         for brk in self.breaks.finditer(text, start, end):
@@ -461,6 +565,50 @@ class Denials:
         return any(self.post.match(text[word.end() : end]) for word in words[:-1])
 
 
+_NET_FILE = "safety_net.yaml"  # the language's net, whose topic words are subjects
+
+
+def _subjects(net: Path, own: object) -> re.Pattern[str] | None:
+    """Every ``about`` and ``needs`` pattern of the net at ``net``, with ``own`` (a regex)."""
+    patterns = [str(own)] if own else []
+    if net.is_file():
+        data = parse_yaml(net.read_text(encoding="utf-8")) or {}
+        for topic in (data.get("topics") or {}).values():
+            for key in ("about", "needs"):
+                patterns.extend(str(p) for p in (topic or {}).get(key) or ())
+    if not patterns:
+        return None
+    return re.compile("|".join(f"(?:{p})" for p in patterns))
+
+
+def _covered_by(topics: Path) -> dict[str, tuple[str, ...]]:
+    """Each English safety-net topic's ``covered_by`` rules (the ids hold in every language)."""
+    if not topics.is_file():
+        return {}
+    data = parse_yaml(topics.read_text(encoding="utf-8")) or {}
+    return {
+        str(topic["id"]): tuple(str(rid) for rid in topic.get("covered_by") or ())
+        for topic in data.get("topics") or ()
+        if isinstance(topic, dict) and "id" in topic
+    }
+
+
+def _vetoes(net: Path, covered: Mapping[str, Sequence[str]]) -> dict[str, re.Pattern[str]]:
+    """Rule id to the ``unless`` patterns of the net topics at ``net`` that the rule settles."""
+    if not net.is_file():
+        return {}
+    data = parse_yaml(net.read_text(encoding="utf-8")) or {}
+    found: dict[str, list[str]] = {}
+    for topic_id, topic in (data.get("topics") or {}).items():
+        for rid in covered.get(str(topic_id), ()):
+            found.setdefault(rid, []).extend(str(p) for p in (topic or {}).get("unless") or ())
+    return {
+        rid: re.compile("|".join(f"(?:{p})" for p in patterns))
+        for rid, patterns in found.items()
+        if patterns
+    }
+
+
 def load_crosslingual(
     content_dir: Path,
     rules: RedFlagRules,
@@ -470,6 +618,7 @@ def load_crosslingual(
 ) -> CrossLingualTriage | None:
     """The layer from a pack's content folder, or None when it has no fitted file."""
     languages: dict[str, LanguageExamples] = {}
+    covered = _covered_by(content_dir / "triage_topics.yaml")
     for code in SERVED:
         path = content_dir / "i18n" / code / "red_flag_examples.yaml"
         if not path.is_file():
@@ -484,6 +633,9 @@ def load_crosslingual(
         one_side = data.get("one_side")
         both_sides = data.get("both_sides")
         walks = data.get("walks")
+        back = data.get("back")
+        subjects = _subjects(path.parent / _NET_FILE, data.get("subjects"))
+        vetoes = _vetoes(path.parent / _NET_FILE, covered)
         languages[code] = LanguageExamples(
             positive=positive,
             negative=tuple(data.get("negative") or ()),
@@ -493,6 +645,9 @@ def load_crosslingual(
             one_side=re.compile(one_side) if one_side else None,
             both_sides=re.compile(both_sides) if both_sides else None,
             walks=re.compile(walks) if walks else None,
+            back=re.compile(back) if back else None,
+            subjects=subjects,
+            vetoes=vetoes,
         )
     params = None
     fitted = content_dir / "i18n" / "triage_crosslingual.yaml"

@@ -65,6 +65,7 @@ def triage_layered(
     reply: str,
     run: Sequence[str],
     unchecked_notice: str | None = None,
+    partial_notice: str | None = None,
     layers: ExtraLayers | None = None,
     encoder: ClauseEncoder | None = None,
     english: bool = True,
@@ -80,6 +81,10 @@ def triage_layered(
         run: the rule tables to check, in order of preference for evidence.
         unchecked_notice: for a language without rules, the plain statement
             that leads the message (``checked`` becomes False).
+        partial_notice: for the same message, the statement used instead when
+            a served table still raised a sign in it: the rest was not checked
+            (round 13: "NOT checked" above the emergency action read as a
+            contradiction). ``checked`` stays False. None keeps the first.
         layers: the semantic detector and safety-net topics; None: rules only.
         encoder: the sentence encoder already loaded; None skips the
             semantic layer (model-free callers such as care plans).
@@ -124,7 +129,10 @@ def triage_layered(
     # Most urgent first; the order found breaks ties (stable sort).
     ordered = sorted(fired.values(), key=lambda item: -item[0].level.rank)
     level = TriageLevel.most_urgent([flag.level for flag, _, _ in ordered])
-    lines = [unchecked_notice] if unchecked_notice else []
+    notice = unchecked_notice
+    if notice and ordered and partial_notice:
+        notice = partial_notice
+    lines = [notice] if notice else []
     # "Nothing you wrote points to a warning sign" would contradict the notice.
     if not (unchecked_notice and level is TriageLevel.SELF_CARE):
         lines.append(tables[reply].levels[level])
@@ -235,6 +243,7 @@ def _crosslingual(
         layer.denials(own, table.language),
         above=level,
         skip=set(fired),
+        vetoes=layer.rule_vetoes(own, table),
     )
     for flag in flags:
         rule = wording.get(flag.id) or _rule(tables[_BASE], flag.id)
