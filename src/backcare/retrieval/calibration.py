@@ -84,6 +84,11 @@ class Calibration:
     # as relevant as the knowledge base's own questions.
     relevance_mean: float | None = None
     relevance_spread: float = 1.0
+    # The background questions' raw confidence features, one row each (best
+    # fused score, margin, coverage, anchor, relevance): where this knowledge
+    # base puts off-topic questions, for its own threshold
+    # (``abstain.kb_threshold``). Empty: not measured; the shared threshold applies.
+    background: tuple[tuple[float, float, float, float, float], ...] = ()
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.mean) and math.isfinite(self.spread)) or self.spread <= 0:
@@ -118,6 +123,8 @@ class Calibration:
         if self.relevance_mean is not None:
             form["relevance_mean"] = round(self.relevance_mean, 6)
             form["relevance_spread"] = round(self.relevance_spread, 6)
+        if self.background:
+            form["background"] = [[round(value, 6) for value in row] for row in self.background]
         return form
 
     @classmethod
@@ -140,9 +147,25 @@ class Calibration:
                 questions=int(raw.get("questions", 0)),
                 relevance_mean=None if level is None else float(level),
                 relevance_spread=float(raw.get("relevance_spread", 1.0)),
+                background=_rows(raw.get("background", ())),
             )
         except (KeyError, TypeError, ValueError):
             return None
+
+
+def _rows(raw: object) -> tuple[tuple[float, float, float, float, float], ...]:
+    """The manifest's background rows, checked (a malformed one raises ValueError)."""
+    if not isinstance(raw, (list, tuple)):
+        raise ValueError("calibration background must be a list of rows")
+    rows = []
+    for row in raw:
+        if not isinstance(row, (list, tuple)) or len(row) != 5:
+            raise ValueError("a calibration background row has five numbers")
+        values = tuple(float(value) for value in row)
+        if not all(math.isfinite(value) for value in values):
+            raise ValueError("calibration background values must be finite")
+        rows.append((values[0], values[1], values[2], values[3], values[4]))
+    return tuple(rows)
 
 
 def own_sample(entries: int, limit: int = OWN_QUESTIONS) -> list[int]:
