@@ -386,7 +386,11 @@ def main() -> int:
         "# Score and margin are in units of each knowledge base's calibration.",
         f"# On the fit questions: {json.dumps(stats)}",
     ]
-    body = "\n".join(f"{key}: {value}" for key, value in fitted.model_dump().items())
+    dumped = fitted.model_dump()
+    if dumped.get("query_adapter"):
+        # The pack resolved it to a path; the file keeps the name beside it.
+        dumped["query_adapter"] = Path(dumped["query_adapter"]).name
+    body = "\n".join(f"{key}: {value}" for key, value in dumped.items() if value is not None)
     OUT.write_text("\n".join(header) + "\n" + body + "\n", encoding="utf-8")
     print(f"wrote {OUT}")
     return 0

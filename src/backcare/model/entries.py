@@ -90,3 +90,7 @@ class RetrievalParams(Frozen):
     # threshold, ``min(threshold, sigmoid(background logit + delta))``;
     # None keeps ``threshold`` everywhere. See ``retrieval.abstain.kb_threshold``.
     background_delta: float | None = None
+    # A linear query adapter (``retrieval.adapter``): a ``.npy`` file beside
+    # retrieval.yaml (loading the pack resolves it to a path) and its SHA-256.
+    query_adapter: str | None = None
+    query_adapter_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")

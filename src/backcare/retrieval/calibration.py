@@ -61,10 +61,14 @@ OWN_QUESTIONS = 100
 
 def fusion_key(params: RetrievalParams) -> str:
     """The fusion settings a calibration is only valid for, as a short string."""
-    return (
+    key = (
         f"dense={params.dense_weight:g};answer={params.answer_weight:g};"
         f"bm25={params.bm25_weight:g};share={params.bm25_answer_share:g}"
     )
+    # A query adapter moves every dense score: a calibration is only valid for its own.
+    if params.query_adapter is not None and params.query_adapter_sha256:
+        key += f";adapter={params.query_adapter_sha256[:12]}"
+    return key
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import numpy as np
 
 from backcare.model import Hit, RetrievalParams
 from backcare.retrieval.abstain import confidences, kb_threshold, should_answer
+from backcare.retrieval.adapter import QueryAdapter, load_adapter
 from backcare.retrieval.background import BACKGROUND
 from backcare.retrieval.calibration import (
     MANIFEST_KEY,
@@ -179,6 +180,9 @@ class HybridRetriever:
         self._analyzer = Analyzer()
         self._speller = SpellFixer(kb.vocabulary)
         self._anchors = kb.bm25_questions.frequent_terms(_ANCHOR_SHARE)
+        self._adapter: QueryAdapter | None = None
+        if params.query_adapter is not None and params.query_adapter_sha256 is not None:
+            self._adapter = load_adapter(params.query_adapter, params.query_adapter_sha256)
         self._calibration: Calibration | None = None
         self._threshold = params.threshold
         # While calibrating: every asked question's raw confidence features.
@@ -311,6 +315,10 @@ class HybridRetriever:
         # changed on the seed page), which cost the dense signals 5 points of
         # top-1 there (tuning/fit.py, issue 15).
         query = self.encoder.encode_query(text)
+        # The adapter belongs to the shipped encoder's space; another encoder (a
+        # test's hashing one) has another length and is read unadapted.
+        if self._adapter is not None and self._adapter.dim == query.shape[0]:
+            query = self._adapter(query)
         # One query is a matrix-vector product: memory-bound, so BLAS threads
         # gain nothing, and OpenBLAS's keep spinning after it returns, taking a
         # core from the next encode (exact search at 14k entries: 23.1 ms p50
