@@ -39,6 +39,11 @@ Steps (all measured, nothing hand-set):
 
 Run: ``.venv/bin/python tuning/fit.py`` (minutes on 2 cores once the
 benchmark's knowledge bases are built; builds them first otherwise).
+
+With a query adapter in ``retrieval.yaml`` this script sees the adapter's own
+training questions, scored better than unseen ones would be; the shipped
+parameters were fitted by ``tuning/try_query_adapter.py --write``, which
+calls ``fit_and_write`` on out-of-fold adapted signals instead.
 """
 
 from __future__ import annotations
@@ -333,9 +338,12 @@ def figures(t: Table, answer: np.ndarray) -> dict[str, dict[str, float]]:
     return stats
 
 
-def blend_params(weights: tuple[float, float, float], share: float) -> RetrievalParams:
-    """The shipped pack's parameters with the fusion blend ``weights`` and BM25 ``share``."""
-    return load_pack().params.model_copy(
+def blend_params(
+    weights: tuple[float, float, float], share: float, base: RetrievalParams | None = None
+) -> RetrievalParams:
+    """``base`` (default: the shipped pack's parameters) with the fusion blend
+    ``weights`` and BM25 ``share``."""
+    return (base or load_pack().params).model_copy(
         update={
             "dense_weight": weights[0],
             "answer_weight": weights[1],
@@ -346,11 +354,17 @@ def blend_params(weights: tuple[float, float, float], share: float) -> Retrieval
 
 
 def main() -> int:
-    data = collect()
+    return fit_and_write(collect(), load_pack().params)
+
+
+def fit_and_write(data: Data, base: RetrievalParams, note: str = "") -> int:
+    """Fit the blend, the confidence and the per-knowledge-base threshold on ``data``
+    and write ``content/retrieval.yaml`` (``base``: the parameters not fitted here,
+    such as the query adapter; ``note``: a header line on how ``data`` was made)."""
     weights, share = fit_weights(data)
     ranking = {n: _ranking_score(d[0], weights, share) for n, d in data.items()}
     print(f"fusion: weights={weights} share={share} (top-1, MRR) {ranking}")
-    params = blend_params(weights, share)
+    params = blend_params(weights, share, base)
     t = table(data, weights, share, params)
     w, threshold = fit_confidence(t, list(range(len(FEATURES))), OOS_FLOOR)
     p = 1 / (1 + np.exp(-(w[0] + t.x @ w[1:])))
@@ -384,13 +398,18 @@ def main() -> int:
         f"# knowledge base {json.dumps(sizes)};",
         "# never on ../shared/eval or the RQE test split (benchmarks/quality.py checks those).",
         "# Score and margin are in units of each knowledge base's calibration.",
+        *([f"# {note}"] if note else []),
         f"# On the fit questions: {json.dumps(stats)}",
     ]
     dumped = fitted.model_dump()
     if dumped.get("query_adapter"):
         # The pack resolved it to a path; the file keeps the name beside it.
         dumped["query_adapter"] = Path(dumped["query_adapter"]).name
-    body = "\n".join(f"{key}: {value}" for key, value in dumped.items() if value is not None)
+    body = "\n".join(
+        f'{key}: "{value}"' if isinstance(value, str) else f"{key}: {value}"
+        for key, value in dumped.items()
+        if value is not None
+    )
     OUT.write_text("\n".join(header) + "\n" + body + "\n", encoding="utf-8")
     print(f"wrote {OUT}")
     return 0

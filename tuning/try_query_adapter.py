@@ -1,27 +1,43 @@
-"""Try query-side changes to the dense signals on the fit questions only (issue 15).
+"""Try query-side changes and per-knowledge-base thresholds on the fit questions only (issue 15).
 
-Two ideas, scored by 5-fold cross-validation against the shipped pipeline
-computed the same way:
+Scored by 5-fold cross-validation against the shipped pipeline computed the
+same way (``baseline``):
 
-- a linear query adapter: ``q' = normalize(q + A q)`` on the MiniLM query
-  vector (the stored entry vectors do not change), ``A`` fitted with numpy
-  (Adam, a softmax over each knowledge base's question rows, L2 toward
-  ``A = 0``) on RQE **train** label-1 pairs (consumer question -> the FAQ
-  question's entry of the MedQuAD + RQE knowledge base) and on the fit
-  split of our in-scope questions, mapped to pack and seed-page entries;
-- dense pseudo-relevance feedback: ``q' = normalize(q + beta * mean of the
-  k nearest entries' question vectors)``.
+- ``adapter``: a linear query adapter, ``q' = normalize(q + A q)`` on the
+  MiniLM query vector (the stored entry vectors do not change), ``A``
+  (384 x 384) fitted with numpy (Adam; a softmax over each knowledge base's
+  question rows, 2,048 sampled for MedQuAD; L2 toward ``A = 0``) on the RQE
+  **train** label-1 pairs (consumer question -> its FAQ question's entry in
+  the MedQuAD + RQE knowledge base) and the fit split of our in-scope
+  questions mapped to pack entries (``--train-kbs``; the seed page is not
+  trained on, so its figures show transfer). With ``--null C`` the softmax
+  has a "none of these" column at cosine C, and the fit split's off-topic
+  questions are trained towards it: without it, top-1 rose but
+  answered-and-correct fell, because off-topic questions were pulled
+  towards the entries too;
+- ``prf``: dense pseudo-relevance feedback, ``q' = normalize(q + beta *
+  mean of the k nearest entries' question vectors)``;
+- ``center``: subtracting a share of the knowledge base's mean question
+  vector from the query (a per-entry "hub" term off the passage signal);
+- in every report, per-knowledge-base thresholds from the calibration's
+  background questions (``abstain.kb_threshold``) beside the shared one.
 
-Cross-validation: every fit question has a fold (a hash of its text). The
-adapter scored on fold k was fitted without fold k's questions (RQE train
-pairs outside the fit questions are always used). Fusion weights are those
-of ``content/retrieval.yaml`` unless ``--refit-weights``; the confidence is
-cross-validated as in ``fit_variants.py`` over the same folds. Nothing here
-reads ``../shared/eval`` or the RQE test split.
+Cross-validation: every fit question has a fold (a hash of its text); the
+adapter that scores fold k was fitted without fold k's questions, in-scope
+and off-topic (RQE train pairs outside the fit questions are always used).
+Fusion weights are those of ``content/retrieval.yaml`` unless
+``--refit-weights``; the confidence is cross-validated as in
+``fit_variants.py`` over the same folds. Nothing here reads
+``../shared/eval`` or the RQE test split.
 
-Run: ``.venv/bin/python tuning/try_query_adapter.py [--cache FILE]``;
-``--write`` fits the adapter on every fit question and writes it to
-``content/query_adapter.npz``.
+Run: ``.venv/bin/python tuning/try_query_adapter.py [--cache FILE]`` (the
+cache keeps the encoded fit questions and BM25 scores for reruns). The
+shipped adapter came from ``--only adapter --l2 0.1 --steps 200 --null 0.6
+--refit-weights --write``: ``--write`` saves the adapter fitted on every
+pair to ``content/query_adapter.npy`` and refits ``content/retrieval.yaml``
+(``fit.fit_and_write``) on the *out-of-fold* adapted signals, so the
+confidence learns the scores unseen questions get, not those of the
+adapter's own training questions.
 """
 
 from __future__ import annotations
@@ -43,7 +59,7 @@ sys.path.insert(0, str(HERE.parent))
 
 import fit  # noqa: E402
 import fit_variants  # noqa: E402
-from benchmarks.quality_sets import SHARED, _rqe_id, _SPACE_PUNCT  # noqa: E402
+from benchmarks.quality_sets import _SPACE_PUNCT, SHARED, _rqe_id  # noqa: E402
 
 from backcare import load_pack  # noqa: E402
 from backcare.retrieval.background import BACKGROUND  # noqa: E402
@@ -52,6 +68,7 @@ from backcare.retrieval.retriever import HybridRetriever  # noqa: E402
 from backcare.service import prepare_query  # noqa: E402
 
 GROUPS = ("in", "oos", "bg", "own")
+LOO_LEVELS = (0.5, 0.75, 0.9, 1.0)
 
 
 def fold_of(text: str) -> int:
@@ -222,6 +239,8 @@ def train_adapter(
     negatives: int = 2048,
     kb_weight: dict[str, float] | None = None,
     seed: int = 0,
+    off_topic: list[Pair] = (),  # type: ignore[assignment]
+    null: float | None = None,
 ) -> np.ndarray:
     """Fit ``A`` (dim x dim) by Adam on a softmax over each knowledge base's question rows.
 
@@ -234,7 +253,7 @@ def train_adapter(
     m = np.zeros_like(a)
     v = np.zeros_like(a)
     by_kb: dict[str, list[Pair]] = {}
-    for p in pairs:
+    for p in [*pairs, *off_topic]:
         by_kb.setdefault(p.kb, []).append(p)
     weight = kb_weight or {}
     for step in range(1, steps + 1):
@@ -246,7 +265,7 @@ def train_adapter(
             q = np.stack([p.vec for p in batch]).astype(np.float64)
             if len(raw.qv) > negatives:
                 sample = rng.choice(len(raw.qv), size=negatives, replace=False)
-                cols = np.unique(np.concatenate([sample, *[p.rows for p in batch]]))
+                cols = np.unique(np.concatenate([sample, *[p.rows for p in batch if len(p.rows)]]))
             else:
                 cols = np.arange(len(raw.qv))
             targets = raw.qv[cols].astype(np.float64)
@@ -258,12 +277,21 @@ def train_adapter(
             norm = np.linalg.norm(u, axis=1, keepdims=True)
             qa = u / norm
             s = scale * qa @ targets.T
+            if null is not None:
+                # A "none of these" column at a fixed cosine: off-topic questions
+                # (no right row) learn to stay below it, answerable ones above it.
+                s = np.hstack([s, np.full((len(batch), 1), scale * null)])
+                positive = np.hstack([positive, np.zeros((len(batch), 1), dtype=bool)])
+                none = ~positive.any(axis=1)
+                positive[none, -1] = True
             s -= s.max(axis=1, keepdims=True)
             e = np.exp(s)
             p_all = e / e.sum(axis=1, keepdims=True)
             e_pos = np.where(positive, e, 0.0)
             p_pos = e_pos / e_pos.sum(axis=1, keepdims=True)
             ds = scale * (p_all - p_pos) * (weight.get(name, 1.0) / len(batch))
+            if null is not None:
+                ds = ds[:, :-1]
             dqa = ds @ targets
             du = (dqa - qa * np.sum(qa * dqa, axis=1, keepdims=True)) / norm
             grad = grad + du.T @ q
@@ -337,11 +365,142 @@ def per_kb_cv(t: fit.Table, floor: float) -> dict[str, dict[str, float]]:
         p = 1 / (1 + np.exp(-(w[0] + t.x @ w[1:])))
         for kb in np.unique(t.kb):
             mine = train & (t.kb == kb)
-            sub = fit.Table(t.x[mine], t.right[mine], t.oos[mine], t.kb[mine], t.weight[mine], t.fold[mine])
+            sub = fit.Table(
+                t.x[mine], t.right[mine], t.oos[mine], t.kb[mine], t.weight[mine], t.fold[mine]
+            )
             threshold = fit.threshold_for(p[mine], sub, floor)
             held = (~train) & (t.kb == kb)
             answer[held] = p[held] >= threshold
     return fit.figures(t, answer)
+
+
+def loo_features(raws: list[RawKB], data: fit.Data, weights, share) -> dict[str, np.ndarray]:
+    """Per knowledge base, the features of each own question asked with its own entry
+    left out: how a question of this knowledge base's kind scores when the answer is
+    missing (what a per-knowledge-base threshold can be set from at ingest time)."""
+    params = load_pack().params
+    out = {}
+    for raw in raws:
+        _, _, background, own = data[raw.name]
+        cal = calibration_of(background, own, weights, share, params)
+        rows = []
+        for index, sample in zip(own_sample(len(raw.starts)), own, strict=True):
+            fused = sample.fused(weights, share)
+            fused = np.where(sample.candidates == index, -1.0, fused)
+            order = np.argsort(-fused, kind="stable")
+            best, second = float(fused[order[0]]), float(fused[order[1]])
+            dense = np.where(sample.candidates == index, 0.0, sample.signals["dense"])
+            rows.append(
+                [
+                    (best - cal.mean) / cal.spread,
+                    (best - second) / cal.spread,
+                    sample.coverage,
+                    sample.anchor,
+                    cal.scaled_relevance(fit.relevance_of(dense)),
+                ]
+            )
+        out[raw.name] = np.array(rows)
+    return out
+
+
+def calibration_of(background, own, weights, share, params):
+    from backcare.retrieval.calibration import from_scores
+
+    return from_scores(
+        [float(b.fused(weights, share).max()) for b in background],
+        params,
+        [float(o.fused(weights, share).max()) for o in own],
+        background_relevance=[b.relevance for b in background],
+        own_relevance=[o.relevance for o in own],
+    )
+
+
+def loo_cv(
+    t: fit.Table, loo: dict[str, np.ndarray], floor: float, level: float, margin: float = 0.0
+):
+    """Cross-validated figures with per-knowledge-base thresholds
+    ``min(global, quantile(level) of the leave-one-out confidences + margin)``."""
+    columns = list(range(len(fit.FEATURES)))
+    answer = np.zeros(len(t.right), dtype=bool)
+    chosen = {}
+    for fold in range(5):
+        train = t.fold != fold
+        part = fit.Table(
+            t.x[train], t.right[train], t.oos[train], t.kb[train], t.weight[train], t.fold[train]
+        )
+        w, threshold = fit.fit_confidence(part, columns, floor)
+        p = 1 / (1 + np.exp(-(w[0] + t.x @ w[1:])))
+        for kb in np.unique(t.kb):
+            conf = 1 / (1 + np.exp(-(w[0] + loo[str(kb)] @ w[1:])))
+            mine = min(threshold, float(np.quantile(conf, level)) + margin)
+            chosen.setdefault(str(kb), []).append(round(mine, 3))
+            held = (~train) & (t.kb == kb)
+            answer[held] = p[held] >= mine
+    figures = fit.figures(t, answer)
+    for kb, values in chosen.items():
+        figures[kb]["thresholds"] = values  # type: ignore[assignment]
+    return figures
+
+
+def background_features(data: fit.Data, weights, share) -> dict[str, np.ndarray]:
+    """Per knowledge base, the features of its calibration's background questions."""
+    params = load_pack().params
+    out = {}
+    for name, (_, _, background, own) in data.items():
+        cal = calibration_of(background, own, weights, share, params)
+        out[name] = np.array([fit._features(b, weights, share, cal)[0] for b in background])
+    return out
+
+
+def logit(p: np.ndarray | float) -> np.ndarray:
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.log(p / (1 - p))
+
+
+def background_thresholds(
+    w: np.ndarray, bg: dict[str, np.ndarray], level: float, delta: float, cap: float
+) -> dict[str, float]:
+    """``min(cap, sigmoid(logit(quantile(level) of the background confidences) + delta))``."""
+    out = {}
+    for kb, x in bg.items():
+        conf = 1 / (1 + np.exp(-(w[0] + x @ w[1:])))
+        z = float(logit(float(np.quantile(conf, level)))) + delta
+        out[kb] = min(cap, 1 / (1 + np.exp(-z)))
+    return out
+
+
+def fit_delta(p: np.ndarray, t: fit.Table, w, bg, level: float, floor: float, cap: float) -> float:
+    """The smallest delta at which every knowledge base keeps ``floor`` off-topic abstention."""
+    for delta in np.arange(0.0, 8.0, 0.05):
+        th = background_thresholds(w, bg, level, float(delta), cap)
+        ok = all(np.mean(p[(t.kb == kb) & t.oos] < th[str(kb)]) >= floor for kb in np.unique(t.kb))
+        if ok:
+            return float(delta)
+    return 8.0
+
+
+def background_cv(t: fit.Table, bg: dict[str, np.ndarray], floor: float, level: float):
+    """CV figures with per-knowledge-base thresholds from the background (``fit_delta``)."""
+    columns = list(range(len(fit.FEATURES)))
+    answer = np.zeros(len(t.right), dtype=bool)
+    chosen: dict[str, list[float]] = {}
+    for fold in range(5):
+        train = t.fold != fold
+        part = fit.Table(
+            t.x[train], t.right[train], t.oos[train], t.kb[train], t.weight[train], t.fold[train]
+        )
+        w, threshold = fit.fit_confidence(part, columns, floor)
+        p = 1 / (1 + np.exp(-(w[0] + t.x @ w[1:])))
+        delta = fit_delta(p[train], part, w, bg, level, floor, threshold)
+        th = background_thresholds(w, bg, level, delta, threshold)
+        for kb in np.unique(t.kb):
+            chosen.setdefault(str(kb), []).append(round(th[str(kb)], 3))
+            held = (~train) & (t.kb == kb)
+            answer[held] = p[held] >= th[str(kb)]
+    figures = fit.figures(t, answer)
+    for kb, values in chosen.items():
+        figures[kb]["thresholds"] = values  # type: ignore[assignment]
+    return figures
 
 
 def report(label: str, raws: list[RawKB], data: fit.Data, refit: bool) -> dict[str, object]:
@@ -357,6 +516,10 @@ def report(label: str, raws: list[RawKB], data: fit.Data, refit: bool) -> dict[s
     for floor in (0.97, 0.95):
         cv[floor] = fit_variants.cross_validate(t, list(range(len(fit.FEATURES))), floor)
         cv[f"{floor} per-kb oracle"] = per_kb_cv(t, floor)
+    bg = background_features(data, weights, share)
+    for level in (0.5, 0.9):
+        for floor in (0.97, 0.95):
+            cv[f"{floor} background q{level}"] = background_cv(t, bg, floor, level)
     result = {
         "label": label,
         "weights": weights,
@@ -369,6 +532,27 @@ def report(label: str, raws: list[RawKB], data: fit.Data, refit: bool) -> dict[s
     return result
 
 
+ADAPTER = HERE.parent / "content" / "query_adapter.npy"
+
+
+def write(whole: np.ndarray, raws: list[RawKB], held_out, l2: float, args) -> None:
+    """Ship the adapter fitted on every pair, and refit retrieval.yaml on the
+    *held-out* adapted signals (each fit question scored by an adapter fitted
+    without its fold), so the confidence learns scores as unseen questions get them."""
+    np.save(ADAPTER, whole.astype(np.float32))
+    sha = hashlib.sha256(ADAPTER.read_bytes()).hexdigest()
+    print(f"wrote {ADAPTER} sha256 {sha}", flush=True)
+    base = load_pack().params.model_copy(
+        update={"query_adapter": ADAPTER.name, "query_adapter_sha256": sha}
+    )
+    note = (
+        f"Query adapter {ADAPTER.name} (tuning/try_query_adapter.py: l2 {l2}, "
+        f"{args.steps} steps, none-column cosine {args.null}, trained on {args.train_kbs}); "
+        "fitted on out-of-fold adapted signals (5 folds by question hash)."
+    )
+    fit.fit_and_write(data_for(raws, held_out), base, note)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cache", type=Path)
@@ -378,7 +562,8 @@ def main() -> int:
     parser.add_argument("--only", default="baseline,prf,adapter")
     parser.add_argument("--l2", type=float, nargs="*", default=[1e-2])
     parser.add_argument("--steps", type=int, default=300)
-    parser.add_argument("--write", type=Path)
+    parser.add_argument("--write", action="store_true")
+    parser.add_argument("--null", type=float)
     args = parser.parse_args()
     if args.cache and args.cache.exists():
         raws, pairs_rqe = pickle.loads(args.cache.read_bytes())
@@ -389,7 +574,9 @@ def main() -> int:
     by_name = {r.name: r for r in raws}
     only = set(args.only.split(","))
     if "baseline" in only:
-        report("shipped (no change)", raws, data_for(raws, lambda r, kb: r.vecs), args.refit_weights)
+        report(
+            "shipped (no change)", raws, data_for(raws, lambda r, kb: r.vecs), args.refit_weights
+        )
     if "prf" in only:
         for k, beta in ((3, 0.3), (3, 0.6), (5, 0.5), (1, 0.3)):
 
@@ -413,31 +600,59 @@ def main() -> int:
                 m = kb.qv.mean(axis=0)
                 return r.vecs - gd * m, r.vecs - ga * m
 
-            report(f"center question {gd} passage {ga}", raws, data_for(raws, center), args.refit_weights)
+            report(
+                f"center question {gd} passage {ga}",
+                raws,
+                data_for(raws, center),
+                args.refit_weights,
+            )
     if "adapter" in only:
         train_kbs = set(args.train_kbs.split(","))
         pairs = [p for p in fit_pairs(raws) + pairs_rqe if p.kb in train_kbs]
+        off = []
+        if args.null is not None:
+            for raw in raws:
+                if raw.name in train_kbs:
+                    for r in raw.groups["oos"]:
+                        for vec in r.vecs:
+                            off.append(
+                                Pair(vec, raw.name, np.zeros(0, dtype=np.int64), fold_of(r.text))
+                            )
         for l2 in args.l2:
             adapters = {}
             for fold in range(5):
                 train = [p for p in pairs if p.fold != fold]
-                adapters[fold] = train_adapter(train, by_name, l2=l2, steps=args.steps)
-            whole = train_adapter(pairs, by_name, l2=l2, steps=args.steps)
+                adapters[fold] = train_adapter(
+                    train,
+                    by_name,
+                    l2=l2,
+                    steps=args.steps,
+                    off_topic=[p for p in off if p.fold != fold],
+                    null=args.null,
+                )
+            whole = train_adapter(
+                pairs, by_name, l2=l2, steps=args.steps, off_topic=off, null=args.null
+            )
             norms = [round(float(np.linalg.norm(a)), 3) for a in adapters.values()]
 
-            def held_out(r: RawQ, kb: RawKB) -> np.ndarray:
-                a = adapters[fold_of(r.text)] if r.ok is not None else whole
+            oos_texts = {r.text for raw in raws for r in raw.groups["oos"]}
+
+            def held_out(
+                r: RawQ, kb: RawKB, adapters=adapters, whole=whole, oos_texts=oos_texts
+            ) -> np.ndarray:
+                held = r.ok is not None or r.text in oos_texts
+                a = adapters[fold_of(r.text)] if held else whole
                 return adapt(a, r.vecs)
 
             report(
-                f"adapter l2={l2} steps={args.steps} |A|={norms}",
+                f"adapter l2={l2} steps={args.steps} null={args.null} "
+                f"train={args.train_kbs} |A|={norms}",
                 raws,
                 data_for(raws, held_out),
                 args.refit_weights,
             )
             if args.write:
-                np.save(args.write, whole)
-                print(f"wrote {args.write}")
+                write(whole, raws, held_out, l2, args)
     return 0
 
 
