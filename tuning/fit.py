@@ -39,10 +39,16 @@ Steps (all measured, nothing hand-set):
 
 Run: ``.venv/bin/python tuning/fit.py`` (minutes on 2 cores once the
 benchmark's knowledge bases are built; builds them first otherwise).
+
+With a query adapter in ``retrieval.yaml`` this script sees the adapter's own
+training questions, scored better than unseen ones would be; the shipped
+parameters were fitted by ``tuning/try_query_adapter.py --write``, which
+calls ``fit_and_write`` on out-of-fold adapted signals instead.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 import json
@@ -59,6 +65,7 @@ from benchmarks.quality_sets import Suite, suites  # noqa: E402
 
 from backcare import load_pack  # noqa: E402
 from backcare.model import RetrievalParams  # noqa: E402
+from backcare.retrieval.abstain import kb_threshold  # noqa: E402
 from backcare.retrieval.background import BACKGROUND  # noqa: E402
 from backcare.retrieval.calibration import Calibration, from_scores, own_sample  # noqa: E402
 from backcare.retrieval.dense import Encoder  # noqa: E402
@@ -223,6 +230,45 @@ def fit_weights(data: Data) -> tuple[tuple[float, float, float], float]:
     return best[1], best[2]
 
 
+def calibrations(
+    data: Data, weights: tuple[float, float, float], share: float, params
+) -> dict[str, Calibration]:
+    """Each knowledge base's calibration as indexing computes it, background rows included."""
+    out = {}
+    for name, (_, _, background, own) in data.items():
+        cal = from_scores(
+            [float(b.fused(weights, share).max()) for b in background],
+            params,
+            [float(o.fused(weights, share).max()) for o in own],
+            background_relevance=[b.relevance for b in background],
+            own_relevance=[o.relevance for o in own],
+        )
+        rows = []
+        for b in background:
+            fused = np.sort(b.fused(weights, share))
+            rows.append(
+                (float(fused[-1]), float(fused[-1] - fused[-2]), b.coverage, b.anchor, b.relevance)
+            )
+        out[name] = dataclasses.replace(cal, background=tuple(rows))
+    return out
+
+
+def fit_delta(
+    t: Table, p: np.ndarray, params: RetrievalParams, cals: dict[str, Calibration], floor: float
+) -> tuple[float, dict[str, float]]:
+    """The smallest ``background_delta`` at which every knowledge base, at its own
+    threshold (``abstain.kb_threshold``), still abstains on ``floor`` of its off-topic
+    fit questions; and those thresholds. ``params`` carries the fitted confidence."""
+    for delta in np.arange(0.0, 8.0, 0.05):
+        trial = params.model_copy(update={"background_delta": round(float(delta), 2)})
+        own = {name: kb_threshold(trial, cal) for name, cal in cals.items()}
+        if all(
+            np.mean(p[(t.kb == name) & t.oos] < own[str(name)]) >= floor for name in np.unique(t.kb)
+        ):
+            return round(float(delta), 2), own
+    return 8.0, {name: params.threshold for name in cals}
+
+
 @dataclass
 class Table:
     """One row of features per fit question, with its label and where it came from."""
@@ -238,14 +284,9 @@ class Table:
 def table(data: Data, weights: tuple[float, float, float], share: float, params) -> Table:
     """Every fit question's features, on its knowledge base's calibration."""
     rows, ys, sample_weight, is_oos, suite_of, fold = [], [], [], [], [], []
-    for name, (fit_in, fit_oos, background, own) in data.items():
-        cal = from_scores(
-            [float(b.fused(weights, share).max()) for b in background],
-            params,
-            [float(o.fused(weights, share).max()) for o in own],
-            background_relevance=[b.relevance for b in background],
-            own_relevance=[o.relevance for o in own],
-        )
+    cals = calibrations(data, weights, share, params)
+    for name, (fit_in, fit_oos, _, _) in data.items():
+        cal = cals[name]
         for group, oos in ((fit_in, False), (fit_oos, True)):
             for n, sample in enumerate(group):
                 x, right = _features(sample, weights, share, cal)
@@ -297,9 +338,12 @@ def figures(t: Table, answer: np.ndarray) -> dict[str, dict[str, float]]:
     return stats
 
 
-def blend_params(weights: tuple[float, float, float], share: float) -> RetrievalParams:
-    """The shipped pack's parameters with the fusion blend ``weights`` and BM25 ``share``."""
-    return load_pack().params.model_copy(
+def blend_params(
+    weights: tuple[float, float, float], share: float, base: RetrievalParams | None = None
+) -> RetrievalParams:
+    """``base`` (default: the shipped pack's parameters) with the fusion blend
+    ``weights`` and BM25 ``share``."""
+    return (base or load_pack().params).model_copy(
         update={
             "dense_weight": weights[0],
             "answer_weight": weights[1],
@@ -310,24 +354,42 @@ def blend_params(weights: tuple[float, float, float], share: float) -> Retrieval
 
 
 def main() -> int:
-    data = collect()
+    return fit_and_write(collect(), load_pack().params)
+
+
+def fit_and_write(data: Data, base: RetrievalParams, note: str = "") -> int:
+    """Fit the blend, the confidence and the per-knowledge-base threshold on ``data``
+    and write ``content/retrieval.yaml`` (``base``: the parameters not fitted here,
+    such as the query adapter; ``note``: a header line on how ``data`` was made)."""
     weights, share = fit_weights(data)
     ranking = {n: _ranking_score(d[0], weights, share) for n, d in data.items()}
     print(f"fusion: weights={weights} share={share} (top-1, MRR) {ranking}")
-    params = blend_params(weights, share)
+    params = blend_params(weights, share, base)
     t = table(data, weights, share, params)
     w, threshold = fit_confidence(t, list(range(len(FEATURES))), OOS_FLOOR)
     p = 1 / (1 + np.exp(-(w[0] + t.x @ w[1:])))
-    stats = figures(t, p >= threshold)
-    for name in stats:
-        stats[name] = {"top1": round(ranking[name][0], 3), **stats[name]}
-    print(f"confidence: {np.round(w, 4).tolist()} threshold {threshold}; fit figures {stats}")
     fitted = params.model_copy(
         update={
             "intercept": round(float(w[0]), 4),
             **{f"coef_{name}": round(float(w[n + 1]), 4) for n, name in enumerate(FEATURES)},
             "threshold": threshold,
         }
+    )
+    # Each knowledge base's own threshold, from where its background questions land.
+    cals = calibrations(data, weights, share, params)
+    delta, own = fit_delta(t, p, fitted, cals, OOS_FLOOR)
+    fitted = fitted.model_copy(update={"background_delta": delta})
+    answer = np.array([p[n] >= own[str(t.kb[n])] for n in range(len(p))])
+    stats = figures(t, answer)
+    for name in stats:
+        stats[name] = {
+            "top1": round(ranking[name][0], 3),
+            "threshold": round(own[name], 3),
+            **stats[name],
+        }
+    print(
+        f"confidence: {np.round(w, 4).tolist()} threshold {threshold}, "
+        f"background delta {delta}; fit figures {stats}"
     )
     sizes = {n: (len(d[0]), len(d[1])) for n, d in data.items()}
     header = [
@@ -336,9 +398,18 @@ def main() -> int:
         f"# knowledge base {json.dumps(sizes)};",
         "# never on ../shared/eval or the RQE test split (benchmarks/quality.py checks those).",
         "# Score and margin are in units of each knowledge base's calibration.",
+        *([f"# {note}"] if note else []),
         f"# On the fit questions: {json.dumps(stats)}",
     ]
-    body = "\n".join(f"{key}: {value}" for key, value in fitted.model_dump().items())
+    dumped = fitted.model_dump()
+    if dumped.get("query_adapter"):
+        # The pack resolved it to a path; the file keeps the name beside it.
+        dumped["query_adapter"] = Path(dumped["query_adapter"]).name
+    body = "\n".join(
+        f'{key}: "{value}"' if isinstance(value, str) else f"{key}: {value}"
+        for key, value in dumped.items()
+        if value is not None
+    )
     OUT.write_text("\n".join(header) + "\n" + body + "\n", encoding="utf-8")
     print(f"wrote {OUT}")
     return 0

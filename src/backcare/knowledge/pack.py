@@ -122,6 +122,13 @@ def load_pack(root: Path | None = None) -> KnowledgePack:
             raise PackValidationError(
                 describe_validation_error(params_path, "retrieval params", exc)
             ) from exc
+    if params.query_adapter is not None:
+        if params.query_adapter_sha256 is None:
+            raise PackValidationError(
+                f"{params_path}: query_adapter needs query_adapter_sha256 (the file's SHA-256)"
+            )
+        # The retriever opens it by path; relative names are beside retrieval.yaml.
+        params = params.model_copy(update={"query_adapter": str(root / params.query_adapter)})
     red_flags = load_red_flags(root / "red_flags.yaml", sources)
     topics_path = root / "triage_topics.yaml"
     topics = load_triage_topics(topics_path, red_flags) if topics_path.exists() else None

@@ -70,7 +70,8 @@ class RetrievalParams(Frozen):
     the query's relevance to the knowledge base as a whole (how close its
     nearest entries are, on the calibration's scale). The
     values are fitted on three kinds of knowledge base (``tuning/fit.py``);
-    below ``threshold`` the reply abstains.
+    below ``threshold`` (or the knowledge base's own, lower one, see
+    ``background_delta``) the reply abstains.
     """
 
     dense_weight: float = 0.6
@@ -84,3 +85,12 @@ class RetrievalParams(Frozen):
     coef_anchor: float = 0.0
     coef_relevance: float = 0.0
     threshold: float = Field(default=0.5, ge=0.0, le=1.0)
+    # Per-knowledge-base threshold (issue 15): a knowledge base whose everyday
+    # background questions sit low on the confidence scale gets a lower
+    # threshold, ``min(threshold, sigmoid(background logit + delta))``;
+    # None keeps ``threshold`` everywhere. See ``retrieval.abstain.kb_threshold``.
+    background_delta: float | None = None
+    # A linear query adapter (``retrieval.adapter``): a ``.npy`` file beside
+    # retrieval.yaml (loading the pack resolves it to a path) and its SHA-256.
+    query_adapter: str | None = None
+    query_adapter_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")

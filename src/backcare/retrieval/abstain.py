@@ -23,7 +23,7 @@ import numpy as np
 from backcare.model import RetrievalParams
 from backcare.retrieval.calibration import Calibration
 
-__all__ = ["Features", "confidence", "confidences", "should_answer"]
+__all__ = ["Features", "confidence", "confidences", "kb_threshold", "should_answer"]
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,10 @@ class Features:
 
 
 _IDENTITY = Calibration()
+# Which background logit sets a knowledge base's threshold: the 90th percentile
+# beat the median by 1.6 points of the seed page's answered-and-correct,
+# cross-validated on the fit questions (tuning/try_query_adapter.py).
+BACKGROUND_QUANTILE = 0.9
 
 
 def _logit(params: RetrievalParams, features: Features, calibration: Calibration) -> float:
@@ -102,6 +106,36 @@ def confidences(
     return result
 
 
-def should_answer(params: RetrievalParams, top_confidence: float) -> bool:
-    """Answer only at or above the fitted threshold."""
-    return top_confidence >= params.threshold
+def kb_threshold(params: RetrievalParams, calibration: Calibration) -> float:
+    """The knowledge base's own threshold: never above ``params.threshold``.
+
+    The shared threshold is set where the knowledge base with the most
+    confident off-topic questions still abstains on enough of them (the pack,
+    with its many alternate phrasings). A knowledge base on which off-topic
+    questions land lower (an FAQ page without alternates) would abstain on
+    more answerable questions than it needs to. Its everyday background
+    questions, asked at calibration, show where it puts off-topic questions:
+    the threshold is ``sigmoid(q + background_delta)``, ``q`` the 90th
+    percentile of the background's logits,
+    capped at the shared one; ``tuning/fit.py`` fits the delta so every fit
+    knowledge base keeps its off-topic abstention floor. Without the delta or
+    a measured background it is the shared threshold.
+    """
+    if params.background_delta is None or not calibration.background:
+        return params.threshold
+    logits = [
+        _logit(
+            params, Features(*row), calibration
+        )  # row: score, margin, coverage, anchor, relevance
+        for row in calibration.background
+    ]
+    z = float(np.quantile(logits, BACKGROUND_QUANTILE)) + params.background_delta
+    own = 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
+    return min(params.threshold, own)
+
+
+def should_answer(
+    params: RetrievalParams, top_confidence: float, threshold: float | None = None
+) -> bool:
+    """Answer only at or above the fitted threshold (``threshold``: a knowledge base's own)."""
+    return top_confidence >= (params.threshold if threshold is None else threshold)

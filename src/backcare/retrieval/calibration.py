@@ -61,10 +61,14 @@ OWN_QUESTIONS = 100
 
 def fusion_key(params: RetrievalParams) -> str:
     """The fusion settings a calibration is only valid for, as a short string."""
-    return (
+    key = (
         f"dense={params.dense_weight:g};answer={params.answer_weight:g};"
         f"bm25={params.bm25_weight:g};share={params.bm25_answer_share:g}"
     )
+    # A query adapter moves every dense score: a calibration is only valid for its own.
+    if params.query_adapter is not None and params.query_adapter_sha256:
+        key += f";adapter={params.query_adapter_sha256[:12]}"
+    return key
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,11 @@ class Calibration:
     # as relevant as the knowledge base's own questions.
     relevance_mean: float | None = None
     relevance_spread: float = 1.0
+    # The background questions' raw confidence features, one row each (best
+    # fused score, margin, coverage, anchor, relevance): where this knowledge
+    # base puts off-topic questions, for its own threshold
+    # (``abstain.kb_threshold``). Empty: not measured; the shared threshold applies.
+    background: tuple[tuple[float, float, float, float, float], ...] = ()
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.mean) and math.isfinite(self.spread)) or self.spread <= 0:
@@ -118,6 +127,8 @@ class Calibration:
         if self.relevance_mean is not None:
             form["relevance_mean"] = round(self.relevance_mean, 6)
             form["relevance_spread"] = round(self.relevance_spread, 6)
+        if self.background:
+            form["background"] = [[round(value, 6) for value in row] for row in self.background]
         return form
 
     @classmethod
@@ -140,9 +151,25 @@ class Calibration:
                 questions=int(raw.get("questions", 0)),
                 relevance_mean=None if level is None else float(level),
                 relevance_spread=float(raw.get("relevance_spread", 1.0)),
+                background=_rows(raw.get("background", ())),
             )
         except (KeyError, TypeError, ValueError):
             return None
+
+
+def _rows(raw: object) -> tuple[tuple[float, float, float, float, float], ...]:
+    """The manifest's background rows, checked (a malformed one raises ValueError)."""
+    if not isinstance(raw, (list, tuple)):
+        raise ValueError("calibration background must be a list of rows")
+    rows = []
+    for row in raw:
+        if not isinstance(row, (list, tuple)) or len(row) != 5:
+            raise ValueError("a calibration background row has five numbers")
+        values = tuple(float(value) for value in row)
+        if not all(math.isfinite(value) for value in values):
+            raise ValueError("calibration background values must be finite")
+        rows.append((values[0], values[1], values[2], values[3], values[4]))
+    return tuple(rows)
 
 
 def own_sample(entries: int, limit: int = OWN_QUESTIONS) -> list[int]:

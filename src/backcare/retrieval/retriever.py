@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import re
@@ -12,7 +13,9 @@ from typing import Any
 import numpy as np
 
 from backcare.model import Hit, RetrievalParams
-from backcare.retrieval.abstain import confidences, should_answer
+from backcare.retrieval.abstain import confidences, kb_threshold, should_answer
+from backcare.retrieval.adapter import QueryAdapter, load_adapter
+from backcare.retrieval.background import BACKGROUND
 from backcare.retrieval.calibration import (
     MANIFEST_KEY,
     Calibration,
@@ -177,7 +180,13 @@ class HybridRetriever:
         self._analyzer = Analyzer()
         self._speller = SpellFixer(kb.vocabulary)
         self._anchors = kb.bm25_questions.frequent_terms(_ANCHOR_SHARE)
+        self._adapter: QueryAdapter | None = None
+        if params.query_adapter is not None and params.query_adapter_sha256 is not None:
+            self._adapter = load_adapter(params.query_adapter, params.query_adapter_sha256)
         self._calibration: Calibration | None = None
+        self._threshold = params.threshold
+        # While calibrating: every asked question's raw confidence features.
+        self._recorded: dict[str, tuple[float, float, float, float, float]] | None = None
         # Float32 copies of the vector matrices, held only while calibrating a
         # knowledge base with an ANN index (see `calibration`).
         self._exact: tuple[np.ndarray, np.ndarray] | None = None
@@ -194,8 +203,14 @@ class HybridRetriever:
         if current is not None and current.fusion == fusion_key(self.params):
             return current
         found = Calibration.from_manifest(self.kb.manifest, self.params)
-        # One stored before the relevance feature is redone too (160 searches).
-        if found is None or found.relevance_mean is None:
+        # One stored before the relevance feature is redone too (160 searches),
+        # and so is one stored before the background's features were kept when
+        # the parameters set a per-knowledge-base threshold from them.
+        if (
+            found is None
+            or found.relevance_mean is None
+            or (not found.background and self.params.background_delta is not None)
+        ):
             logger.info(
                 "calibrating knowledge base %s for %s", self.kb.name, fusion_key(self.params)
             )
@@ -210,17 +225,41 @@ class HybridRetriever:
                     np.asarray(self.kb.question_vectors, dtype=np.float32),
                     np.asarray(self.kb.answer_vectors, dtype=np.float32),
                 )
+            self._recorded = {}
             try:
                 found = calibrate(self._measure, self.params, own)
+                found = dataclasses.replace(
+                    found, background=tuple(self._recorded[q] for q in BACKGROUND)
+                )
             finally:
                 self._exact = None
+                self._recorded = None
         self._calibration = found
+        self._threshold = kb_threshold(self.params, found)
         return found
 
+    def threshold(self) -> float:
+        """The confidence at or above which this knowledge base answers (``kb_threshold``)."""
+        self.calibration()
+        return self._threshold
+
     def _measure(self, text: str) -> tuple[float, float]:
-        """The best fused score for ``text`` and its relevance: what calibration asks."""
+        """The best fused score for ``text`` and its relevance: what calibration asks.
+
+        While calibrating it also keeps the question's raw confidence features.
+        """
         query, fused = self.fused(text)
-        return float(fused.max()), query.relevance
+        best = float(fused.max())
+        if self._recorded is not None:
+            second = float(np.partition(fused, -2)[-2]) if fused.size > 1 else 0.0
+            self._recorded[text] = (
+                best,
+                best - second,
+                query.coverage,
+                query.anchor,
+                query.relevance,
+            )
+        return best, query.relevance
 
     def calibrated(self) -> dict[str, object]:
         """The knowledge base's manifest with this retriever's calibration in it (for saving)."""
@@ -276,6 +315,10 @@ class HybridRetriever:
         # changed on the seed page), which cost the dense signals 5 points of
         # top-1 there (tuning/fit.py, issue 15).
         query = self.encoder.encode_query(text)
+        # The adapter belongs to the shipped encoder's space; another encoder (a
+        # test's hashing one) has another length and is read unadapted.
+        if self._adapter is not None and self._adapter.dim == query.shape[0]:
+            query = self._adapter(query)
         # One query is a matrix-vector product: memory-bound, so BLAS threads
         # gain nothing, and OpenBLAS's keep spinning after it returns, taking a
         # core from the next encode (exact search at 14k entries: 23.1 ms p50
@@ -366,5 +409,5 @@ class HybridRetriever:
             )
             for i in top
         )
-        answered = bool(hits) and should_answer(p, hits[0].score)
+        answered = bool(hits) and should_answer(p, hits[0].score, self.threshold())
         return SearchResult(hits=hits, answered=answered, corrected_query=repaired)
