@@ -39,6 +39,7 @@ TEST = (
     "generated_test.jsonl",
     "handwritten_test.jsonl",
     "handwritten_blind11.jsonl",  # the eleventh blind set, never tuned on
+    "handwritten_blind12.jsonl",  # the twelfth blind set, never tuned on
 )
 
 
